@@ -1,0 +1,27 @@
+# Fairpanel: one image for web (gunicorn), worker and beat.
+FROM python:3.11-slim AS app
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_COMPILE_BYTECODE=1 \
+    PATH=/opt/venv/bin:$PATH \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+RUN pip install --no-cache-dir uv==0.13.8 \
+ && useradd --system --create-home --uid 10001 fairpanel
+
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+# Runtime dependencies only: no test tools, no embedded PostgreSQL/Redis.
+RUN uv sync --frozen --no-default-groups --no-install-project
+
+COPY . .
+# collectstatic imports the production settings, which insist on real values; give it throwaway ones.
+RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only-0123456789 \
+    ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    python manage.py collectstatic --no-input -v 0
+
+USER fairpanel
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

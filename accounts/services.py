@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from accounts.models import User
+
+
+@transaction.atomic
+def user_get_or_create_verified(*, email: str, password: str | None = None, name: str = "") -> tuple[User, bool]:
+    """Return the account for ``email``, creating it with a verified address when it is new.
+
+    Used where someone we trust vouches for the address (a platform admin creating a tenant's
+    owner, an accepted invitation). An existing account keeps its password.
+    """
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, name=name)
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user, created

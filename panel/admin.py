@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from panel.models import Panelist
+
+
+@admin.register(Panelist)
+class PanelistAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "tenant", "status", "joined_at")
+    list_filter = ("tenant", "status")
+    search_fields = ("public_id",)
+    raw_id_fields = ("user",)

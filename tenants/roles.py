@@ -1,0 +1,62 @@
+"""Staff roles and what each may do, declared as data.
+
+Views and APIs name the permission they need; nothing else compares roles.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    REVIEWER = "reviewer", _("Reviewer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Perm(StrEnum):
+    CONSOLE_VIEW = "console.view"
+    TEAM_VIEW = "team.view"
+    TEAM_MANAGE = "team.manage"
+    APIKEYS_MANAGE = "apikeys.manage"
+    PANELISTS_VIEW = "panelists.view"
+    WAITLIST_MANAGE = "waitlist.manage"
+    INVITATIONS_MANAGE = "invitations.manage"
+    CONSENT_AUDIT = "consent.audit"
+    SURVEYS_MANAGE = "surveys.manage"
+    RECEIPTS_REVIEW = "receipts.review"
+    PAYOUTS_MANAGE = "payouts.manage"
+    REPORTS_VIEW = "reports.view"
+
+
+_ALL = frozenset(Role)
+ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
+    Perm.CONSOLE_VIEW: _ALL,
+    Perm.TEAM_VIEW: frozenset({Role.OWNER, Role.MANAGER}),
+    Perm.TEAM_MANAGE: frozenset({Role.OWNER}),
+    Perm.APIKEYS_MANAGE: frozenset({Role.OWNER}),
+    Perm.PANELISTS_VIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
+    Perm.WAITLIST_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Perm.INVITATIONS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    # Auditors read the consent log; owners see it too. Nobody else does.
+    Perm.CONSENT_AUDIT: frozenset({Role.OWNER, Role.AUDITOR}),
+    Perm.SURVEYS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
+    Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Perm.REPORTS_VIEW: frozenset({Role.OWNER, Role.MANAGER}),
+}
+
+# An API key acts with a role, never as an owner: owning a tenant stays with people.
+API_KEY_ROLES = [Role.MANAGER, Role.REVIEWER, Role.AUDITOR]
+
+
+def role_has_perm(role: str | None, perm: Perm) -> bool:
+    return role is not None and role in ROLE_PERMISSIONS[perm]
+
+
+def perms_for_role(role: str | None) -> frozenset[Perm]:
+    return frozenset(perm for perm in Perm if role_has_perm(role, perm))

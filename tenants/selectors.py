@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from tenants.models import ApiKey, Membership, Tenant
+
+
+def tenant_get_active(*, slug: str) -> Tenant:
+    return get_object_or_404(Tenant, slug=slug, is_active=True)
+
+
+def membership_get(*, tenant: Tenant, user: User) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.for_tenant(tenant).filter(user=user).first()
+
+
+def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
+    return Membership.objects.for_tenant(tenant).select_related("user").order_by("role", "user__email")
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, tenant__is_active=True).select_related("tenant").order_by("tenant__name")
+    )
+
+
+def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:
+    return ApiKey.objects.for_tenant(tenant).select_related("created_by").order_by("-created_at", "-id")
+
+
+def api_key_get(*, tenant: Tenant, pk: int) -> ApiKey:
+    return get_object_or_404(ApiKey.objects.for_tenant(tenant), pk=pk)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_get_or_create_verified
+from config.errors import Conflict, DomainError
+from tenants.models import ApiKey, Membership, Tenant
+from tenants.roles import API_KEY_ROLES, Role
+
+
+def _validation_error_to_domain(exc: ValidationError) -> DomainError:
+    fields = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+    detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
+    return DomainError(detail, code="invalid", fields=fields)
+
+
+@dataclass(frozen=True)
+class TenantCreateResult:
+    tenant: Tenant
+    owner: User
+    tenant_created: bool
+    owner_created: bool
+
+
+@transaction.atomic
+def tenant_create(
+    *,
+    slug: str,
+    name: str,
+    owner_email: str,
+    country: str = "US",
+    currency: str = "USD",
+    timezone_name: str = "UTC",
+    languages: list[str] | None = None,
+    minimum_age: int = 18,
+    panel_capacity: int = 10_000,
+) -> TenantCreateResult:
+    """Create a tenant and its owner; running it again with the same slug changes nothing.
+
+    An existing tenant with the same slug but a different name is a conflict, not an update:
+    this command creates tenants, it does not edit them.
+    """
+    existing = Tenant.objects.filter(slug=slug).first()
+    if existing is not None:
+        if existing.name != name:
+            raise Conflict(
+                f"Tenant '{slug}' already exists with the name '{existing.name}', not '{name}'.",
+                code="tenant_exists",
+            )
+        tenant, tenant_created = existing, False
+    else:
+        tenant = Tenant(
+            slug=slug,
+            name=name,
+            country=country.upper(),
+            currency=currency.upper(),
+            timezone=timezone_name,
+            languages=languages or ["en", "fr"],
+            minimum_age=minimum_age,
+            panel_capacity=panel_capacity,
+        )
+        try:
+            tenant.full_clean()
+        except ValidationError as exc:
+            raise _validation_error_to_domain(exc) from None
+        tenant.save()
+        tenant_created = True
+
+    try:
+        User(email=owner_email).clean_fields(exclude=["password"])
+    except ValidationError as exc:
+        raise _validation_error_to_domain(exc) from None
+    owner, owner_created = user_get_or_create_verified(email=owner_email)
+    membership_set_role(tenant=tenant, user=owner, role=Role.OWNER)
+    return TenantCreateResult(tenant, owner, tenant_created, owner_created)
+
+
+@transaction.atomic
+def membership_set_role(*, tenant: Tenant, user: User, role: Role) -> Membership:
+    membership, _created = Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": role})
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    api_key: ApiKey
+    key: str  # the full secret: shown once, never stored
+
+
+def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | None) -> IssuedApiKey:
+    name = name.strip()
+    if not name:
+        raise DomainError("Give the key a name.", code="invalid", fields={"name": ["This field is required."]})
+    if role not in [r.value for r in API_KEY_ROLES]:
+        raise DomainError(
+            f"An API key's role is one of {', '.join(r.value for r in API_KEY_ROLES)}.",
+            code="invalid",
+            fields={"role": [f"'{role}' is not an API key role."]},
+        )
+    for _attempt in range(5):
+        prefix = secrets.token_hex(4)
+        key = f"fp_{prefix}_{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                api_key = ApiKey.objects.create(
+                    tenant=tenant,
+                    name=name[:100],
+                    prefix=prefix,
+                    key_hash=_hash_key(key),
+                    role=role,
+                    created_by=created_by,
+                )
+        except IntegrityError:  # a prefix collision: 1 in 4 billion; draw again
+            continue
+        return IssuedApiKey(api_key, key)
+    raise DomainError("Could not issue a unique key; try again.", code="try_again")
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    """Return the active key matching ``key``, or None. Constant-time on the secret."""
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "fp":
+        return None
+    prefix = parts[1]
+    api_key = ApiKey.objects.select_related("tenant").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if api_key is None or not api_key.tenant.is_active:
+        return None
+    if not secrets.compare_digest(api_key.key_hash, _hash_key(key)):
+        return None
+    now = timezone.now()
+    # Touch last_used_at at most once a minute to keep authentication read-mostly.
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key

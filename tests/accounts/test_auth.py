@@ -1,0 +1,143 @@
+"""Email login with mandatory verification, password reset, TOTP before the console, and brute-force limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+from tenants.roles import Role
+from tests.conftest import login_with_mfa, totp_now
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_without_totp_are_sent_to_set_it_up_before_any_console_page(client: Client) -> None:
+    tenant = TenantFactory.create()
+    user = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=user, role=Role.OWNER)
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    response = client.get(f"/t/{tenant.slug}/console/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/totp/activate/")
+
+
+@pytest.mark.django_db(transaction=True)  # allauth records the activation once it commits
+def test_activating_totp_opens_the_console(client: Client) -> None:
+    tenant = TenantFactory.create()
+    user = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=user, role=Role.OWNER)
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    # allauth asks for the password again before a security change
+    to_reauth = client.get("/accounts/2fa/totp/activate/")
+    assert to_reauth["Location"].startswith("/accounts/reauthenticate/")
+    client.post(to_reauth["Location"], {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    secret = page.context["form"].secret
+
+    client.post("/accounts/2fa/totp/activate/", {"code": totp_now(secret)})
+
+    assert client.get(f"/t/{tenant.slug}/console/").status_code == 200
+
+
+def test_a_session_that_skipped_the_second_factor_must_give_it(client: Client) -> None:
+    tenant = TenantFactory.create()
+    user = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=user, role=Role.OWNER)
+    activate_totp(user)
+    client.force_login(user)  # a session without the "mfa" authentication record
+
+    response = client.get(f"/t/{tenant.slug}/console/")
+    api = client.get("/api/v1/tenant/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
+    assert api.status_code == 403
+    assert api.json()["code"] == "mfa_required"
+
+
+def test_password_then_totp_opens_the_console(client: Client) -> None:
+    tenant = TenantFactory.create()
+    user = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=user, role=Role.OWNER)
+    secret = activate_totp(user)
+
+    login_with_mfa(client, user, secret)
+
+    assert client.get(f"/t/{tenant.slug}/console/").status_code == 200
+
+
+def test_a_wrong_totp_code_does_not_sign_in(client: Client) -> None:
+    user = UserFactory.create()
+    secret = activate_totp(user)
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    wrong = f"{(int(totp_now(secret)) + 1) % 1_000_000:06d}"
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": wrong})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unverified_email_cannot_sign_in(client: Client) -> None:
+    user = UserFactory.create(verified=False)
+
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert "_auth_user_id" not in client.session
+    assert len(mail.outbox) == 1
+    assert user.email in mail.outbox[0].to
+
+
+def test_login_is_by_email_case_insensitively(client: Client) -> None:
+    user = UserFactory.create(email="mixed@example.test")
+
+    response = client.post("/accounts/login/", {"login": "MIXED@Example.TEST", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_repeated_failed_logins_lock_the_account_out_even_with_the_right_password(client: Client) -> None:
+    user = UserFactory.create()
+    for _ in range(5):
+        response = client.post("/accounts/login/", {"login": user.email, "password": "wrong password"})
+        assert response.status_code == 200
+
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client: Client) -> None:
+    user = UserFactory.create()
+
+    client.post("/accounts/password/reset/", {"email": user.email})
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", str(mail.outbox[0].body))
+    assert link
+    form_page = client.get(link.group(1), follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0], {"password1": "a brand new passphrase", "password2": "a brand new passphrase"}
+    )
+    user.refresh_from_db()
+    assert user.check_password("a brand new passphrase")
+
+
+def test_signup_is_closed(client: Client) -> None:
+    response = client.post(
+        "/accounts/signup/", {"email": "new@example.test", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert not User.objects.filter(email="new@example.test").exists()
+    assert "Sign Up Closed" in response.content.decode()

@@ -1,0 +1,119 @@
+"""Celery against the real broker with a real worker process, and /healthz reporting on all three.
+
+The tests without a worker come first: the module-scoped worker starts at the first test that asks
+for it and stops at the end of the module.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from accounts.tasks import purge_expired_sessions
+from config.celery import app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def queue_length(name: str) -> int:
+    with app.connection_for_write() as conn:
+        return int(conn.default_channel.client.llen(name))  # type: ignore[attr-defined]
+
+
+def drain(name: str) -> None:
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete(name)  # type: ignore[attr-defined]
+
+
+def test_health_is_503_naming_the_worker_when_none_runs(client: Client) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert body["down"] == ["worker"]
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["broker"]["ok"] is True
+
+
+def test_health_names_the_broker_when_it_is_unreachable(client: Client) -> None:
+    real = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # type: ignore[misc]  # nothing listens on port 1
+    try:
+        body = client.get("/healthz").json()
+    finally:
+        app.conf.broker_url = real  # type: ignore[misc]
+
+    assert "broker" in body["down"]
+    assert body["checks"]["broker"]["ok"] is False
+
+
+def test_a_task_is_enqueued_only_after_the_transaction_commits() -> None:
+    drain("purges")
+
+    with transaction.atomic():
+        purge_expired_sessions.delay_on_commit()
+        assert queue_length("purges") == 0  # not yet: the transaction is open
+    assert queue_length("purges") == 1
+
+    try:
+        with transaction.atomic():
+            purge_expired_sessions.delay_on_commit()
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert queue_length("purges") == 1  # the rolled-back one never left
+    drain("purges")
+
+
+def test_tasks_are_routed_to_their_queues() -> None:
+    router = app.amqp.router
+
+    assert router.route({}, "accounts.tasks.purge_expired_sessions")["queue"].name == "purges"
+    assert router.route({}, "rewards.tasks.payout_run_start")["queue"].name == "payouts"
+    assert router.route({}, "adverification.tasks.ingest_events")["queue"].name == "ingest"
+    assert router.route({}, "config.ping")["queue"].name == "default"
+
+
+def test_the_celery_defaults_are_safe() -> None:
+    conf = app.conf
+
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert purge_expired_sessions.max_retries == 5
+    assert "purge-expired-sessions" in conf.beat_schedule
+
+
+def test_a_real_worker_runs_a_task_from_the_real_broker(celery_worker_process) -> None:
+    # given a session that expired yesterday and one that is still valid
+    Session.objects.create(session_key="expired" * 4, session_data="x", expire_date=timezone.now() - timedelta(days=1))
+    Session.objects.create(session_key="current" * 4, session_data="x", expire_date=timezone.now() + timedelta(days=1))
+
+    # when the purge is enqueued on the broker
+    purge_expired_sessions.delay()
+
+    # then the worker process deletes the expired one
+    deadline = time.monotonic() + 30
+    while Session.objects.filter(session_key="expired" * 4).exists():
+        assert time.monotonic() < deadline, celery_worker_process.log.read_text()[-3000:]
+        time.sleep(0.2)
+    assert Session.objects.filter(session_key="current" * 4).exists()
+    assert "accounts.tasks.purge_expired_sessions" in celery_worker_process.log.read_text()
+
+
+def test_health_is_200_when_the_database_broker_and_worker_are_up(celery_worker_process, client: Client) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["down"] == []
+    assert body["checks"]["worker"]["workers"] >= 1

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from tenants.models import Tenant
+from tenants.roles import Role
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate-limit counters live in Redis; each test starts with none. Only this suite's keys go."""
+    yield
+    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def totp_now(secret: str) -> str:
+    return pyotp.TOTP(secret).now()
+
+
+def login_with_mfa(client: Client, user: User, secret: str) -> None:
+    """Sign in the way a person does: email and password, then the TOTP code."""
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret)})
+    assert response.status_code == 302, response.content[:500]
+
+
+@dataclass
+class Staff:
+    user: User
+    secret: str
+    client: Client
+    tenant: Tenant
+
+
+@pytest.fixture
+def make_staff(db: None):
+    def make(tenant: Tenant | None = None, role: Role = Role.OWNER) -> Staff:
+        tenant = tenant or TenantFactory.create()
+        user = UserFactory.create()
+        MembershipFactory.create(tenant=tenant, user=user, role=role)
+        secret = activate_totp(user)
+        client = Client()
+        login_with_mfa(client, user, secret)
+        return Staff(user, secret, client, tenant)
+
+    return make
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _worker_env() -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    # The worker must use the test database pytest-django created, not the development one.
+    url = os.environ["DATABASE_URL"]
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + db["NAME"]
+    return os.environ | {
+        "DATABASE_URL": base + (f"?{query}" if query else ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup: None, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
+    """A real ``celery worker`` process on the real broker, consuming every queue."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with django_db_blocker.unblock():
+        connection.close()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "INFO",
+            "-P",
+            "prefork",
+            "-c",
+            "1",
+            "-Q",
+            "default,ingest,payouts,purges",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=_worker_env(),
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    from config.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited early:\n{log.read_text()[-3000:]}")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        process.kill()
+        raise RuntimeError(f"celery worker did not answer within 60s:\n{log.read_text()[-3000:]}")
+    yield Worker(process, log)
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
