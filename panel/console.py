@@ -11,6 +11,6 @@ from tenants.roles import Perm
 def panel_overview(tenant: Tenant) -> list[OverviewCard]:
     counts = panelist_counts(tenant=tenant)
     return [
-        OverviewCard(_("Active panelists"), f"{counts['active']:,}", Perm.CONSOLE_VIEW),
-        OverviewCard(_("Panel capacity"), f"{tenant.panel_capacity:,}", Perm.CONSOLE_VIEW),
+        OverviewCard(_("Active panelists"), counts["active"], Perm.CONSOLE_VIEW),
+        OverviewCard(_("Panel capacity"), tenant.panel_capacity, Perm.CONSOLE_VIEW),
     ]

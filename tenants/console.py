@@ -67,7 +67,7 @@ def nav_for(*, role: str, tenant_slug: str, current: str) -> list[NavLink]:
 @dataclass(frozen=True)
 class OverviewCard:
     label: str | Promise
-    value: str
+    value: int
     perm: Perm
 
 
