@@ -7,6 +7,7 @@ each child runs in its own process group, which is terminated (then killed) as a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -22,7 +23,9 @@ PORT = os.environ.get("FAIRPANEL_PORT", "8000")
 
 
 def _say(message: str) -> None:
-    print(f"[run] {message}", flush=True)
+    # Never let a closed terminal or pipe stop the clean-up that follows a message.
+    with contextlib.suppress(OSError):
+        print(f"[run] {message}", flush=True)
 
 
 def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -57,9 +60,10 @@ def _wait_for_http(url: str, timeout: float) -> bool:
 def main() -> int:
     python = sys.executable
     started = time.monotonic()
-    # Ctrl-C reaches this supervisor only (the children are in their own process groups);
-    # a TERM from outside is handled the same way.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C reaches this supervisor only (the children are in their own process groups). Handle it
+    # explicitly (a shell may have started us with SIGINT ignored), and TERM and HUP the same way.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     with services() as service_env:
         env = os.environ | service_env
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")

@@ -14,8 +14,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.mfa import session_passed_mfa
 from config.errors import DomainError, PermissionDenied
-from tenants.access import session_passed_mfa
 from tenants.models import ApiKey, Tenant
 from tenants.roles import Perm, role_has_perm
 from tenants.selectors import membership_list_for_user

@@ -141,3 +141,33 @@ def test_signup_is_closed(client: Client) -> None:
 
     assert not User.objects.filter(email="new@example.test").exists()
     assert "Sign Up Closed" in response.content.decode()
+
+
+def test_the_admin_signs_in_through_allauth_and_requires_totp(client: Client) -> None:
+    admin = UserFactory.create(is_staff=True, is_superuser=True)
+
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/accounts/login/?next=/admin/"
+
+    client.force_login(admin)  # password only, no second factor
+    to_totp = client.get("/admin/login/?next=/admin/")
+    assert to_totp["Location"].startswith("/accounts/2fa/totp/activate/")
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_platform_admin_with_totp_reaches_the_admin(client: Client) -> None:
+    admin = UserFactory.create(is_staff=True, is_superuser=True)
+    secret = activate_totp(admin)
+
+    login_with_mfa(client, admin, secret)
+
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/tenants/tenant/").status_code == 200
+
+
+def test_a_person_who_is_not_a_platform_admin_is_refused_the_admin(client: Client) -> None:
+    user = UserFactory.create()
+    secret = activate_totp(user)
+    login_with_mfa(client, user, secret)
+
+    assert client.get("/admin/login/").status_code == 403

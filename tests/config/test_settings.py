@@ -19,7 +19,8 @@ GOOD = {
 
 
 def run_django(settings_module: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {*GOOD, "DEBUG", "TIME_ZONE", "EMAIL_PORT"}}
+    unset = {*GOOD, "DEBUG", "TIME_ZONE", "EMAIL_PORT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *(args or ("check",))],
         env=clean | {"DJANGO_SETTINGS_MODULE": settings_module} | env,
