@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -64,13 +65,11 @@ def test_run_starts_embedded_services_and_ctrl_c_stops_every_process() -> None:
     try:
         # when it has started, the web server answers and /healthz sees the database, broker and worker
         deadline = time.monotonic() + 180
-        status, body = 0, {}
+        status, body = 0, {}  # type: tuple[int, dict]
         while time.monotonic() < deadline and status != 200:
             assert process.poll() is None, log.read_text()[-4000:]
-            try:
+            with contextlib.suppress(OSError):  # not listening yet
                 status, body = get_json(f"http://127.0.0.1:{port}/healthz")
-            except OSError:
-                pass
             time.sleep(1)
         assert status == 200, (body, log.read_text()[-4000:])
         output = log.read_text()
