@@ -43,7 +43,11 @@ class Panelist(TenantOwnedModel):
                 name="panelist_left_at_matches_status",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "status", "joined_at"], name="panelist_tenant_status")]
+        indexes = [
+            models.Index(fields=["tenant", "status", "joined_at"], name="panelist_tenant_status"),
+            # the console and API list newest first
+            models.Index(fields=["tenant", "-joined_at", "-id"], name="panelist_tenant_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

@@ -142,6 +142,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fairpanel"
+# Accept the code of the 30-second step before or after, for phones whose clocks drift a little.
+MFA_TOTP_TOLERANCE = 1
 
 # --- Email -----------------------------------------------------------------------------------------
 

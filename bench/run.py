@@ -1,0 +1,30 @@
+"""Run every benchmark under bench/ and print one JSON document with all their figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    # The benchmarks run on the configured database; make sure its schema is current.
+    subprocess.run([sys.executable, str(HERE.parent / "manage.py"), "migrate", "--no-input", "-v", "0"], check=True)
+    results = []
+    for script in sorted(HERE.glob("*.py")):
+        if script.name in {"run.py", "__init__.py"}:
+            continue
+        completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            sys.stderr.write(completed.stderr)
+            return completed.returncode
+        results.append(json.loads(completed.stdout))
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
