@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 
@@ -17,6 +17,17 @@ def user_get_or_create_verified(*, email: str, password: str | None = None, name
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
     if user is None:
-        user = User.objects.create_user(email=email, password=password, name=name)
-    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email=email, password=password, name=name)
+        except IntegrityError:  # created by a concurrent request a moment ago
+            user = User.objects.get(email__iexact=email)
+            created = False
+    has_primary = EmailAddress.objects.filter(user=user, primary=True).exclude(email__iexact=email).exists()
+    address, _new = EmailAddress.objects.get_or_create(
+        user=user, email__iexact=email, defaults={"email": email, "verified": True, "primary": not has_primary}
+    )
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
     return user, created

@@ -10,16 +10,27 @@ from __future__ import annotations
 
 import os
 
+import redis.exceptions
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from django import db
 from kombu import Queue
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 
 class BaseTask(DjangoTask):
     # Transient infrastructure errors are retried; anything else is a bug and fails at once.
-    autoretry_for = (ConnectionError, TimeoutError)
+    autoretry_for = (
+        db.OperationalError,
+        db.InterfaceError,
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        BrokerOperationalError,
+        ConnectionError,
+        TimeoutError,
+    )
     max_retries = 5
     retry_backoff = True
     retry_backoff_max = 300

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.health import healthz
+from config.health import healthz, livez
 from panel import api as panel_api
 from panel import views as panel_views
 from tenants import api as tenants_api
@@ -15,7 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("api-keys/", tenants_api.ApiKeyListApi.as_view(), name="api_api_keys"),
     path("api-keys/<int:pk>/", tenants_api.ApiKeyDetailApi.as_view(), name="api_api_key"),
     path("panelists/", panel_api.PanelistListApi.as_view(), name="api_panelists"),
-    path("panelists/<str:public_id>/", panel_api.PanelistDetailApi.as_view(), name="api_panelist"),
+    path("panelists/<slug:public_id>/", panel_api.PanelistDetailApi.as_view(), name="api_panelist"),
 ]
 
 console: list[URLPattern | URLResolver] = [
@@ -34,7 +34,8 @@ tenant_pages: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", tenants_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("t/<str:tenant_slug>/", include(tenant_pages)),
+    path("livez", livez, name="livez"),
+    path("t/<slug:tenant_slug>/", include(tenant_pages)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

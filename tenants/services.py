@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -42,36 +43,46 @@ def tenant_create(
     minimum_age: int = 18,
     panel_capacity: int = 10_000,
 ) -> TenantCreateResult:
-    """Create a tenant and its owner; running it again with the same slug changes nothing.
-
-    An existing tenant with the same slug but a different name is a conflict, not an update:
-    this command creates tenants, it does not edit them.
+    """Create a tenant and make ``owner_email`` its owner. Idempotent: the same arguments again change
+    nothing. An existing tenant whose values differ is a conflict, never a silent update: this
+    creates tenants, the admin edits them. A different owner email adds that person as an owner.
     """
+    wanted = {
+        "name": name,
+        "country": country.upper(),
+        "currency": currency.upper(),
+        "timezone": timezone_name,
+        "languages": languages or ["en", "fr"],
+        "minimum_age": minimum_age,
+        "panel_capacity": panel_capacity,
+    }
+    tenant = Tenant(slug=slug, **wanted)
     existing = Tenant.objects.filter(slug=slug).first()
-    if existing is not None:
-        if existing.name != name:
-            raise Conflict(
-                f"Tenant '{slug}' already exists with the name '{existing.name}', not '{name}'.",
-                code="tenant_exists",
-            )
-        tenant, tenant_created = existing, False
-    else:
-        tenant = Tenant(
-            slug=slug,
-            name=name,
-            country=country.upper(),
-            currency=currency.upper(),
-            timezone=timezone_name,
-            languages=languages or ["en", "fr"],
-            minimum_age=minimum_age,
-            panel_capacity=panel_capacity,
-        )
+    tenant_created = False
+    if existing is None:
         try:
             tenant.full_clean()
         except ValidationError as exc:
             raise _validation_error_to_domain(exc) from None
-        tenant.save()
-        tenant_created = True
+        try:
+            with transaction.atomic():
+                tenant.save()
+                tenant_created = True
+        except IntegrityError:  # a concurrent run created it a moment ago
+            existing = Tenant.objects.get(slug=slug)
+    if existing is not None:
+        differences = [
+            f"{field} is {getattr(existing, field)!r}, not {value!r}"
+            for field, value in wanted.items()
+            if getattr(existing, field) != value
+        ]
+        if differences:
+            raise Conflict(
+                f"Tenant '{slug}' already exists and differs: {'; '.join(differences)}. "
+                "This command creates tenants; change an existing one in the admin.",
+                code="tenant_exists",
+            )
+        tenant = existing
 
     try:
         User(email=owner_email).clean_fields(exclude=["password"])
@@ -105,6 +116,10 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
     name = name.strip()
     if not name:
         raise DomainError("Give the key a name.", code="invalid", fields={"name": ["This field is required."]})
+    if "\x00" in name or len(name) > 100:
+        raise DomainError(
+            "The name is not valid.", code="invalid", fields={"name": ["Use at most 100 printable characters."]}
+        )
     if role not in [r.value for r in API_KEY_ROLES]:
         raise DomainError(
             f"An API key's role is one of {', '.join(r.value for r in API_KEY_ROLES)}.",
@@ -118,7 +133,7 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
             with transaction.atomic():
                 api_key = ApiKey.objects.create(
                     tenant=tenant,
-                    name=name[:100],
+                    name=name,
                     prefix=prefix,
                     key_hash=_hash_key(key),
                     role=role,
@@ -138,9 +153,13 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:
-    """Return the active key matching ``key``, or None. Constant-time on the secret."""
-    parts = key.split("_")
-    if len(parts) < 3 or parts[0] != "fp":
+    """Return the active key matching ``key``, or None. Constant-time on the secret.
+
+    The one lookup that is not tenant-scoped, by design: the key is what names the tenant. That is
+    also why ``ApiKey.prefix`` is unique across tenants, the one unique constraint not led by tenant.
+    """
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "fp" or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         return None
     prefix = parts[1]
     api_key = ApiKey.objects.select_related("tenant").filter(prefix=prefix, revoked_at__isnull=True).first()

@@ -140,6 +140,8 @@ ACCOUNT_RATE_LIMITS = {
         env_int("LOGIN_FAILED_ATTEMPTS", 5, minimum=1), env_int("LOGIN_FAILED_WINDOW", 300, minimum=1)
     ),
 }
+# Behind N reverse proxies, allauth takes the client IP from X-Forwarded-For (for the per-IP limits).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fairpanel"
 # Accept the code of the 30-second step before or after, for phones whose clocks drift a little.

@@ -126,3 +126,12 @@ def test_a_revoked_key_stops_working_at_once(owner, client: Client) -> None:
     assert_error(
         client.get("/api/v1/tenant/", HTTP_AUTHORIZATION=f"Api-Key {issued.key}"), 401, "authentication_failed"
     )
+
+
+def test_nul_bytes_and_malformed_ids_are_4xx_not_500(owner, client: Client) -> None:
+    assert client.get("/t/%00/").status_code == 404
+    assert_error(owner.client.get("/api/v1/panelists/pn_%00/"), 404, "not_found")
+    bad_key = client.get("/api/v1/tenant/", HTTP_AUTHORIZATION="Api-Key fp_ZZ%00ZZ_secret")
+    assert_error(bad_key, 401, "authentication_failed")
+    named = owner.client.post(f"/t/{owner.tenant.slug}/console/api-keys/", {"name": "bad\x00name", "role": "manager"})
+    assert named.status_code == 400

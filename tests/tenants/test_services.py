@@ -60,7 +60,7 @@ def test_tenant_create_explains_bad_input_and_writes_nothing(args: list[str], me
 def test_tenant_create_refuses_to_rename_an_existing_tenant() -> None:
     call_command("tenant_create", "acme", "--name", "Acme", "--owner-email", "boss@acme.test")
 
-    with pytest.raises(CommandError, match="already exists with the name 'Acme', not 'Other'"):
+    with pytest.raises(CommandError, match="already exists and differs: name is 'Acme', not 'Other'"):
         call_command("tenant_create", "acme", "--name", "Other", "--owner-email", "boss@acme.test")
 
 
