@@ -59,3 +59,16 @@ class PanelistFactory(factory.django.DjangoModelFactory[Panelist]):
 
     tenant = factory.SubFactory(TenantFactory)
     user = factory.SubFactory(UserFactory)
+
+
+def publish(tenant: Tenant, purpose_key: str, change: str = "major", languages: tuple[str, ...] = ("en", "fr")):
+    """Publish the next version of a purpose's consent document in the given languages."""
+    from consent.models import Purpose
+    from consent.services import document_publish
+
+    purpose = Purpose.objects.get(tenant=tenant, key=purpose_key)
+    texts = {
+        lang: (f"{purpose_key} terms ({lang})", f"# {purpose_key}\n\nWe collect **only** what we say. ({lang})")
+        for lang in languages
+    }
+    return document_publish(purpose=purpose, texts=texts, change=change)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from consent.chain import chain_verify
+from tenants.models import Tenant
+
+
+class Command(BaseCommand):
+    help = "Verify every tenant's consent hash chain (or one). Exits non-zero naming the first bad event."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", help="Slug of one tenant; all tenants when omitted.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        tenants = Tenant.objects.order_by("slug")
+        if options["tenant"]:
+            tenants = tenants.filter(slug=options["tenant"])
+            if not tenants.exists():
+                raise CommandError(f"No tenant '{options['tenant']}'.")
+        broken = []
+        for tenant in tenants:
+            report = chain_verify(tenant=tenant)
+            self.stdout.write(report.describe())
+            if not report.ok:
+                broken.append(report)
+        if broken:
+            raise CommandError(f"{len(broken)} consent chain(s) broken; first: {broken[0].describe()}")

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import TenantOwnedModel
+
+GENESIS_HASH = "0" * 64
+
+
+class LegalBasis(models.TextChoices):
+    CONSENT = "consent", _("Consent (GDPR Art. 6(1)(a))")
+    CONTRACT = "contract", _("Contract (GDPR Art. 6(1)(b))")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (GDPR Art. 6(1)(c))")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (GDPR Art. 6(1)(f))")
+
+
+class Purpose(TenantOwnedModel):
+    """Why a tenant processes personal data. Shown to panelists in plain words, in their language."""
+
+    key = models.SlugField(max_length=50)
+    names = models.JSONField(default=dict, help_text=_("Name per language code."))
+    descriptions = models.JSONField(default=dict, help_text=_("Plain-words description per language code."))
+    legal_basis = models.CharField(max_length=32, choices=LegalBasis.choices)
+    data_categories = ArrayField(models.CharField(max_length=100), default=list)
+    retention_days = models.PositiveIntegerField(help_text=_("How long data collected under this purpose is kept."))
+    required = models.BooleanField(default=False, help_text=_("Needed to be a panelist at all (membership)."))
+    builtin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="purpose_key_unique"),
+            models.CheckConstraint(condition=Q(legal_basis__in=LegalBasis.values), name="purpose_legal_basis_valid"),
+            models.CheckConstraint(condition=Q(retention_days__gte=1), name="purpose_retention_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def name_in(self, language: str) -> str:
+        return str(self.names.get(language) or self.names.get("en") or self.key)
+
+    def description_in(self, language: str) -> str:
+        return str(self.descriptions.get(language) or self.descriptions.get("en") or "")
+
+
+class ConsentDocument(TenantOwnedModel):
+    """One language of one version of a purpose's consent text. Immutable once published (a trigger).
+
+    A version number is shared by its languages. A **major** version pauses collection under the
+    purpose for each panelist until they consent to it; a **minor** one is only announced.
+    """
+
+    class Change(models.TextChoices):
+        MAJOR = "major", _("Major: re-consent required")
+        MINOR = "minor", _("Minor: panelists are told")
+
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="documents")
+    version = models.PositiveIntegerField()
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text=_("Markdown; rendered as sanitised HTML."))
+    body_sha256 = models.CharField(max_length=64)
+    change = models.CharField(max_length=8, choices=Change.choices)
+    effective_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant_id", "purpose_id", "-version", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "purpose", "version", "language"], name="consentdoc_version_language_unique"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="consentdoc_version_positive"),
+            models.CheckConstraint(condition=Q(change__in=["major", "minor"]), name="consentdoc_change_valid"),
+            models.CheckConstraint(condition=Q(body_sha256__regex=r"^[0-9a-f]{64}$"), name="consentdoc_sha256_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose_id} v{self.version} ({self.language})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ConsentEvent(TenantOwnedModel):
+    """One grant, withdrawal or re-consent. Append-only (a trigger refuses UPDATE and DELETE) and
+    hash-chained per tenant: ``hash`` covers a canonical serialisation of the event and ``prev_hash``.
+
+    The subject is the panelist's pseudonymous public id, not a foreign key: erasing a person must
+    never delete the evidence. No IP address is recorded.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("Granted")
+        WITHDRAW = "withdraw", _("Withdrawn")
+        RECONSENT = "reconsent", _("Re-consented")
+
+    class Method(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+
+    seq = models.BigIntegerField()
+    subject = models.CharField(max_length=64)
+    purpose_key = models.CharField(max_length=50)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    document_version = models.PositiveIntegerField()
+    document_language = models.CharField(max_length=8)
+    document_sha256 = models.CharField(max_length=64)
+    method = models.CharField(max_length=8, choices=Method.choices)
+    actor = models.CharField(max_length=100)
+    occurred_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["tenant_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "seq"], name="consentevent_seq_unique"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="consentevent_seq_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["grant", "withdraw", "reconsent"]), name="consentevent_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(method__in=["web", "api", "import"]), name="consentevent_method_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "subject", "purpose_key", "-seq"], name="consentevent_subject_latest"),
+            models.Index(fields=["tenant", "occurred_at"], name="consentevent_tenant_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.purpose_key} by {self.subject}"
+
+
+class ConsentChain(models.Model):
+    """The head of each tenant's consent chain: the row appends lock, and what verification ends on.
+
+    ``sealed_seq`` / ``sealed_hash`` record the last event of a purged prefix, so that verification
+    of what remains starts from a known hash rather than the genesis.
+    """
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.PROTECT, primary_key=True, related_name="+")
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    sealed_seq = models.BigIntegerField(default=0)
+    sealed_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_seq__gte=models.F("sealed_seq")), name="consentchain_seal_behind_head"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent chain of tenant {self.tenant_id} at #{self.last_seq}"

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import Conflict, DomainError
+from consent.builtin import BUILTIN_PURPOSES
+from consent.chain import event_hash
+from consent.errors import ConsentRequired, ConsentWithdrawn
+from consent.models import GENESIS_HASH, ConsentChain, ConsentDocument, ConsentEvent, Purpose
+from consent.selectors import consent_latest_event, document_current, major_version_current, purpose_get
+from tenants.models import Tenant
+
+MAX_DOCUMENT_CHARS = 100_000
+
+
+def purposes_ensure_builtin(*, tenant: Tenant) -> None:
+    for spec in BUILTIN_PURPOSES:
+        Purpose.objects.get_or_create(tenant=tenant, key=spec["key"], defaults={**spec, "builtin": True})
+
+
+@transaction.atomic
+def document_publish(
+    *,
+    purpose: Purpose,
+    texts: Mapping[str, tuple[str, str]],
+    change: str,
+    effective_at: datetime | None = None,
+    created_by: User | None = None,
+) -> list[ConsentDocument]:
+    """Publish the next version of a purpose's consent text, in every language given at once.
+
+    ``texts`` maps a language code to ``(title, markdown body)``. Published documents are immutable;
+    a correction is a new version.
+    """
+    tenant_languages = set(purpose.tenant.languages)
+    problems: dict[str, list[str]] = {}
+    if change not in ConsentDocument.Change.values:
+        problems["change"] = ["Use 'major' or 'minor'."]
+    if not texts:
+        problems["texts"] = ["Give the text in at least one language."]
+    for language, (title, body) in texts.items():
+        if language not in tenant_languages:
+            problems[f"texts.{language}"] = [f"The tenant does not use the language '{language}'."]
+        elif not title.strip() or not body.strip():
+            problems[f"texts.{language}"] = ["Both a title and a body are needed."]
+        elif len(body) > MAX_DOCUMENT_CHARS:
+            problems[f"texts.{language}"] = [f"The body is longer than {MAX_DOCUMENT_CHARS} characters."]
+    if problems:
+        raise DomainError("The document is not valid; see fields.", fields=problems)
+
+    # Lock the purpose so that two publishers cannot take the same version number.
+    Purpose.objects.select_for_update().get(pk=purpose.pk)
+    latest = ConsentDocument.objects.for_tenant(purpose.tenant).filter(purpose=purpose).order_by("-version").first()
+    version = (latest.version + 1) if latest else 1
+    now = timezone.now()
+    return [
+        ConsentDocument.objects.create(
+            tenant=purpose.tenant,
+            purpose=purpose,
+            version=version,
+            language=language,
+            title=title.strip(),
+            body=body,
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+            change=change if version > 1 else ConsentDocument.Change.MAJOR,
+            effective_at=effective_at or now,
+            published_at=now,
+            created_by=created_by,
+        )
+        for language, (title, body) in sorted(texts.items())
+    ]
+
+
+def _chain_head_for_update(tenant: Tenant) -> ConsentChain:
+    # Every append of a tenant serialises on its chain head row; appends of different tenants do not
+    # wait for each other. The row is created on first use without racing (ON CONFLICT DO NOTHING).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO consent_consentchain (tenant_id, last_seq, last_hash, sealed_seq, sealed_hash)"
+            " VALUES (%s, 0, %s, 0, %s) ON CONFLICT (tenant_id) DO NOTHING",
+            [tenant.pk, GENESIS_HASH, GENESIS_HASH],
+        )
+    return ConsentChain.objects.select_for_update().get(tenant=tenant)
+
+
+def _append(*, tenant: Tenant, **fields: object) -> ConsentEvent:
+    head = _chain_head_for_update(tenant)
+    fields |= {"seq": head.last_seq + 1, "prev_hash": head.last_hash, "occurred_at": timezone.now()}
+    event = ConsentEvent(tenant=tenant, **fields)
+    event.hash = event_hash(tenant.pk, {name: getattr(event, name) for name in fields})
+    event.save(force_insert=True)
+    head.last_seq, head.last_hash = event.seq, event.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+def _document_for(purpose: Purpose, language: str) -> ConsentDocument:
+    document = document_current(purpose=purpose, language=language)
+    if document is None:
+        raise Conflict(
+            f"The purpose '{purpose.key}' has no published consent document yet.", code="no_consent_document"
+        )
+    return document
+
+
+@transaction.atomic
+def consent_grant(
+    *, tenant: Tenant, subject: str, purpose_key: str, language: str, method: str, actor: str
+) -> ConsentEvent:
+    """Record consent to the current version of a purpose. Granting what is already active is a 409."""
+    purpose = purpose_get(tenant=tenant, key=purpose_key)
+    if method not in ConsentEvent.Method.values:
+        raise DomainError(
+            f"Unknown method '{method}'.", fields={"method": [f"Use one of {ConsentEvent.Method.values}."]}
+        )
+    document = _document_for(purpose, language)
+    _lock_subject(tenant, subject, purpose_key)
+    latest = consent_latest_event(tenant=tenant, subject=subject, purpose_key=purpose_key)
+    active = latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW
+    if active and latest is not None and latest.document_version >= document.version:
+        raise Conflict(f"Consent to '{purpose_key}' is already given for this version.", code="already_granted")
+    kind = ConsentEvent.Kind.RECONSENT if active else ConsentEvent.Kind.GRANT
+    return _append(
+        tenant=tenant,
+        subject=subject,
+        purpose_key=purpose_key,
+        kind=kind,
+        document_version=document.version,
+        document_language=document.language,
+        document_sha256=document.body_sha256,
+        method=method,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def consent_withdraw(*, tenant: Tenant, subject: str, purpose_key: str, method: str, actor: str) -> ConsentEvent:
+    """Record a withdrawal. Withdrawing what was never given (or is already withdrawn) is a 409."""
+    purpose = purpose_get(tenant=tenant, key=purpose_key)
+    if purpose.required:
+        raise Conflict(
+            f"'{purpose_key}' is what membership rests on: leave the panel instead of withdrawing it.",
+            code="membership_required",
+        )
+    _lock_subject(tenant, subject, purpose_key)
+    latest = consent_latest_event(tenant=tenant, subject=subject, purpose_key=purpose_key)
+    if latest is None or latest.kind == ConsentEvent.Kind.WITHDRAW:
+        raise Conflict(f"There is no active consent to '{purpose_key}' to withdraw.", code="not_granted")
+    return _append(
+        tenant=tenant,
+        subject=subject,
+        purpose_key=purpose_key,
+        kind=ConsentEvent.Kind.WITHDRAW,
+        document_version=latest.document_version,
+        document_language=latest.document_language,
+        document_sha256=latest.document_sha256,
+        method=method,
+        actor=actor,
+    )
+
+
+def _lock_subject(tenant: Tenant, subject: str, purpose_key: str) -> None:
+    # Two requests for the same person and purpose (a double click, a retry) must not both pass the
+    # "already granted?" check: serialise them on a transaction-scoped advisory lock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"consent:{tenant.pk}:{subject}:{purpose_key}"]
+        )
+
+
+def consent_require(*, tenant: Tenant, subject: str, purpose_key: str) -> ConsentEvent:
+    """The one gate every collector passes: active consent to the current major version, or a 403.
+
+    Raises ``ConsentWithdrawn`` after a withdrawal and ``ConsentRequired`` when consent was never
+    given or predates the current major version. Reads the log directly, so a withdrawal takes
+    effect for the very next request.
+    """
+    purpose = purpose_get(tenant=tenant, key=purpose_key)
+    latest = consent_latest_event(tenant=tenant, subject=subject, purpose_key=purpose_key)
+    if latest is None:
+        raise ConsentRequired(f"Consent to '{purpose_key}' is needed first.")
+    if latest.kind == ConsentEvent.Kind.WITHDRAW:
+        raise ConsentWithdrawn(f"Consent to '{purpose_key}' was withdrawn.")
+    major = major_version_current(purpose=purpose)
+    if major is not None and latest.document_version < major:
+        raise ConsentRequired(f"The terms of '{purpose_key}' changed: consent to version {major} is needed.")
+    return latest
