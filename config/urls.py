@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, livez
+from consent import views as consent_views
 from panel import api as panel_api
 from panel import views as panel_views
 from tenants import api as tenants_api
@@ -26,8 +27,18 @@ console: list[URLPattern | URLResolver] = [
     path("api-keys/<int:pk>/revoke/", tenants_views.console_api_key_revoke, name="console_api_key_revoke"),
 ]
 
+consent_pages: list[URLPattern | URLResolver] = [
+    path("", consent_views.my_consents, name="my_consents"),
+    path("<slug:purpose_key>/change/", consent_views.consent_change, name="consent_change"),
+    path("receipts/<uuid:receipt_id>/", consent_views.receipt_detail, name="consent_receipt"),
+    path("documents/<slug:purpose_key>/v<int:version>/", consent_views.document_detail, name="consent_document"),
+    path("documents/<slug:purpose_key>/diff/", consent_views.document_diff, name="consent_document_diff"),
+    path("jwks.json", consent_views.signing_keys, name="consent_jwks"),
+]
+
 tenant_pages: list[URLPattern | URLResolver] = [
     path("", tenants_views.tenant_home, name="tenant_home"),
+    path("consents/", include(consent_pages)),
     path("console/", include(console)),
 ]
 

@@ -165,3 +165,38 @@ class ConsentChain(models.Model):
 
     def __str__(self) -> str:
         return f"consent chain of tenant {self.tenant_id} at #{self.last_seq}"
+
+
+class SigningKey(models.Model):
+    """The tenant's key for signing consent receipts (ES256). The public half is published as JWKS.
+
+    The private key lives in the database like the rest of the tenant's evidence; protect the
+    database and its backups accordingly (see README, "Consent receipts").
+    """
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.PROTECT, primary_key=True, related_name="+")
+    kid = models.CharField(max_length=64, unique=True)
+    private_jwk = models.JSONField()
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class ConsentReceipt(TenantOwnedModel):
+    """A signed Kantara Consent Receipt (v1.1) for one consent event, given to the subject."""
+
+    receipt_id = models.UUIDField(unique=True)
+    event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="receipt")
+    subject = models.CharField(max_length=64)
+    payload = models.JSONField()
+    token = models.TextField(help_text=_("The payload as a compact JWS signed with the tenant's key."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant_id", "-id"]
+        indexes = [models.Index(fields=["tenant", "subject", "-created_at"], name="receipt_subject_latest")]
+
+    def __str__(self) -> str:
+        return str(self.receipt_id)

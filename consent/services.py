@@ -12,8 +12,11 @@ from config.errors import Conflict, DomainError
 from consent.builtin import BUILTIN_PURPOSES
 from consent.chain import event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
-from consent.models import GENESIS_HASH, ConsentChain, ConsentDocument, ConsentEvent, Purpose
+from consent.models import GENESIS_HASH, ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, Purpose
+from consent.receipts import receipt_issue
 from consent.selectors import consent_latest_event, document_current, major_version_current, purpose_get
+from consent.subjects import Subject
+from consent.tasks import consent_receipt_email_send
 from tenants.models import Tenant
 
 MAX_DOCUMENT_CHARS = 100_000
@@ -191,3 +194,29 @@ def consent_require(*, tenant: Tenant, subject: str, purpose_key: str) -> Consen
     if major is not None and latest.document_version < major:
         raise ConsentRequired(f"The terms of '{purpose_key}' changed: consent to version {major} is needed.")
     return latest
+
+
+@transaction.atomic
+def consent_change_by_subject(
+    *, subject: Subject, purpose_key: str, action: str, method: str, base_url: str
+) -> ConsentReceipt:
+    """A panelist grants or withdraws: the event, its signed receipt, and (after commit) the email copy."""
+    if action == "grant":
+        event = consent_grant(
+            tenant=subject.tenant,
+            subject=subject.id,
+            purpose_key=purpose_key,
+            language=subject.language,
+            method=method,
+            actor="subject",
+        )
+    elif action == "withdraw":
+        event = consent_withdraw(
+            tenant=subject.tenant, subject=subject.id, purpose_key=purpose_key, method=method, actor="subject"
+        )
+    else:
+        raise DomainError(f"Unknown action '{action}'.", fields={"action": ["Use 'grant' or 'withdraw'."]})
+    receipt = receipt_issue(event=event, purpose=purpose_get(tenant=subject.tenant, key=purpose_key), base_url=base_url)
+    if subject.email:
+        consent_receipt_email_send.delay_on_commit(receipt.pk, subject.email, subject.language)
+    return receipt

@@ -10,7 +10,10 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
+from consent.models import ConsentDocument, ConsentEvent, Purpose
+from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
 from panel.services import panelist_get_or_create
+from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import membership_set_role, tenant_create
 
@@ -26,6 +29,63 @@ def _totp_secret(user: User) -> str:
     if authenticator is None:
         authenticator = TOTP.activate(user, generate_totp_secret()).instance
     return str(get_mfa_adapter().decrypt(authenticator.data["secret"]))
+
+
+DOCUMENTS = {
+    "en": (
+        "{name}: what you agree to",
+        "## {name}\n\n{description}\n\nYou can withdraw at any time from *My consents*; what you have earned is kept.",
+    ),
+    "fr": (
+        "{name} : ce que vous acceptez",
+        "## {name}\n\n{description}\n\nVous pouvez retirer votre consentement à tout moment depuis "
+        "*Mes consentements* ; ce que vous avez gagné vous reste acquis.",
+    ),
+}
+
+
+def seed_consent_histories(tenant: Tenant, subjects: list[str]) -> None:
+    """Version 1 of every purpose's terms, a major version 2 of the survey terms, and histories with
+    grants, a withdrawal and a re-consent, recorded as imported. Skipped once the log has events."""
+    purposes_ensure_builtin(tenant=tenant)
+    for purpose in Purpose.objects.for_tenant(tenant):
+        if not ConsentDocument.objects.for_tenant(tenant).filter(purpose=purpose).exists():
+            texts = {
+                lang: (
+                    title.format(name=purpose.name_in(lang)),
+                    body.format(name=purpose.name_in(lang), description=purpose.description_in(lang)),
+                )
+                for lang, (title, body) in DOCUMENTS.items()
+            }
+            document_publish(purpose=purpose, texts=texts, change="major")
+    if ConsentEvent.objects.for_tenant(tenant).exists():
+        return
+
+    def grant(subject: str, key: str, language: str = "en") -> None:
+        consent_grant(
+            tenant=tenant, subject=subject, purpose_key=key, language=language, method="import", actor="seed_demo"
+        )
+
+    for index, subject in enumerate(subjects):
+        for key in ("membership", "surveys", "receipts", "ad_verification")[: 2 + index % 3]:
+            grant(subject, key, "fr" if index % 3 == 2 else "en")
+    consent_withdraw(tenant=tenant, subject=subjects[1], purpose_key="surveys", method="import", actor="seed_demo")
+    surveys = Purpose.objects.for_tenant(tenant).get(key="surveys")
+    if ConsentDocument.objects.for_tenant(tenant).filter(purpose=surveys, version=2).count() == 0:
+        texts = {
+            "en": (
+                "Surveys: what you agree to (2)",
+                "## Surveys\n\nYour answers to the short surveys you "
+                "choose to take, **and the time you spend on each question** (to spot rushed answers).",
+            ),
+            "fr": (
+                "Enquêtes : ce que vous acceptez (2)",
+                "## Enquêtes\n\nVos réponses aux courtes enquêtes "
+                "auxquelles vous choisissez de répondre, **et le temps passé sur chaque question**.",
+            ),
+        }
+        document_publish(purpose=surveys, texts=texts, change="major")
+    grant(subjects[0], "surveys")
 
 
 class Command(BaseCommand):
@@ -54,12 +114,14 @@ class Command(BaseCommand):
             membership_set_role(tenant=tenant, user=user, role=role)
             rows.append((role.value, user.email, _totp_secret(user)))
 
+        panelists = []
         for number in range(1, PANELISTS + 1):
             user, _created = user_get_or_create_verified(email=f"panelist{number}@{DEMO_DOMAIN}")
             if not user.has_usable_password():
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            panelist_get_or_create(tenant=tenant, user=user)
+            panelists.append(panelist_get_or_create(tenant=tenant, user=user)[0])
+        seed_consent_histories(tenant, [p.public_id for p in panelists])
 
         self.stdout.write(f"Demo tenant '{tenant.slug}' is ready: {len(STAFF)} staff, {PANELISTS} panelists.")
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from config.errors import DomainError
+from consent.receipts import jwks
+from consent.rendering import markdown_to_safe_html, text_diff
+from consent.selectors import (
+    consent_states_for_subject,
+    document_get,
+    document_versions,
+    purpose_get,
+    receipt_get_for_subject,
+)
+from consent.services import consent_change_by_subject
+from consent.subjects import Subject, subject_for
+
+
+def _subject(request: HttpRequest) -> Subject:
+    subject = subject_for(request.tenant, request.user)  # type: ignore[attr-defined]
+    if subject is None:
+        raise Http404("You are not a panelist of this panel.")
+    return subject
+
+
+def _base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@login_required
+@require_GET
+def my_consents(request: HttpRequest) -> HttpResponse:
+    subject = _subject(request)
+    states = consent_states_for_subject(tenant=subject.tenant, subject=subject.id, language=get_language())
+    return render(
+        request,
+        "consent/my_consents.html",
+        {"states": states, "needs_reconsent": [s for s in states if s.status == "reconsent_needed"]},
+    )
+
+
+@login_required
+@require_POST
+def consent_change(request: HttpRequest, purpose_key: str) -> HttpResponse:
+    """One click to grant, one click to withdraw, from the same place."""
+    subject = _subject(request)
+    status = 200
+    receipt = None
+    try:
+        receipt = consent_change_by_subject(
+            subject=subject,
+            purpose_key=purpose_key,
+            action=request.POST.get("action", ""),
+            method="web",
+            base_url=_base_url(request),
+        )
+    except DomainError as exc:
+        status = exc.status_code
+        messages.error(request, exc.detail)
+    else:
+        done = _("Consent given.") if receipt.event.kind != "withdraw" else _("Consent withdrawn.")
+        messages.success(request, done)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("my_consents", tenant_slug=subject.tenant.slug)
+    states = consent_states_for_subject(tenant=subject.tenant, subject=subject.id, language=get_language())
+    state = next(s for s in states if s.purpose.key == purpose_key) if status < 400 else None
+    return render(
+        request, "consent/_purpose_card.html", {"state": state, "receipt": receipt, "swap": True}, status=status
+    )
+
+
+@login_required
+@require_GET
+def receipt_detail(request: HttpRequest, receipt_id: str) -> HttpResponse:
+    subject = _subject(request)
+    try:
+        receipt = receipt_get_for_subject(tenant=subject.tenant, subject=subject.id, receipt_id=receipt_id)
+    except DomainError:
+        raise Http404 from None
+    if request.GET.get("format") == "json":
+        response = JsonResponse(receipt.payload, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="consent-receipt-{receipt.receipt_id}.json"'
+        return response
+    if request.GET.get("format") == "jws":
+        return HttpResponse(receipt.token, content_type="application/jose")
+    return render(request, "consent/receipt.html", {"receipt": receipt, "payload": receipt.payload})
+
+
+@require_GET
+def document_detail(request: HttpRequest, purpose_key: str, version: int) -> HttpResponse:
+    """Consent texts are public: anyone may read what a panel asks its panelists to agree to."""
+    try:
+        purpose = purpose_get(tenant=request.tenant, key=purpose_key)  # type: ignore[attr-defined]
+        document = document_get(purpose=purpose, version=version, language=request.GET.get("lang") or get_language())
+    except DomainError:
+        raise Http404 from None
+    return render(
+        request,
+        "consent/document.html",
+        {
+            "purpose": purpose,
+            "document": document,
+            "html": markdown_to_safe_html(document.body),
+            "versions": document_versions(purpose=purpose),
+        },
+    )
+
+
+@require_GET
+def document_diff(request: HttpRequest, purpose_key: str) -> HttpResponse:
+    try:
+        purpose = purpose_get(tenant=request.tenant, key=purpose_key)  # type: ignore[attr-defined]
+        language = request.GET.get("lang") or get_language()
+        old = document_get(purpose=purpose, version=int(request.GET.get("from", "")), language=language)
+        new = document_get(purpose=purpose, version=int(request.GET.get("to", "")), language=language)
+    except (DomainError, ValueError):
+        return render(request, "404.html", status=404)
+    lines = text_diff(old.body, new.body, f"v{old.version} ({old.language})", f"v{new.version} ({new.language})")
+    return render(request, "consent/diff.html", {"purpose": purpose, "old": old, "new": new, "lines": lines})
+
+
+@require_GET
+def signing_keys(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(jwks(tenant=request.tenant))  # type: ignore[attr-defined]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+
+from consent.subjects import Subject
+from panel.models import Panelist
+from tenants.models import Tenant
+
+
+def panelist_subject(tenant: Tenant, user: Any) -> Subject | None:
+    """The consent subject of a signed-in person in a tenant: their active panelist row, if any."""
+    panelist = Panelist.objects.for_tenant(tenant).filter(user=user, status=Panelist.Status.ACTIVE).first()
+    if panelist is None:
+        return None
+    language = translation.get_language() or "en"
+    if language not in tenant.languages:
+        language = tenant.languages[0]
+    return Subject(tenant=tenant, id=panelist.public_id, language=language, email=user.email)
