@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, livez
+from consent import api as consent_api
+from consent import audit_views
 from consent import views as consent_views
 from panel import api as panel_api
 from panel import views as panel_views
@@ -17,6 +19,12 @@ api_v1: list[URLPattern | URLResolver] = [
     path("api-keys/<int:pk>/", tenants_api.ApiKeyDetailApi.as_view(), name="api_api_key"),
     path("panelists/", panel_api.PanelistListApi.as_view(), name="api_panelists"),
     path("panelists/<slug:public_id>/", panel_api.PanelistDetailApi.as_view(), name="api_panelist"),
+    path("consent/events/", consent_api.ConsentEventListApi.as_view(), name="api_consent_events"),
+    path("consent/export/", consent_api.ConsentExportApi.as_view(), name="api_consent_export"),
+    path("consent/verify/", consent_api.ConsentVerifyApi.as_view(), name="api_consent_verify"),
+    path("consent/documents/", consent_api.ConsentDocumentListApi.as_view(), name="api_consent_documents"),
+    path("consent/record/", consent_api.ProcessingRecordApi.as_view(), name="api_consent_record"),
+    path("me/consents/", consent_api.MyConsentsApi.as_view(), name="api_my_consents"),
 ]
 
 console: list[URLPattern | URLResolver] = [
@@ -25,6 +33,10 @@ console: list[URLPattern | URLResolver] = [
     path("team/", tenants_views.console_team, name="console_team"),
     path("api-keys/", tenants_views.console_api_keys, name="console_api_keys"),
     path("api-keys/<int:pk>/revoke/", tenants_views.console_api_key_revoke, name="console_api_key_revoke"),
+    path("consent/", audit_views.console_consent, name="console_consent"),
+    path("consent/verify/", audit_views.console_consent_verify, name="console_consent_verify"),
+    re_path(r"^consent/export\.(?P<fmt>csv|json)$", audit_views.console_consent_export, name="console_consent_export"),
+    path("consent/record/", audit_views.console_processing_record, name="console_processing_record"),
 ]
 
 consent_pages: list[URLPattern | URLResolver] = [

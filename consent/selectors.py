@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.timezone import is_aware, make_aware
 
-from config.errors import NotFound
+from config.errors import DomainError, NotFound
 from consent.models import ConsentDocument, ConsentEvent, ConsentReceipt, Purpose
 from tenants.models import Tenant
 
@@ -131,3 +135,116 @@ def receipt_get_for_subject(*, tenant: Tenant, subject: str, receipt_id: str) ->
     if receipt is None:
         raise NotFound("No such receipt.", code="not_found")
     return receipt
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    subject: str = ""
+    purpose_key: str = ""
+    kind: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def event_filter_from(params: Mapping[str, str]) -> EventFilter:
+    """Parse search parameters; a bad value is a 400 naming the field, never a 500."""
+    problems: dict[str, list[str]] = {}
+    kind = params.get("kind", "").strip()
+    if kind and kind not in ConsentEvent.Kind.values:
+        problems["kind"] = [f"Use one of {', '.join(ConsentEvent.Kind.values)}."]
+    dates: dict[str, datetime | None] = {}
+    for name in ("since", "until"):
+        raw = params.get(name, "").strip()
+        dates[name] = None
+        if raw:
+            parsed = _parse_moment(raw)
+            if parsed is None:
+                problems[name] = ["Use a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z)."]
+            else:
+                dates[name] = parsed if is_aware(parsed) else make_aware(parsed, UTC)
+    subject = params.get("subject", "").strip()[:64]
+    purpose_key = params.get("purpose", "").strip()[:50]
+    if "\x00" in subject + purpose_key:
+        problems["subject"] = ["Contains a NUL character."]
+    if problems:
+        raise DomainError("The search is not valid; see fields.", fields=problems)
+    return EventFilter(subject, purpose_key, kind, dates["since"], dates["until"])
+
+
+def _parse_moment(raw: str) -> datetime | None:
+    try:
+        moment = parse_datetime(raw)
+        if moment is not None:
+            return moment
+        day = parse_date(raw)
+    except ValueError:  # well-formed but impossible, like 2026-02-31
+        return None
+    return datetime.combine(day, time.min) if day else None
+
+
+def event_search(*, tenant: Tenant, filters: EventFilter) -> QuerySet[ConsentEvent]:
+    qs = ConsentEvent.objects.for_tenant(tenant)
+    if filters.subject:
+        qs = qs.filter(subject=filters.subject)
+    if filters.purpose_key:
+        qs = qs.filter(purpose_key=filters.purpose_key)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.since:
+        qs = qs.filter(occurred_at__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(occurred_at__lt=filters.until)
+    return qs.order_by("seq")
+
+
+def event_stream(*, tenant: Tenant, filters: EventFilter, batch: int = 5000) -> Iterator[dict[str, object]]:
+    """Every matching event, oldest first, read in keyset batches: constant memory for any log size."""
+    fields = ("seq", "occurred_at", "subject", "purpose_key", "kind", "document_version", "document_language",
+              "document_sha256", "method", "actor", "prev_hash", "hash")  # fmt: skip
+    last = 0
+    base = event_search(tenant=tenant, filters=filters)
+    while True:
+        rows = list(base.filter(seq__gt=last).values(*fields)[:batch])
+        if not rows:
+            return
+        yield from rows
+        last = int(rows[-1]["seq"])
+
+
+def documents_by_purpose(*, tenant: Tenant) -> list[tuple[Purpose, list[ConsentDocument]]]:
+    documents = (
+        ConsentDocument.objects.for_tenant(tenant)
+        .filter(published_at__isnull=False)
+        .order_by("purpose_id", "-version", "language")
+    )
+    by_purpose: dict[int, list[ConsentDocument]] = {}
+    for document in documents:
+        by_purpose.setdefault(document.purpose_id, []).append(document)
+    return [(purpose, by_purpose.get(purpose.pk, [])) for purpose in purpose_list(tenant=tenant)]
+
+
+def processing_record(*, tenant: Tenant, language: str = "en") -> dict[str, object]:
+    """The record of processing activities (GDPR Art. 30(1)) for the tenant, from its purposes."""
+    return {
+        "controller": {"name": tenant.name, "country": tenant.country},
+        "activities": [
+            {
+                "purpose": purpose.key,
+                "name": purpose.name_in(language),
+                "description": purpose.description_in(language),
+                "legal_basis": purpose.legal_basis,
+                "data_subjects": "panelists",
+                "data_categories": list(purpose.data_categories),
+                "recipients": [],
+                "third_country_transfers": [],
+                "retention_days": purpose.retention_days,
+                "security_measures": [
+                    "pseudonymous identifiers in the consent log",
+                    "append-only, hash-chained consent log",
+                    "two-factor authentication for staff",
+                    "per-tenant isolation of every record",
+                ],
+            }
+            for purpose in purpose_list(tenant=tenant)
+        ],
+    }

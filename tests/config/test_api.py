@@ -82,7 +82,8 @@ def test_every_list_endpoint_is_paginated(owner) -> None:
             list_paths.append(path)
 
     assert set(list_paths) >= {"/api/v1/panelists/", "/api/v1/members/", "/api/v1/api-keys/"}
-    for path in list_paths:
+    assert "/api/v1/me/consents/" in list_paths  # a panelist's own list: checked in tests/consent
+    for path in [p for p in list_paths if not p.startswith("/api/v1/me/")]:
         body = owner.client.get(path + "?page_size=2").json()
         assert set(body) == {"count", "next", "previous", "results"}, path
         assert len(body["results"]) <= 2

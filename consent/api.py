@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import DomainError
+from consent.chain import chain_verify
+from consent.exports import export_response
+from consent.models import ConsentDocument, ConsentEvent
+from consent.selectors import (
+    consent_states_for_subject,
+    event_filter_from,
+    event_search,
+    processing_record,
+)
+from consent.services import consent_change_by_subject
+from consent.subjects import Subject, subject_for
+from tenants.api_base import TENANT_HEADER, TenantApiView
+from tenants.models import Tenant
+from tenants.roles import Perm
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("subject", str, required=False, description="A panelist's pseudonymous id."),
+    OpenApiParameter("purpose", str, required=False),
+    OpenApiParameter("kind", str, enum=ConsentEvent.Kind.values, required=False),
+    OpenApiParameter("since", str, required=False, description="Date or date-time (inclusive)."),
+    OpenApiParameter("until", str, required=False, description="Date or date-time (exclusive)."),
+]
+
+
+class ConsentEventOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConsentEvent
+        fields = [
+            "seq", "occurred_at", "subject", "purpose_key", "kind", "document_version", "document_language",
+            "document_sha256", "method", "actor", "prev_hash", "hash",
+        ]  # fmt: skip
+
+
+@extend_schema(parameters=SEARCH_PARAMETERS, summary="Search the consent log (auditors)")
+class ConsentEventListApi(TenantApiView, ListAPIView):
+    required_perm = Perm.CONSENT_AUDIT
+    serializer_class = ConsentEventOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return event_search(tenant=self.tenant, filters=event_filter_from(self.request.query_params))
+
+
+class ConsentExportApi(TenantApiView):
+    required_perm = Perm.CONSENT_AUDIT
+
+    @extend_schema(
+        parameters=[*SEARCH_PARAMETERS, OpenApiParameter("fmt", str, enum=["csv", "json"], required=False)],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+        summary="Export what a search finds, streamed (CSV or JSON)",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        fmt = request.query_params.get("fmt", "csv")
+        if fmt not in {"csv", "json"}:
+            raise DomainError(f"Unknown format '{fmt}'.", fields={"fmt": ["Use 'csv' or 'json'."]})
+        return export_response(tenant=self.tenant, filters=event_filter_from(request.query_params), fmt=fmt)
+
+
+class ChainReportSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    events = serializers.IntegerField()
+    first_bad_seq = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField(allow_blank=True)
+
+
+class ConsentVerifyApi(TenantApiView):
+    required_perm = Perm.CONSENT_AUDIT
+
+    @extend_schema(responses=ChainReportSerializer, summary="Verify the tenant's consent hash chain")
+    def get(self, request: Request) -> Response:
+        report = chain_verify(tenant=self.tenant)
+        return Response(ChainReportSerializer(report).data)
+
+
+class ConsentDocumentOutputSerializer(serializers.ModelSerializer):
+    purpose = serializers.CharField(source="purpose.key")
+
+    class Meta:
+        model = ConsentDocument
+        fields = ["purpose", "version", "language", "title", "body", "body_sha256", "change", "effective_at"]
+
+
+class ConsentDocumentListApi(TenantApiView, ListAPIView):
+    required_perm = Perm.CONSENT_AUDIT
+    serializer_class = ConsentDocumentOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            ConsentDocument.objects.for_tenant(self.tenant)
+            .filter(published_at__isnull=False)
+            .select_related("purpose")
+            .order_by("purpose_id", "-version", "language")
+        )
+
+
+class ProcessingRecordApi(TenantApiView):
+    required_perm = Perm.CONSENT_AUDIT
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The record of processing activities (GDPR Art. 30)")
+    def get(self, request: Request) -> Response:
+        return Response(processing_record(tenant=self.tenant))
+
+
+class SubjectApiView(APIView):
+    """Base of a panelist's own API: the browser session, and the tenant named by ``X-Tenant``."""
+
+    authentication_classes = [SessionAuthentication]
+    subject: Subject
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        slug = request.headers.get(TENANT_HEADER, "")
+        tenant = Tenant.objects.filter(slug=slug, is_active=True).first() if slug else None
+        if tenant is None:
+            raise DomainError(f"Name the panel with the {TENANT_HEADER} header.", code="tenant_required")
+        subject = subject_for(tenant, request.user)
+        if subject is None:
+            raise Http404
+        self.subject = subject
+
+
+class ConsentStateSerializer(serializers.Serializer):
+    purpose = serializers.CharField(source="purpose.key")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    legal_basis = serializers.CharField(source="purpose.legal_basis")
+    data_categories = serializers.ListField(child=serializers.CharField(), source="purpose.data_categories")
+    retention_days = serializers.IntegerField(source="purpose.retention_days")
+    needed_for_membership = serializers.BooleanField(source="purpose.required")
+    status = serializers.CharField()
+    current_version = serializers.IntegerField(source="current.version", allow_null=True, default=None)
+    agreed_version = serializers.IntegerField(source="agreed.version", allow_null=True, default=None)
+
+
+class ConsentChangeInputSerializer(serializers.Serializer):
+    purpose = serializers.SlugField(max_length=50)
+    action = serializers.ChoiceField(choices=["grant", "withdraw"])
+
+
+class ReceiptOutputSerializer(serializers.Serializer):
+    receipt_id = serializers.UUIDField()
+    payload = serializers.JSONField()
+    token = serializers.CharField(help_text="The receipt as a compact JWS (ES256).")
+
+
+class MyConsentsApi(SubjectApiView, ListAPIView):
+    """My consents, purpose by purpose (GET); grant or withdraw one (POST)."""
+
+    serializer_class = ConsentStateSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return consent_states_for_subject(
+            tenant=self.subject.tenant, subject=self.subject.id, language=self.subject.language
+        )
+
+    @extend_schema(request=ConsentChangeInputSerializer, responses=ReceiptOutputSerializer, summary="Grant or withdraw")
+    def post(self, request: Request) -> Response:
+        data = ConsentChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = consent_change_by_subject(
+            subject=self.subject,
+            purpose_key=data.validated_data["purpose"],
+            action=data.validated_data["action"],
+            method="api",
+            base_url=f"{request.scheme}://{request.get_host()}",
+        )
+        return Response(ReceiptOutputSerializer(receipt).data, status=201)

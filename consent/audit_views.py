@@ -1,0 +1,82 @@
+"""The auditor console: read-only (role auditor; owners see it too)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from config.errors import DomainError
+from consent.chain import chain_verify
+from consent.exports import export_response
+from consent.models import ConsentEvent
+from consent.selectors import (
+    EventFilter,
+    documents_by_purpose,
+    event_filter_from,
+    event_search,
+    processing_record,
+    purpose_list,
+)
+from tenants.access import staff_required
+from tenants.roles import Perm
+from tenants.views import render_console
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
+def console_consent(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    errors: dict[str, list[str]] = {}
+    try:
+        filters = event_filter_from(request.GET)
+    except DomainError as exc:
+        errors, filters = exc.fields, EventFilter()
+    page = Paginator(event_search(tenant=tenant, filters=filters).order_by("-seq"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    response = render_console(
+        request,
+        "consent/console/log.html",
+        "consent",
+        {
+            "page": page,
+            "errors": errors,
+            "params": request.GET,
+            "query": query.urlencode(),
+            "purposes": purpose_list(tenant=tenant),
+            "kinds": ConsentEvent.Kind.choices,
+            "documents": documents_by_purpose(tenant=tenant),
+        },
+    )
+    if errors:
+        response.status_code = 400
+    return response
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
+def console_consent_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    try:
+        filters = event_filter_from(request.GET)
+    except DomainError as exc:
+        return HttpResponse(exc.detail, status=400, content_type="text/plain")
+    return export_response(tenant=request.tenant, filters=filters, fmt=fmt)  # type: ignore[attr-defined]
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
+def console_consent_verify(request: HttpRequest) -> HttpResponse:
+    report = chain_verify(tenant=request.tenant)  # type: ignore[attr-defined]
+    return render(request, "consent/console/_verify.html", {"report": report})
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
+def console_processing_record(request: HttpRequest) -> HttpResponse:
+    record = processing_record(tenant=request.tenant, language=get_language())  # type: ignore[attr-defined]
+    return render_console(request, "consent/console/processing_record.html", "consent", {"record": record})
