@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, livez
 from consent import api as consent_api
-from consent import audit_views
+from consent import audit_views, privacy_views
 from consent import views as consent_views
 from panel import api as panel_api
 from panel import views as panel_views
@@ -37,6 +37,7 @@ console: list[URLPattern | URLResolver] = [
     path("consent/verify/", audit_views.console_consent_verify, name="console_consent_verify"),
     re_path(r"^consent/export\.(?P<fmt>csv|json)$", audit_views.console_consent_export, name="console_consent_export"),
     path("consent/record/", audit_views.console_processing_record, name="console_processing_record"),
+    path("consent/purges/", audit_views.console_purge_log, name="console_purge_log"),
 ]
 
 consent_pages: list[URLPattern | URLResolver] = [
@@ -48,9 +49,17 @@ consent_pages: list[URLPattern | URLResolver] = [
     path("jwks.json", consent_views.signing_keys, name="consent_jwks"),
 ]
 
+privacy_pages: list[URLPattern | URLResolver] = [
+    path("", privacy_views.my_data, name="my_data"),
+    path("exports/", privacy_views.data_export_create, name="data_export_create"),
+    path("exports/download/<str:token>/", privacy_views.data_export_download, name="data_export_download"),
+    path("erase/", privacy_views.erase, name="privacy_erase"),
+]
+
 tenant_pages: list[URLPattern | URLResolver] = [
     path("", tenants_views.tenant_home, name="tenant_home"),
     path("consents/", include(consent_pages)),
+    path("privacy/", include(privacy_pages)),
     path("console/", include(console)),
 ]
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class ConsentConfig(AppConfig):
@@ -7,3 +8,6 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from consent import signals  # noqa: F401  (connects the receivers)
+
+        # Every app's privacy.py registers its categories of personal data with the registry.
+        autodiscover_modules("privacy")

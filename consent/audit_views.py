@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from config.errors import DomainError
 from consent.chain import chain_verify
 from consent.exports import export_response
-from consent.models import ConsentEvent
+from consent.models import ConsentEvent, PurgeLog
 from consent.selectors import (
     EventFilter,
     documents_by_purpose,
@@ -80,3 +80,10 @@ def console_consent_verify(request: HttpRequest) -> HttpResponse:
 def console_processing_record(request: HttpRequest) -> HttpResponse:
     record = processing_record(tenant=request.tenant, language=get_language())  # type: ignore[attr-defined]
     return render_console(request, "consent/console/processing_record.html", "consent", {"record": record})
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
+def console_purge_log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(PurgeLog.objects.for_tenant(request.tenant), 50).get_page(request.GET.get("page"))  # type: ignore[attr-defined]
+    return render_console(request, "consent/console/purge_log.html", "consent", {"page": page})

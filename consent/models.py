@@ -200,3 +200,66 @@ class ConsentReceipt(TenantOwnedModel):
 
     def __str__(self) -> str:
         return str(self.receipt_id)
+
+
+class RetentionOverride(TenantOwnedModel):
+    """A tenant's shorter retention for one privacy category (never longer than the category's ceiling)."""
+
+    category = models.CharField(max_length=64)
+    days = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "category"], name="retention_one_per_category"),
+            models.CheckConstraint(condition=Q(days__gte=1), name="retention_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.days} days"
+
+
+class PurgeLog(TenantOwnedModel):
+    """What a retention purge removed: counts, never contents. Auditors read it."""
+
+    category = models.CharField(max_length=64)
+    cutoff = models.DateTimeField()
+    purged = models.PositiveIntegerField()
+    dry_run = models.BooleanField(default=False)
+    ran_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant_id", "-ran_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-ran_at"], name="purgelog_tenant_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.purged} purged"
+
+
+class DataExport(TenantOwnedModel):
+    """A data-subject access request (Art. 15 and 20): a ZIP built by a worker, downloadable for 7 days."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    file = models.CharField(max_length=255, blank=True, help_text=_("Path under MEDIA_ROOT."))
+    size = models.PositiveBigIntegerField(default=0)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tenant_id", "-requested_at"]
+        indexes = [models.Index(fields=["tenant", "subject", "-requested_at"], name="dataexport_subject_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "ready", "failed", "expired"]), name="dataexport_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"

@@ -27,3 +27,21 @@ def consent_receipt_email_send(receipt_pk: int, email: str, language: str) -> No
     )
     message.attach(f"consent-receipt-{receipt.receipt_id}.jws", receipt.token, "application/jose")
     message.send()
+
+
+@app.task(name="consent.tasks.data_export_build")
+def data_export_build(export_id: int) -> None:
+    # Imported here: the services enqueue this task, so they import this module first.
+    from consent.privacy_services import data_export_build_run
+
+    data_export_build_run(export_id=export_id)
+
+
+@app.task(name="consent.tasks.purge_personal_data")
+def purge_personal_data() -> None:
+    """The daily retention purge of every tenant (Celery beat, queue ``purges``)."""
+    from consent.privacy_services import privacy_purge
+    from tenants.models import Tenant
+
+    for tenant in Tenant.objects.order_by("id"):
+        privacy_purge(tenant=tenant)

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from config.errors import NotFound
 from tenants.models import ApiKey, Membership, Tenant
 
 
@@ -33,3 +34,13 @@ def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:
 
 def api_key_get(*, tenant: Tenant, pk: int) -> ApiKey:
     return get_object_or_404(ApiKey.objects.for_tenant(tenant), pk=pk)
+
+
+def tenant_list_or_one(*, slug: str | None) -> QuerySet[Tenant]:
+    """Every tenant, or the one named: what a command run ``[--tenant SLUG]`` works on."""
+    tenants = Tenant.objects.order_by("slug")
+    if slug:
+        tenants = tenants.filter(slug=slug)
+        if not tenants.exists():
+            raise NotFound(f"No tenant '{slug}'.", code="unknown_tenant")
+    return tenants

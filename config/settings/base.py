@@ -177,6 +177,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Files ----------------------------------------------------------------------------------------
+
+# Data-subject exports are written here by workers and served through signed links, never directly.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+MEDIA_URL = "/media/"
+
 # --- API -------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -241,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-sessions": {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": crontab(minute=17, hour=2),
+    },
+    "purge-personal-data": {
+        "task": "consent.tasks.purge_personal_data",
+        "schedule": crontab(minute=37, hour=2),
     },
 }
 

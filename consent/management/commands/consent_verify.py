@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.errors import NotFound
 from consent.chain import chain_verify
-from tenants.models import Tenant
+from tenants.selectors import tenant_list_or_one
 
 
 class Command(BaseCommand):
@@ -15,11 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", help="Slug of one tenant; all tenants when omitted.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tenants = Tenant.objects.order_by("slug")
-        if options["tenant"]:
-            tenants = tenants.filter(slug=options["tenant"])
-            if not tenants.exists():
-                raise CommandError(f"No tenant '{options['tenant']}'.")
+        try:
+            tenants = tenant_list_or_one(slug=options["tenant"])
+        except NotFound as exc:
+            raise CommandError(exc.detail) from None
         broken = []
         for tenant in tenants:
             report = chain_verify(tenant=tenant)

@@ -1,0 +1,255 @@
+"""Privacy categories of consent, and of the apps below it (accounts, tenants), which cannot import
+the registry themselves (imports run one way)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+
+from accounts.models import User
+from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, DataExport
+from consent.registry import Category, Person, register
+from tenants.models import ApiKey, Membership, Tenant
+
+# --- consent evidence ---------------------------------------------------------------------------
+
+
+def _evidence_export(person: Person) -> Any:
+    if person.tenant is None or person.subject is None:
+        return []
+    events = ConsentEvent.objects.for_tenant(person.tenant).filter(subject=person.subject).order_by("seq")
+    return [
+        {
+            "seq": e.seq,
+            "occurred_at": e.occurred_at.isoformat(),
+            "purpose": e.purpose_key,
+            "kind": e.kind,
+            "document_version": e.document_version,
+            "document_language": e.document_language,
+            "document_sha256": e.document_sha256,
+            "method": e.method,
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+def _receipt_files(person: Person) -> list[tuple[str, bytes]]:
+    if person.tenant is None or person.subject is None:
+        return []
+    receipts = ConsentReceipt.objects.for_tenant(person.tenant).filter(subject=person.subject)
+    return [(f"consent_receipts/{r.receipt_id}.jws", r.token.encode()) for r in receipts]
+
+
+def _evidence_erase(person: Person) -> int:
+    # Consent evidence outlives an erasure (GDPR Art. 7(1) and 17(3)(b)/(e)): the events name only the
+    # pseudonymous id, and once the panelist row is unlinked from the account nothing ties it to a person.
+    return 0
+
+
+def evidence_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
+    """Remove the oldest events (and their receipts) older than ``cutoff``, a prefix of the chain at a
+    time, sealing it with the last removed event's hash so that what remains still verifies."""
+    purged = 0
+    while True:
+        with transaction.atomic():
+            head = ConsentChain.objects.select_for_update().filter(tenant=tenant).first()
+            if head is None:
+                return purged
+            batch = list(
+                ConsentEvent.objects.for_tenant(tenant)
+                .filter(seq__gt=head.sealed_seq, occurred_at__lt=cutoff)
+                .order_by("seq")
+                .values_list("seq", "hash")[:batch_size]
+            )
+            # Only a contiguous prefix can go: the chain must stay whole after the seal.
+            prefix = [row for i, row in enumerate(batch) if row[0] == head.sealed_seq + 1 + i]
+            if not prefix:
+                return purged
+            last_seq, last_hash = prefix[-1]
+            if dry_run:
+                return purged + len(prefix)
+            ids = ConsentEvent.objects.for_tenant(tenant).filter(seq__gt=head.sealed_seq, seq__lte=last_seq)
+            ConsentReceipt.objects.for_tenant(tenant).filter(event__in=ids).delete()
+            with connection.cursor() as cursor:
+                # The append-only trigger lets a DELETE through only inside a purge that seals the prefix.
+                cursor.execute("SET LOCAL fairpanel.consent_purge = 'on'")
+                deleted, _ = ids.delete()
+                cursor.execute("SET LOCAL fairpanel.consent_purge = 'off'")
+            head.sealed_seq, head.sealed_hash = last_seq, last_hash
+            head.save(update_fields=["sealed_seq", "sealed_hash"])
+            purged += deleted
+            if len(prefix) < batch_size:
+                return purged
+
+
+register(
+    Category(
+        key="consent.evidence",
+        name="Consent events and receipts",
+        basis="legal_obligation",
+        retention_days=365 * 6,
+        models=(ConsentEvent, ConsentReceipt),
+        exporter=_evidence_export,
+        eraser=_evidence_erase,
+        purger=evidence_purge,
+        files=_receipt_files,
+        notes="Kept after erasure under the pseudonymous id only, to prove consent (Art. 7(1)).",
+    )
+)
+
+# --- data-subject export files ------------------------------------------------------------------
+
+EXPORT_DAYS = 7
+
+
+def _export_path(export: DataExport) -> Path:
+    return Path(settings.MEDIA_ROOT) / export.file
+
+
+def _exports_of(person: Person) -> Any:
+    qs = DataExport.objects.all()
+    if person.scope == "tenant" and person.tenant is not None:
+        qs = qs.filter(tenant=person.tenant, subject=person.subject)
+    elif person.user is not None:
+        qs = qs.filter(user=person.user)
+    else:
+        qs = qs.none()
+    return qs
+
+
+def _exports_export(person: Person) -> Any:
+    return [
+        {"requested_at": e.requested_at.isoformat(), "status": e.status}
+        for e in _exports_of(person).order_by("requested_at")
+    ]
+
+
+def _delete_export(export: DataExport) -> None:
+    if export.file:
+        _export_path(export).unlink(missing_ok=True)
+    export.delete()
+
+
+def _exports_erase(person: Person) -> int:
+    exports = list(_exports_of(person))
+    for export in exports:
+        _delete_export(export)
+    return len(exports)
+
+
+def exports_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
+    old = DataExport.objects.for_tenant(tenant).filter(requested_at__lt=cutoff).order_by("id")
+    if dry_run:
+        return old.count()
+    purged = 0
+    while batch := list(old[:batch_size]):
+        for export in batch:
+            _delete_export(export)
+        purged += len(batch)
+    return purged
+
+
+register(
+    Category(
+        key="consent.data_exports",
+        name="Copies of your data you asked for",
+        basis="legal_obligation",
+        retention_days=EXPORT_DAYS,
+        models=(DataExport,),
+        exporter=_exports_export,
+        eraser=_exports_erase,
+        purger=exports_purge,
+    )
+)
+
+# --- staff (tenants) ----------------------------------------------------------------------------
+
+
+def _staff_export(person: Person) -> Any:
+    if person.user is None:
+        return []
+    return [
+        {"tenant": m.tenant.slug, "role": m.role, "since": m.created_at.isoformat()}
+        for m in Membership.objects.filter(user=person.user).select_related("tenant")
+    ]
+
+
+def _staff_erase(person: Person) -> int:
+    if person.scope != "account" or person.user is None:
+        return 0
+    count = ApiKey.objects.filter(created_by=person.user).update(created_by=None)
+    count += ConsentDocument.objects.filter(created_by=person.user).update(created_by=None)
+    deleted, _ = Membership.objects.filter(user=person.user).delete()
+    return count + deleted
+
+
+register(
+    Category(
+        key="tenants.staff",
+        name="Staff roles and authorship",
+        basis="contract",
+        retention_days=None,
+        models=(Membership, ApiKey, ConsentDocument),
+        exporter=_staff_export,
+        eraser=_staff_erase,
+        notes="Kept while the person works for the tenant; consent texts stay, without their author.",
+    )
+)
+
+# --- the account (accounts, allauth, sessions, admin log) ------------------------------------------
+
+
+def _account_export(person: Person) -> Any:
+    user = person.user
+    if user is None:
+        return {}
+    return {
+        "email": user.email,
+        "name": user.name,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+        "email_addresses": list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary")),
+        "two_factor_methods": sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True))),
+    }
+
+
+def _sessions_of(user: User) -> list[str]:
+    keys = []
+    for session in Session.objects.iterator(chunk_size=2000):
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            keys.append(session.session_key)
+    return keys
+
+
+def _account_erase(person: Person) -> int:
+    user = person.user
+    if person.scope != "account" or user is None:
+        return 0
+    sessions, _ = Session.objects.filter(session_key__in=_sessions_of(user)).delete()
+    logs, _ = LogEntry.objects.filter(user=user).delete()
+    LogEntry.objects.filter(object_repr__icontains=user.email).update(object_repr="(erased)")
+    deleted, _ = User.objects.filter(pk=user.pk).delete()  # cascades to addresses and authenticators
+    return sessions + logs + deleted
+
+
+register(
+    Category(
+        key="accounts.account",
+        name="Your account",
+        basis="membership",
+        retention_days=None,
+        models=(User, EmailAddress, Authenticator, Session, LogEntry),
+        exporter=_account_export,
+        eraser=_account_erase,
+        notes="Erased last, when the whole account is erased.",
+    )
+)

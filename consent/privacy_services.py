@@ -1,0 +1,172 @@
+"""Data-subject rights and retention, walking the privacy registry: export, erasure, purge."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import DomainError, NotFound
+from consent.models import DataExport, PurgeLog, RetentionOverride
+from consent.privacy import EXPORT_DAYS
+from consent.registry import Category, Person, categories
+from consent.subjects import Subject
+from consent.tasks import data_export_build
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+EXPORTS_PER_DAY = 3
+PURGE_BATCH = 1000
+_SIGNER_SALT = "fairpanel.data-export"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status_code = 429
+
+
+# --- export (Art. 15 and 20) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def data_export_request(*, subject: Subject, user: Any) -> DataExport:
+    since = timezone.now() - timedelta(days=1)
+    recent = DataExport.objects.for_tenant(subject.tenant).filter(subject=subject.id, requested_at__gte=since)
+    if recent.count() >= EXPORTS_PER_DAY:
+        raise RateLimited(f"At most {EXPORTS_PER_DAY} copies a day: try again tomorrow.")
+    export = DataExport.objects.create(tenant=subject.tenant, user=user, subject=subject.id)
+    data_export_build.delay_on_commit(export.pk)
+    return export
+
+
+def _zip_for(person: Person) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        index = []
+        for category in categories():
+            data = category.exporter(person)
+            archive.writestr(f"{category.key}.json", json.dumps(data, indent=2, ensure_ascii=False, default=str))
+            index.append({"category": category.key, "name": category.name, "basis": category.basis,
+                          "retention_days": category.retention_days, "file": f"{category.key}.json"})  # fmt: skip
+            for name, content in category.files(person) if category.files else []:
+                archive.writestr(f"files/{category.key}/{name}", content)
+        archive.writestr(
+            "README.json", json.dumps({"generated_at": timezone.now().isoformat(), "categories": index}, indent=2)
+        )
+    return buffer.getvalue()
+
+
+def data_export_build_run(*, export_id: int) -> DataExport | None:
+    """Build the ZIP of one request (idempotent: a finished request is left as it is)."""
+    export = DataExport.objects.select_related("tenant", "user").filter(pk=export_id).first()
+    if export is None or export.status != DataExport.Status.PENDING:
+        return export
+    person = Person(user=export.user, tenant=export.tenant, subject=export.subject, scope="tenant")
+    content = _zip_for(person)
+    relative = Path("exports") / export.tenant.slug / f"{uuid.uuid4()}.zip"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    export.file, export.size = str(relative), len(content)
+    export.status, export.ready_at = DataExport.Status.READY, timezone.now()
+    export.save(update_fields=["file", "size", "status", "ready_at"])
+    return export
+
+
+def data_export_link_token(export: DataExport) -> str:
+    return signing.TimestampSigner(salt=_SIGNER_SALT).sign(str(export.pk))
+
+
+def data_export_from_token(*, token: str, user: Any) -> tuple[DataExport, Path]:
+    try:
+        export_id = int(signing.TimestampSigner(salt=_SIGNER_SALT).unsign(token, max_age=timedelta(days=EXPORT_DAYS)))
+    except (signing.BadSignature, ValueError):
+        raise NotFound("This link is not valid or has expired.", code="link_expired") from None
+    export = DataExport.objects.filter(pk=export_id, user=user, status=DataExport.Status.READY).first()
+    if export is None:
+        raise NotFound("This link is not valid or has expired.", code="link_expired")
+    path = Path(settings.MEDIA_ROOT) / export.file
+    if not path.is_file():
+        raise NotFound("This copy is no longer available.", code="link_expired")
+    return export, path
+
+
+# --- erasure (Art. 17) ----------------------------------------------------------------------------
+
+
+def _erase(person: Person) -> dict[str, int]:
+    return {category.key: category.eraser(person) for category in _erasure_order()}
+
+
+def _erasure_order() -> list[Category]:
+    # The account goes last: every other eraser may still need to find the person through it.
+    return sorted(categories(), key=lambda c: c.key == "accounts.account")
+
+
+@transaction.atomic
+def erase_membership(*, subject: Subject, user: Any) -> dict[str, int]:
+    """Erase a person from one panel: every category's eraser, scoped to that tenant."""
+    counts = _erase(Person(user=user, tenant=subject.tenant, subject=subject.id, scope="tenant"))
+    logger.info("erased a membership of tenant %s: %s", subject.tenant.slug, counts)
+    return counts
+
+
+@transaction.atomic
+def erase_account(*, user: Any, subjects: list[Subject]) -> dict[str, int]:
+    """Erase the whole account: each panel membership first, then everything account-wide."""
+    totals: dict[str, int] = {}
+    for subject in subjects:
+        for key, count in _erase(Person(user=user, tenant=subject.tenant, subject=subject.id, scope="tenant")).items():
+            totals[key] = totals.get(key, 0) + count
+    for key, count in _erase(Person(user=user, tenant=None, subject=None, scope="account")).items():
+        totals[key] = totals.get(key, 0) + count
+    logger.info("erased an account: %s", totals)
+    return totals
+
+
+# --- retention purge ------------------------------------------------------------------------------
+
+
+def retention_days(*, tenant: Tenant, category: Category) -> int | None:
+    override = RetentionOverride.objects.for_tenant(tenant).filter(category=category.key).first()
+    return category.retention_for(override.days if override else None)
+
+
+def retention_set(*, tenant: Tenant, category: Category, days: int) -> RetentionOverride:
+    if days < 1:
+        raise DomainError("Retention is at least one day.", fields={"days": ["Use 1 or more."]})
+    if category.retention_days is not None and days > category.retention_days:
+        raise DomainError(
+            f"'{category.key}' may be kept at most {category.retention_days} days.",
+            fields={"days": [f"Use at most {category.retention_days}."]},
+        )
+    override, _ = RetentionOverride.objects.update_or_create(
+        tenant=tenant, category=category.key, defaults={"days": days}
+    )
+    return override
+
+
+def privacy_purge(*, tenant: Tenant, dry_run: bool = False, batch_size: int = PURGE_BATCH) -> dict[str, int]:
+    """Purge, for one tenant, what each category keeps past its retention. Safe to rerun."""
+    counts: dict[str, int] = {}
+    for category in categories():
+        days = retention_days(tenant=tenant, category=category)
+        if category.purger is None or days is None:
+            continue
+        cutoff = timezone.now() - timedelta(days=days)
+        purged = category.purger(tenant, cutoff, batch_size, dry_run)
+        PurgeLog.objects.create(tenant=tenant, category=category.key, cutoff=cutoff, purged=purged, dry_run=dry_run)
+        counts[category.key] = purged
+        logger.info("purge %s %s: %d%s", tenant.slug, category.key, purged, " (dry run)" if dry_run else "")
+    return counts

@@ -1,0 +1,82 @@
+"""The privacy registry: every category of personal data, with its purpose, retention and handlers.
+
+Each app declares its categories in its own ``privacy.py`` (loaded by consent's ``AppConfig.ready``),
+so that data-subject export (Art. 15 and 20), erasure (Art. 17) and the daily retention purge walk
+one list, and a new category cannot be forgotten: ``tests/consent/test_registry.py`` fails when a
+model holding personal data belongs to no category.
+
+Handlers receive plain values:
+- ``exporter(person) -> JSON-serialisable data`` (and ``files(person)`` -> (name, bytes) pairs);
+- ``eraser(person) -> rows erased``; ``person.scope`` is ``"tenant"`` (leave one panel) or
+  ``"account"`` (the whole account, after every tenant's membership is erased);
+- ``purger(tenant, cutoff, batch_size, dry_run) -> rows purged`` for data older than ``cutoff``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+
+from tenants.models import Tenant
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whose data a request is about. ``tenant`` is None for account-wide steps."""
+
+    user: Any | None  # accounts.User, or None when only the pseudonymous id is known
+    tenant: Tenant | None
+    subject: str | None  # the panelist's pseudonymous id in ``tenant``
+    scope: str  # "tenant" or "account"
+
+
+Exporter = Callable[[Person], Any]
+FileExporter = Callable[[Person], Iterable[tuple[str, bytes]]]
+Eraser = Callable[[Person], int]
+Purger = Callable[[Tenant, datetime, int, bool], int]
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    name: str
+    basis: str  # a purpose key, or a legal basis when no purpose applies
+    retention_days: int | None  # the ceiling; None: kept while the relationship lasts, erased on request
+    models: tuple[type[models.Model], ...]
+    exporter: Exporter
+    eraser: Eraser
+    purger: Purger | None = None
+    files: FileExporter | None = None
+    notes: str = ""
+    fields: tuple[str, ...] = field(default=())
+
+    def retention_for(self, tenant_days: int | None) -> int | None:
+        """A tenant may shorten the retention, never lengthen it past the ceiling."""
+        if self.retention_days is None:
+            return tenant_days
+        if tenant_days is None:
+            return self.retention_days
+        return min(tenant_days, self.retention_days)
+
+
+_categories: dict[str, Category] = {}
+
+
+def register(category: Category) -> Category:
+    existing = _categories.get(category.key)
+    if existing is not None and existing != category:
+        raise ValueError(f"Privacy category '{category.key}' is registered twice.")
+    _categories[category.key] = category
+    return category
+
+
+def categories() -> list[Category]:
+    return [_categories[key] for key in sorted(_categories)]
+
+
+def category_get(key: str) -> Category:
+    return _categories[key]

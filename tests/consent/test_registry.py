@@ -1,0 +1,295 @@
+"""The privacy registry: every model with personal data has a category; export, erasure and purge walk it."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import time
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import models
+from django.test import Client
+from django.test.utils import isolate_apps
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import DomainError
+from consent.chain import chain_verify
+from consent.models import ConsentEvent, DataExport, PurgeLog
+from consent.privacy import evidence_purge
+from consent.privacy_services import data_export_build_run, retention_set
+from consent.registry import categories, category_get
+from consent.services import consent_grant, consent_withdraw
+from panel.models import Panelist
+from tests.factories import PASSWORD, PanelistFactory, TenantFactory, UserFactory, publish
+
+OUR_APPS = {"accounts", "tenants", "consent", "panel", "rewards", "surveys", "account", "mfa", "sessions", "admin"}
+# Models with a personal-data signal that are not personal data, and why.
+NOT_PERSONAL: dict[str, str] = {}
+
+
+def personal_data_signals(model: type[models.Model]) -> list[str]:
+    signals = []
+    for field in model._meta.get_fields():
+        if not getattr(field, "concrete", False):
+            continue
+        related = getattr(field, "related_model", None)
+        if related is not None and related in (User, Panelist):
+            signals.append(f"{field.name} links a person")
+        elif isinstance(field, models.EmailField):
+            signals.append(f"{field.name} is an email")
+        elif isinstance(field, models.TextField):
+            signals.append(f"{field.name} is free text")
+        elif isinstance(field, models.FileField):
+            signals.append(f"{field.name} is a file")
+        elif field.name == "subject":
+            signals.append("subject names a panelist")
+    return signals
+
+
+def test_every_model_holding_personal_data_belongs_to_a_category() -> None:
+    covered = {model for category in categories() for model in category.models}
+    orphans = []
+    for model in apps.get_models():
+        if model._meta.app_label not in OUR_APPS or model in covered or model._meta.label in NOT_PERSONAL:
+            continue
+        if signals := personal_data_signals(model):
+            orphans.append(f"{model._meta.label}: {', '.join(signals)}")
+
+    assert orphans == [], "add these to a privacy category (an app's privacy.py): " + "; ".join(orphans)
+
+
+@isolate_apps("surveys")  # a throwaway registry: the real one never sees this model
+def test_the_coverage_check_would_catch_a_new_model() -> None:
+    class Note(models.Model):
+        author = models.ForeignKey(User, on_delete=models.CASCADE)
+        text = models.TextField()
+
+        class Meta:
+            app_label = "surveys"
+
+        def __str__(self) -> str:
+            return self.text
+
+    assert personal_data_signals(Note) == ["author links a person", "text is free text"]
+
+
+def test_a_tenant_may_shorten_retention_but_never_lengthen_it(db) -> None:
+    tenant = TenantFactory.create()
+    category = category_get("panel.panelist")
+
+    retention_set(tenant=tenant, category=category, days=30)
+    with pytest.raises(DomainError, match="at most 365 days"):
+        retention_set(tenant=tenant, category=category, days=400)
+
+
+@pytest.mark.django_db
+def test_the_evidence_purge_seals_the_prefix_so_the_rest_still_verifies() -> None:
+    tenant = TenantFactory.create()
+    publish(tenant, "surveys")
+    for subject in ("pn_1", "pn_2", "pn_3"):
+        consent_grant(tenant=tenant, subject=subject, purpose_key="surveys", language="en", method="web", actor="s")
+    cutoff = timezone.now()
+    consent_withdraw(tenant=tenant, subject="pn_1", purpose_key="surveys", method="web", actor="s")
+
+    assert evidence_purge(tenant, cutoff, 2, True) == 2  # dry run: one batch counted, nothing removed
+    assert ConsentEvent.objects.filter(tenant=tenant).count() == 4
+    assert evidence_purge(tenant, cutoff, 2, False) == 3
+
+    assert list(ConsentEvent.objects.filter(tenant=tenant).values_list("seq", flat=True)) == [4]
+    report = chain_verify(tenant=tenant)
+    assert report.ok, report.describe()
+    assert report.events == 1
+
+
+@pytest.mark.django_db
+def test_privacy_purge_walks_the_registry_and_logs_counts_only(capsys) -> None:
+    tenant = TenantFactory.create(slug="purgeme")
+    left = PanelistFactory.create(tenant=tenant, status="left", left_at=timezone.now() - timedelta(days=400))
+    stays = PanelistFactory.create(tenant=tenant, status="left", left_at=timezone.now() - timedelta(days=10))
+
+    call_command("privacy_purge", "--tenant", "purgeme", "--dry-run")
+    dry = capsys.readouterr().out
+    left.refresh_from_db()
+    assert left.user is not None
+    assert "purgeme: Would purge 1 from panel.panelist" in dry
+
+    call_command("privacy_purge", "--tenant", "purgeme")
+    left.refresh_from_db()
+    stays.refresh_from_db()
+    assert left.user is None
+    assert stays.user is not None
+    assert "purgeme: Purged 1 from panel.panelist" in capsys.readouterr().out
+    call_command("privacy_purge", "--tenant", "purgeme")  # safe to rerun
+    logs = PurgeLog.objects.filter(tenant=tenant, category="panel.panelist", dry_run=False).order_by("id")
+    assert [log.purged for log in logs] == [1, 0]
+    assert {f.name for f in PurgeLog._meta.get_fields()} == {
+        "id",
+        "tenant",
+        "category",
+        "cutoff",
+        "purged",
+        "dry_run",
+        "ran_at",
+    }
+
+
+def test_export_requests_are_rate_limited(db) -> None:
+    tenant = TenantFactory.create(slug="ratelimit")
+    panelist = PanelistFactory.create(tenant=tenant)
+    client = Client()
+    assert panelist.user is not None
+    client.login(email=panelist.user.email, password=PASSWORD)
+
+    statuses = [client.post("/t/ratelimit/privacy/exports/").status_code for _ in range(4)]
+
+    assert statuses == [302, 302, 302, 429]
+    assert DataExport.objects.filter(tenant=tenant).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_builds_the_export_and_the_signed_link_serves_it_to_its_owner(celery_worker_process, tmp_path) -> None:
+    tenant = TenantFactory.create(slug="exporter")
+    publish(tenant, "surveys")
+    panelist = PanelistFactory.create(tenant=tenant)
+    assert panelist.user is not None
+    client = Client()
+    client.login(email=panelist.user.email, password=PASSWORD)
+    client.post("/t/exporter/consents/surveys/change/", {"action": "grant"})
+
+    client.post("/t/exporter/privacy/exports/")
+
+    deadline = time.monotonic() + 30
+    while DataExport.objects.get(tenant=tenant).status != "ready":
+        assert time.monotonic() < deadline, celery_worker_process.log.read_text()[-3000:]
+        time.sleep(0.3)
+    page = client.get("/t/exporter/privacy/").content.decode()
+    link = page.split('data-testid="download-export"')[0].rsplit('href="', 1)[1].split('"')[0]
+    response = client.get(link)
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    names = set(archive.namelist())
+    assert {f"{c.key}.json" for c in categories()} <= names
+    assert any(name.startswith("files/consent.evidence/consent_receipts/") for name in names)
+    assert panelist.public_id in archive.read("panel.panelist.json").decode()
+    assert panelist.user.email in archive.read("accounts.account.json").decode()
+
+    stranger = UserFactory.create()
+    other = Client()
+    other.login(email=stranger.email, password=PASSWORD)
+    assert other.get(link).status_code == 404
+    assert client.get(link[:-3] + "xyz/").status_code == 404
+
+
+def pg_dump_text() -> str:
+    import pgserver._commands as pg
+
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or db.get("OPTIONS", {}).get("host", "")
+    command = [
+        str(Path(pg.POSTGRES_BIN_PATH) / "pg_dump"),
+        "--no-owner",
+        "--data-only",
+        "-d",
+        db["NAME"],
+        "-U",
+        db["USER"],
+    ]
+    if host:
+        command += ["-h", host]
+    if db.get("PORT"):
+        command += ["-p", str(db["PORT"])]
+    env = os.environ | {"PGPASSWORD": db.get("PASSWORD") or ""}
+    return subprocess.run(command, capture_output=True, text=True, check=True, env=env, timeout=120).stdout
+
+
+def media_hits(marker: str) -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    hits = []
+    for path in root.rglob("*") if root.exists() else []:
+        if path.is_file():
+            data = path.read_bytes()
+            if marker.encode() in data:
+                hits.append(str(path))
+            if path.suffix == ".zip":
+                with zipfile.ZipFile(path) as archive:
+                    hits += [f"{path}:{n}" for n in archive.namelist() if marker.encode() in archive.read(n)]
+    return hits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasing_a_canary_leaves_no_trace_in_the_database_or_the_media_folder(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    marker = "canary7f3q9zx"
+    tenant = TenantFactory.create(slug="canary-panel")
+    other_tenant = TenantFactory.create(slug="canary-other")
+    publish(tenant, "surveys")
+    user = UserFactory.create(email=f"{marker}@example.test", name=f"Ms {marker}")
+    panelist = PanelistFactory.create(tenant=tenant, user=user)
+    PanelistFactory.create(tenant=other_tenant, user=user)
+    client = Client()
+    client.login(email=user.email, password=PASSWORD)
+    client.post("/t/canary-panel/consents/surveys/change/", {"action": "grant"})
+    export = DataExport.objects.create(tenant=tenant, user=user, subject=panelist.public_id)
+    data_export_build_run(export_id=export.pk)
+    LogEntry.objects.create(
+        user=UserFactory.create(is_staff=True),
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(user.pk),
+        object_repr=user.email,
+        action_flag=CHANGE,
+        change_message="",
+    )
+    assert marker in pg_dump_text()
+    assert media_hits(marker)
+
+    response = client.post("/t/canary-panel/privacy/erase/", {"scope": "account", "confirm": "yes"})
+
+    assert response.status_code == 200
+    assert 'data-testid="erased"' in response.content.decode()
+    assert marker not in pg_dump_text()
+    assert media_hits(marker) == []
+    assert ConsentEvent.objects.filter(subject=panelist.public_id).count() == 1  # the evidence stays, pseudonymous
+    assert Panelist.objects.filter(public_id=panelist.public_id, user__isnull=True).exists()
+    assert chain_verify(tenant=tenant).ok
+
+
+@pytest.mark.django_db
+def test_erasing_one_membership_keeps_the_account_and_other_panels() -> None:
+    a, b = TenantFactory.create(slug="panel-a"), TenantFactory.create(slug="panel-b")
+    user = UserFactory.create()
+    in_a = PanelistFactory.create(tenant=a, user=user)
+    in_b = PanelistFactory.create(tenant=b, user=user)
+    client = Client()
+    client.login(email=user.email, password=PASSWORD)
+
+    client.post("/t/panel-a/privacy/erase/", {"scope": "membership", "confirm": "yes"})
+
+    in_a.refresh_from_db()
+    in_b.refresh_from_db()
+    assert (in_a.user, in_a.status) == (None, "left")
+    assert in_b.user == user
+    assert User.objects.filter(pk=user.pk).exists()
+    assert client.get("/t/panel-a/privacy/").status_code == 404  # no longer a panelist there
+
+
+@pytest.mark.django_db
+def test_erasure_needs_a_confirmation() -> None:
+    tenant = TenantFactory.create(slug="careful")
+    panelist = PanelistFactory.create(tenant=tenant)
+    client = Client()
+    assert panelist.user is not None
+    client.login(email=panelist.user.email, password=PASSWORD)
+
+    client.post("/t/careful/privacy/erase/", {"scope": "account"})
+
+    assert User.objects.filter(pk=panelist.user.pk).exists()
