@@ -24,7 +24,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("consent/verify/", consent_api.ConsentVerifyApi.as_view(), name="api_consent_verify"),
     path("consent/documents/", consent_api.ConsentDocumentListApi.as_view(), name="api_consent_documents"),
     path("consent/record/", consent_api.ProcessingRecordApi.as_view(), name="api_consent_record"),
+    path("consent/purges/", consent_api.PurgeLogListApi.as_view(), name="api_consent_purges"),
     path("me/consents/", consent_api.MyConsentsApi.as_view(), name="api_my_consents"),
+    path("me/exports/", consent_api.MyDataExportsApi.as_view(), name="api_my_exports"),
 ]
 
 console: list[URLPattern | URLResolver] = [

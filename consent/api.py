@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -15,7 +16,8 @@ from rest_framework.views import APIView
 from config.errors import DomainError
 from consent.chain import chain_verify
 from consent.exports import export_response
-from consent.models import ConsentDocument, ConsentEvent
+from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog
+from consent.privacy_services import data_export_link_token, data_export_request
 from consent.selectors import (
     consent_states_for_subject,
     event_filter_from,
@@ -179,3 +181,53 @@ class MyConsentsApi(SubjectApiView, ListAPIView):
             base_url=f"{request.scheme}://{request.get_host()}",
         )
         return Response(ReceiptOutputSerializer(receipt).data, status=201)
+
+
+class PurgeLogOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PurgeLog
+        fields = ["ran_at", "category", "cutoff", "purged", "dry_run"]
+
+
+class PurgeLogListApi(TenantApiView, ListAPIView):
+    """What retention purges removed: counts, never contents."""
+
+    required_perm = Perm.CONSENT_AUDIT
+    serializer_class = PurgeLogOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return PurgeLog.objects.for_tenant(self.tenant).order_by("-ran_at", "-id")
+
+
+class DataExportOutputSerializer(serializers.ModelSerializer):
+    download_path = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataExport
+        fields = ["id", "status", "requested_at", "ready_at", "size", "download_path"]
+
+    def get_download_path(self, export: DataExport) -> str | None:
+        if export.status != DataExport.Status.READY:
+            return None
+        return reverse(
+            "data_export_download", kwargs={"tenant_slug": export.tenant.slug, "token": data_export_link_token(export)}
+        )
+
+
+class MyDataExportsApi(SubjectApiView, ListAPIView):
+    """My copies of my data (GET); ask for a new one (POST; at most 3 a day)."""
+
+    serializer_class = DataExportOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            DataExport.objects.for_tenant(self.subject.tenant)
+            .filter(subject=self.subject.id)
+            .select_related("tenant")
+            .order_by("-requested_at")
+        )
+
+    @extend_schema(request=None, responses={202: DataExportOutputSerializer}, summary="Ask for a copy of my data")
+    def post(self, request: Request) -> Response:
+        export = data_export_request(subject=self.subject, user=request.user)
+        return Response(DataExportOutputSerializer(export).data, status=202)

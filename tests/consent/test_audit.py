@@ -162,3 +162,33 @@ def test_a_panelist_reads_and_changes_their_consents_through_the_api() -> None:
     assert (again.status_code, again.json()["code"]) == (409, "already_granted")
     assert (malformed.status_code, list(malformed.json()["fields"])) == (400, ["action"])
     assert client.get("/api/v1/me/consents/").json()["code"] == "tenant_required"
+
+
+def test_the_purge_log_is_in_the_api_for_auditors(log) -> None:
+    from consent.privacy_services import privacy_purge
+
+    privacy_purge(tenant=log.tenant, dry_run=True)
+    key = api_key_create(tenant=log.tenant, name="audit", role=Role.AUDITOR, created_by=None).key
+
+    purges = Client(HTTP_AUTHORIZATION=f"Api-Key {key}").get("/api/v1/consent/purges/").json()["results"]
+    page = log.client.get(f"/t/{log.tenant.slug}/console/consent/purges/").content.decode()
+
+    assert {p["category"] for p in purges} == {"consent.evidence", "consent.data_exports", "panel.panelist"}
+    assert all(p["dry_run"] for p in purges)
+    assert "consent.evidence" in page
+
+
+def test_a_panelist_asks_for_a_copy_through_the_api() -> None:
+    tenant = TenantFactory.create(slug="apiexport")
+    panelist = PanelistFactory.create(tenant=tenant)
+    client = Client()
+    assert panelist.user is not None
+    client.login(email=panelist.user.email, password=PASSWORD)
+
+    created = [client.post("/api/v1/me/exports/", HTTP_X_TENANT="apiexport") for _ in range(4)]
+    listed = client.get("/api/v1/me/exports/", HTTP_X_TENANT="apiexport").json()
+
+    assert [r.status_code for r in created] == [202, 202, 202, 429]
+    assert created[3].json()["code"] == "rate_limited"
+    assert listed["count"] == 3
+    assert {e["status"] for e in listed["results"]} == {"pending"}
