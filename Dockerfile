@@ -22,6 +22,7 @@ RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only-0123456789
     ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --no-input -v 0
 
+RUN mkdir -p /var/lib/fairpanel/media && chown -R fairpanel /var/lib/fairpanel
 USER fairpanel
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
