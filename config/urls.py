@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz, livez
 from consent import api as consent_api
-from consent import audit_views, privacy_views
+from consent import audit_views, privacy_views, purpose_views
 from consent import views as consent_views
 from panel import api as panel_api
 from panel import views as panel_views
@@ -35,6 +35,12 @@ console: list[URLPattern | URLResolver] = [
     path("team/", tenants_views.console_team, name="console_team"),
     path("api-keys/", tenants_views.console_api_keys, name="console_api_keys"),
     path("api-keys/<int:pk>/revoke/", tenants_views.console_api_key_revoke, name="console_api_key_revoke"),
+    path("purposes/", purpose_views.console_purposes, name="console_purposes"),
+    path(
+        "purposes/<slug:purpose_key>/publish/",
+        purpose_views.console_document_publish,
+        name="console_document_publish",
+    ),
     path("consent/", audit_views.console_consent, name="console_consent"),
     path("consent/verify/", audit_views.console_consent_verify, name="console_consent_verify"),
     re_path(r"^consent/export\.(?P<fmt>csv|json)$", audit_views.console_consent_export, name="console_consent_export"),

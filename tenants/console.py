@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem("panelists", _("Panelists"), Perm.PANELISTS_VIEW, "console_panelists"),
     NavItem("waitlist", _("Waitlist"), Perm.WAITLIST_MANAGE),
     NavItem("invitations", _("Invitations"), Perm.INVITATIONS_MANAGE),
+    NavItem("purposes", _("Purposes"), Perm.PURPOSES_MANAGE, "console_purposes"),
     NavItem("consent", _("Consent"), Perm.CONSENT_AUDIT, "console_consent"),
     NavItem("surveys", _("Surveys"), Perm.SURVEYS_MANAGE),
     NavItem("receipts", _("Receipts"), Perm.RECEIPTS_REVIEW),

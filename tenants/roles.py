@@ -27,6 +27,7 @@ class Perm(StrEnum):
     WAITLIST_MANAGE = "waitlist.manage"
     INVITATIONS_MANAGE = "invitations.manage"
     CONSENT_AUDIT = "consent.audit"
+    PURPOSES_MANAGE = "purposes.manage"
     SURVEYS_MANAGE = "surveys.manage"
     RECEIPTS_REVIEW = "receipts.review"
     PAYOUTS_MANAGE = "payouts.manage"
@@ -44,6 +45,8 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.INVITATIONS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     # Auditors read the consent log; owners see it too. Nobody else does.
     Perm.CONSENT_AUDIT: frozenset({Role.OWNER, Role.AUDITOR}),
+    # Writing what panelists consent to is the operators' job; auditors only read it.
+    Perm.PURPOSES_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.SURVEYS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
     Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),

@@ -42,6 +42,7 @@ def test_the_expected_shape_of_the_roles() -> None:
         return {item.key for item in NAV if role in ROLE_PERMISSIONS[item.perm]}
 
     assert sections(Role.AUDITOR) == {"overview", "consent"}
+    assert "purposes" in sections(Role.MANAGER)
     assert sections(Role.REVIEWER) == {"overview", "panelists", "receipts"}
     assert "consent" not in sections(Role.MANAGER)
     assert sections(Role.OWNER) == {item.key for item in NAV}
