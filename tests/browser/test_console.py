@@ -7,15 +7,11 @@ from pathlib import Path
 import pytest
 
 from tenants.roles import Role
+from tests.browser.helpers import assert_fits_the_screen
 from tests.conftest import totp_now
 from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The elements that stick out past the right edge of the viewport (the page would scroll sideways).
-OVERFLOWING = """() => [...document.querySelectorAll('body *')]
-    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-    .map(el => Math.round(el.getBoundingClientRect().right) + 'px ' + el.outerHTML.slice(0, 80))"""
 
 
 @pytest.mark.parametrize(
@@ -51,7 +47,7 @@ def test_an_owner_signs_in_with_totp_and_uses_the_console_in_french(
     assert page.locator("h1").inner_text() == "Overview"
     assert page.locator("[data-nav=api_keys]").is_visible()
     assert "3" in page.locator(".cards").inner_text()
-    assert page.evaluate(OVERFLOWING) == [], "the page scrolls sideways"
+    assert_fits_the_screen(page)
     page.screenshot(path=str(screenshot_dir / f"console-{device}-en.png"), full_page=True)
 
     # when they switch the language to French
