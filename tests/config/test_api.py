@@ -7,7 +7,7 @@ from django.test import Client
 
 from tenants.roles import Role
 from tenants.services import api_key_create
-from tests.factories import PanelistFactory, TenantFactory
+from tests.factories import PASSWORD, PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +136,27 @@ def test_nul_bytes_and_malformed_ids_are_4xx_not_500(owner, client: Client) -> N
     assert_error(bad_key, 401, "authentication_failed")
     named = owner.client.post(f"/t/{owner.tenant.slug}/console/api-keys/", {"name": "bad\x00name", "role": "manager"})
     assert named.status_code == 400
+
+
+def test_an_oversized_body_is_a_json_400(client: Client, settings) -> None:
+    panelist = PanelistFactory.create(tenant=TenantFactory.create(slug="big"))
+    assert panelist.user is not None
+    client.login(email=panelist.user.email, password=PASSWORD)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = client.post("/api/v1/me/consents/", "x" * 5000, content_type="application/json", HTTP_X_TENANT="big")
+
+    assert_error(response, 400, "bad_request")
+
+
+def test_the_consent_gate_maps_to_403_with_its_code() -> None:
+    from config.api import exception_handler
+    from consent.errors import ConsentRequired, ConsentWithdrawn
+
+    required = exception_handler(ConsentRequired("Consent to 'receipts' is needed first."), {})
+    withdrawn = exception_handler(ConsentWithdrawn("Consent to 'surveys' was withdrawn."), {})
+
+    assert required is not None
+    assert withdrawn is not None
+    assert (required.status_code, required.data["code"]) == (403, "consent_required")
+    assert (withdrawn.status_code, withdrawn.data["code"]) == (403, "consent_withdrawn")
