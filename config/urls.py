@@ -41,6 +41,7 @@ console: list[URLPattern | URLResolver] = [
         purpose_views.console_document_publish,
         name="console_document_publish",
     ),
+    path("retention/", purpose_views.console_retention_set, name="console_retention_set"),
     path("consent/", audit_views.console_consent, name="console_consent"),
     path("consent/verify/", audit_views.console_consent_verify, name="console_consent_verify"),
     re_path(r"^consent/export\.(?P<fmt>csv|json)$", audit_views.console_consent_export, name="console_consent_export"),

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import DomainError
 from consent.models import ConsentDocument, LegalBasis
+from consent.privacy_services import retention_days, retention_set
+from consent.registry import categories, category_get
 from consent.selectors import documents_by_purpose, purpose_get
 from consent.services import document_publish, purpose_create
 from tenants.access import staff_required
@@ -29,6 +31,7 @@ def _render(request: HttpRequest, errors: dict[str, list[str]] | None = None, st
         "purposes",
         {
             "documents": documents_by_purpose(tenant=tenant),
+            "retention": [(c, retention_days(tenant=tenant, category=c)) for c in categories()],
             "legal_bases": LegalBasis.choices,
             "changes": ConsentDocument.Change.choices,
             "errors": errors or {},
@@ -94,4 +97,25 @@ def console_document_publish(request: HttpRequest, purpose_key: str) -> HttpResp
             request, {f"{purpose_key}.{k}": v for k, v in (exc.fields or {"form": [exc.detail]}).items()}, 400
         )
     messages.success(request, _("Version %(v)s published.") % {"v": documents[0].version})
+    return redirect("console_purposes", tenant_slug=tenant.slug)
+
+
+@staff_required(Perm.PURPOSES_MANAGE)
+@require_POST
+def console_retention_set(request: HttpRequest) -> HttpResponse:
+    """Shorten how long one category of personal data is kept (never past its ceiling)."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    key = request.POST.get("category", "")
+    try:
+        category = category_get(key)
+    except KeyError:
+        return _render(request, {"category": [_("Unknown category.")]}, 400)
+    try:
+        days = int(request.POST.get("days", ""))
+        retention_set(tenant=tenant, category=category, days=days)
+    except ValueError:
+        return _render(request, {f"retention.{key}": [_("Give a number of days.")]}, 400)
+    except DomainError as exc:
+        return _render(request, {f"retention.{key}": exc.fields.get("days", [exc.detail])}, 400)
+    messages.success(request, _("Retention of %(category)s set to %(days)s days.") % {"category": key, "days": days})
     return redirect("console_purposes", tenant_slug=tenant.slug)

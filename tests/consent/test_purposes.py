@@ -79,3 +79,19 @@ def test_only_owners_and_managers_write_purposes(make_staff, role) -> None:
 
     assert staff.client.get(f"/t/{staff.tenant.slug}/console/purposes/").status_code == 403
     assert staff.client.post(f"/t/{staff.tenant.slug}/console/purposes/", NEW_PURPOSE).status_code == 403
+
+
+def test_an_owner_shortens_a_retention_but_cannot_lengthen_it(make_staff) -> None:
+    from consent.models import RetentionOverride
+
+    owner = make_staff(role=Role.OWNER)
+    url = f"/t/{owner.tenant.slug}/console/retention/"
+
+    shorter = owner.client.post(url, {"category": "panel.panelist", "days": "90"})
+    longer = owner.client.post(url, {"category": "panel.panelist", "days": "9999"})
+    unknown = owner.client.post(url, {"category": "nope", "days": "9"})
+
+    assert (shorter.status_code, longer.status_code, unknown.status_code) == (302, 400, 400)
+    assert "at most 365" in longer.content.decode()
+    assert RetentionOverride.objects.get(tenant=owner.tenant, category="panel.panelist").days == 90
+    assert 'value="90"' in owner.client.get(f"/t/{owner.tenant.slug}/console/purposes/").content.decode()
