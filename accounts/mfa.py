@@ -1,6 +1,6 @@
-"""The second factor: who has passed it in this session, and where to send those who have not.
+"""The second factor: who has passed it in the current login, and where to send those who have not.
 
-Staff (of any tenant) and platform admins must have signed in with TOTP in this session (an ``mfa``
+Staff (of any tenant) and platform admins must have signed in with TOTP in the current login (an ``mfa``
 authentication record in allauth's session log), not merely own an authenticator: a password alone
 never opens the console or the admin.
 """
@@ -27,7 +27,7 @@ def user_has_totp(user: object) -> bool:
 
 
 def mfa_redirect(request: HttpRequest) -> HttpResponse | None:
-    """None when this session passed MFA; otherwise a redirect to set TOTP up, or to give a code."""
+    """None when the current login passed MFA; otherwise a redirect to set TOTP up, or to give a code."""
     if session_passed_mfa(request):
         return None
     next_q = urlencode({"next": request.get_full_path()})

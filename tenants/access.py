@@ -1,4 +1,4 @@
-"""Who may reach a tenant's staff pages: membership, MFA in this session, and the role's permission."""
+"""Who may reach a tenant's staff pages: membership, MFA in the current login, and the role's permission."""
 
 from __future__ import annotations
 
