@@ -8,6 +8,8 @@ from consent import api as consent_api
 from consent import audit_views, privacy_views, purpose_views
 from consent import views as consent_views
 from panel import api as panel_api
+from panel import console_views as panel_console
+from panel import onboarding_views
 from panel import views as panel_views
 from tenants import api as tenants_api
 from tenants import views as tenants_views
@@ -32,6 +34,12 @@ api_v1: list[URLPattern | URLResolver] = [
 console: list[URLPattern | URLResolver] = [
     path("", tenants_views.console_home, name="console_home"),
     path("panelists/", panel_views.console_panelists, name="console_panelists"),
+    path("invitations/", panel_console.console_invitations, name="console_invitations"),
+    re_path(
+        r"^invitations/(?P<pk>[0-9]+)/(?P<action>revoke|resend)/$",
+        panel_console.console_invitation_action,
+        name="console_invitation_action",
+    ),
     path("team/", tenants_views.console_team, name="console_team"),
     path("api-keys/", tenants_views.console_api_keys, name="console_api_keys"),
     path("api-keys/<int:pk>/revoke/", tenants_views.console_api_key_revoke, name="console_api_key_revoke"),
@@ -67,6 +75,8 @@ privacy_pages: list[URLPattern | URLResolver] = [
 
 tenant_pages: list[URLPattern | URLResolver] = [
     path("", tenants_views.tenant_home, name="tenant_home"),
+    path("join/<str:token>/", onboarding_views.join, name="join"),
+    path("home/", onboarding_views.panelist_home, name="panelist_home"),
     path("consents/", include(consent_pages)),
     path("privacy/", include(privacy_pages)),
     path("console/", include(console)),

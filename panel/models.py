@@ -51,3 +51,66 @@ class Panelist(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class Invitation(TenantOwnedModel):
+    """A single-use invitation to join one panel. Invite-only: there is no other way in.
+
+    The token is never stored: it is an HMAC of the row's id and a random nonce under the server's
+    secret key, so that the invitation (and its reminders) can be mailed again without keeping a
+    usable secret in the database.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+
+    class Source(models.TextChoices):
+        DIRECT = "direct", _("Direct")
+        WAITLIST = "waitlist", _("Waitlist")
+
+    email = models.EmailField(_("email"))
+    nonce = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.DIRECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    panelist = models.ForeignKey(Panelist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["tenant_id", "-created_at"]
+        constraints = [
+            # One live invitation per person and panel; accepted and revoked ones are history.
+            models.UniqueConstraint(
+                fields=["tenant", "email"], condition=Q(status="pending"), name="invitation_one_pending_per_email"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "revoked"]), name="invitation_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(reminders_sent__lte=2), name="invitation_at_most_two_reminders"),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False, panelist__isnull=False),
+                name="invitation_accepted_has_panelist",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "expires_at"], name="invitation_tenant_status")]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """What the funnel shows: sent, accepted, expired or revoked."""
+        return "expired" if self.is_expired else self.status

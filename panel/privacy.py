@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from consent.registry import Category, Person, register
-from panel.models import Panelist
+from panel.models import Invitation, Panelist
 from tenants.models import Tenant
 
 
@@ -67,5 +68,55 @@ register(
         eraser=_erase,
         purger=_purge,
         notes="Retention counts from leaving the panel; the pseudonymous row outlives the link to the person.",
+    )
+)
+
+
+def _invitations(person: Person) -> Any:
+    email = getattr(person.user, "email", None)
+    if not email:
+        return Invitation.objects.none()
+    qs = Invitation.objects.filter(email__iexact=email)
+    return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
+
+
+def _invitations_export(person: Person) -> Any:
+    return [
+        {"email": i.email, "state": i.state, "created_at": i.created_at.isoformat(),
+         "accepted_at": i.accepted_at.isoformat() if i.accepted_at else None}
+        for i in _invitations(person)
+    ]  # fmt: skip
+
+
+def _invitations_erase(person: Person) -> int:
+    deleted, _ = _invitations(person).delete()
+    return int(deleted)
+
+
+def _invitations_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
+    """Invitations that were accepted, revoked or expired before ``cutoff`` have served their purpose."""
+    done = Invitation.objects.for_tenant(tenant).filter(
+        Q(status__in=[Invitation.Status.ACCEPTED, Invitation.Status.REVOKED]) | Q(expires_at__lt=cutoff),
+        created_at__lt=cutoff,
+    )
+    if dry_run:
+        return done.count()
+    purged = 0
+    while ids := list(done.order_by("id").values_list("id", flat=True)[:batch_size]):
+        purged += Invitation.objects.filter(id__in=ids).delete()[0]
+    return purged
+
+
+register(
+    Category(
+        key="panel.invitations",
+        name="Invitations to join",
+        basis="legitimate_interests",
+        retention_days=90,
+        models=(Invitation,),
+        exporter=_invitations_export,
+        eraser=_invitations_erase,
+        purger=_invitations_purge,
+        notes="Kept 90 days after they were sent; a refused age check erases the invitation at once.",
     )
 )

@@ -68,6 +68,9 @@ class Tenant(models.Model):
     panel_capacity = models.PositiveIntegerField(
         _("panel capacity"), default=10_000, help_text=_("The most panelists this panel admits.")
     )
+    invitation_days = models.PositiveSmallIntegerField(
+        _("invitation validity (days)"), default=14, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -278,4 +278,6 @@ LOGGING = {
 
 # --- Fairpanel -------------------------------------------------------------------------------------
 
+# The public address of the site, for links in emails sent by workers (invitations).
+FAIRPANEL_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 FAIRPANEL_HEALTH_WORKER_TIMEOUT = env_int("HEALTH_WORKER_TIMEOUT_MS", 1500, minimum=100) / 1000

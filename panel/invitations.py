@@ -1,0 +1,210 @@
+"""Invitations and invite-only onboarding: the only way into a panel.
+
+Tokens are derived, not stored: ``<id>.<HMAC(secret key, id and nonce)>``. Accepting locks the
+invitation row, so two signups racing on one token make one panelist. The age gate runs before
+anything about the person is written, and a refusal erases the invitation itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from accounts.models import User
+from accounts.services import user_get_or_create_verified
+from config.errors import Conflict, DomainError
+from consent.services import consent_change_by_subject
+from consent.subjects import Subject
+from panel.errors import InvitationUnusable, TooYoung
+from panel.models import Invitation, Panelist
+from panel.tasks import invitation_send_task
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+_SALT = "fairpanel.invitation"
+
+
+def invitation_token(invitation: Invitation) -> str:
+    digest = salted_hmac(_SALT, f"{invitation.pk}.{invitation.nonce}", algorithm="sha256").hexdigest()
+    return f"{invitation.pk}.{digest[:40]}"
+
+
+def invitation_url(invitation: Invitation) -> str:
+    path = reverse("join", kwargs={"tenant_slug": invitation.tenant.slug, "token": invitation_token(invitation)})
+    return f"{settings.FAIRPANEL_BASE_URL}{path}"
+
+
+def _normalise(email: str) -> str:
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(
+            f"'{email}' is not an email address.", fields={"email": ["Enter a valid email address."]}
+        ) from None
+    return email
+
+
+@transaction.atomic
+def invitation_create(
+    *, tenant: Tenant, email: str, created_by: User | None = None, source: str = Invitation.Source.DIRECT
+) -> Invitation:
+    email = _normalise(email)
+    if Panelist.objects.for_tenant(tenant).filter(user__email__iexact=email, status=Panelist.Status.ACTIVE).exists():
+        raise Conflict(
+            f"{email} is already a panelist.", code="already_panelist", fields={"email": ["Already a panelist."]}
+        )
+    live = Invitation.objects.for_tenant(tenant).filter(email=email, status=Invitation.Status.PENDING).first()
+    if live is not None and not live.is_expired:
+        raise Conflict(f"{email} has a pending invitation: resend it instead.", code="already_invited",
+                       fields={"email": ["Already invited."]})  # fmt: skip
+    if live is not None:  # an expired one gives way to the new one
+        live.status, live.revoked_at = Invitation.Status.REVOKED, timezone.now()
+        live.save(update_fields=["status", "revoked_at"])
+    invitation = Invitation.objects.create(
+        tenant=tenant,
+        email=email,
+        nonce=secrets.token_hex(16),
+        source=source,
+        created_by=created_by,
+        expires_at=timezone.now() + timedelta(days=tenant.invitation_days),
+    )
+    invitation_send_task.delay_on_commit(invitation.pk)
+    return invitation
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Mail the invitation (again). Idempotent enough: a pending invitation may safely be re-sent."""
+    invitation = Invitation.objects.select_related("tenant").filter(pk=invitation_id).first()
+    if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.is_expired:
+        return False
+    tenant = invitation.tenant
+    with translation.override(tenant.languages[0]):
+        context = {"invitation": invitation, "tenant": tenant, "url": invitation_url(invitation)}
+        body = render_to_string("panel/email/invitation.txt", context)
+        subject = render_to_string("panel/email/invitation_subject.txt", context).strip()
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    return True
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.status == Invitation.Status.PENDING:
+        invitation.status, invitation.revoked_at = Invitation.Status.REVOKED, timezone.now()
+        invitation.save(update_fields=["status", "revoked_at"])
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    if invitation.status != Invitation.Status.PENDING:
+        raise Conflict("Only a pending invitation can be sent again.", code="not_pending")
+    invitation.expires_at = timezone.now() + timedelta(days=invitation.tenant.invitation_days)
+    invitation.save(update_fields=["expires_at"])
+    invitation_send_task.delay_on_commit(invitation.pk)
+    return invitation
+
+
+def invitation_from_token(*, tenant: Tenant, token: str, for_update: bool = False) -> Invitation:
+    """The usable invitation behind ``token`` in ``tenant``; a clear refusal otherwise."""
+    invalid = InvitationUnusable("This invitation link is not valid. Ask the panel for a new one.")
+    pk, _, digest = token.partition(".")
+    if not pk.isdigit() or not digest:
+        raise invalid
+    qs = Invitation.objects.for_tenant(tenant).filter(pk=int(pk)).select_related("tenant")
+    invitation = (qs.select_for_update() if for_update else qs).first()
+    if invitation is None or not constant_time_compare(invitation_token(invitation), token):
+        raise invalid  # unknown, forged, or another panel's: all look the same
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise InvitationUnusable("This invitation has already been used. Sign in instead.", code="invitation_used")
+    if invitation.status == Invitation.Status.REVOKED:
+        raise InvitationUnusable("This invitation was withdrawn by the panel.", code="invitation_revoked")
+    if invitation.is_expired:
+        raise InvitationUnusable("This invitation has expired. Ask the panel for a new one.", code="invitation_expired")
+    return invitation
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _refuse_minor(tenant: Tenant, invitation_id: int) -> None:
+    # Nothing about this person may stay: not the invitation with their email, not a log line.
+    Invitation.objects.for_tenant(tenant).filter(pk=invitation_id).delete()
+
+
+def invitation_accept(
+    *,
+    tenant: Tenant,
+    token: str,
+    date_of_birth: date,
+    consents: list[str],
+    language: str,
+    user: Any = None,
+    password: str = "",
+) -> Panelist:
+    """Join the panel: age gate, account, panelist, then membership and the chosen optional consents.
+
+    ``user`` is the signed-in account when the invited email already has one (one account, several
+    panels); otherwise a new account is created with ``password``, its email counted as verified.
+    """
+    invitation = invitation_from_token(tenant=tenant, token=token)
+    today = timezone.now().astimezone(tenant.tzinfo).date()
+    if date_of_birth > today or date_of_birth.year < 1900:
+        raise DomainError("Enter your real date of birth.", fields={"date_of_birth": ["Enter a valid date of birth."]})
+    if age_on(date_of_birth, today) < tenant.minimum_age:
+        _refuse_minor(tenant, invitation.pk)
+        raise TooYoung(
+            f"Thank you for your interest. This panel is for people aged {tenant.minimum_age} or over, "
+            "so we cannot welcome you yet. We have not kept your details."
+        )
+    if "membership" not in consents:
+        raise DomainError("Membership needs your consent.", fields={"membership": ["Required to join the panel."]})
+    if user is None or not user.is_authenticated:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise Conflict("You already have an account: sign in to accept.", code="sign_in_first")
+        try:
+            validate_password(password, User(email=invitation.email))
+        except ValidationError as exc:
+            raise DomainError("Choose a stronger password.", fields={"password": list(exc.messages)}) from None
+    elif user.email.lower() != invitation.email:
+        raise Conflict("This invitation is for another email address.", code="wrong_account")
+
+    with transaction.atomic():
+        invitation = invitation_from_token(tenant=tenant, token=token, for_update=True)
+        active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE).count()
+        if active >= tenant.panel_capacity:
+            raise Conflict("The panel is full at the moment.", code="panel_full")
+        if user is None or not user.is_authenticated:
+            user, _created = user_get_or_create_verified(email=invitation.email, password=password)
+        panelist, created = Panelist.objects.get_or_create(tenant=tenant, user=user)
+        if not created and panelist.status == Panelist.Status.ACTIVE:
+            raise Conflict("You are already a member of this panel.", code="already_panelist")
+        if not created:
+            panelist.status, panelist.left_at, panelist.joined_at = Panelist.Status.ACTIVE, None, timezone.now()
+            panelist.save(update_fields=["status", "left_at", "joined_at"])
+        invitation.status, invitation.accepted_at, invitation.panelist = (
+            Invitation.Status.ACCEPTED,
+            timezone.now(),
+            panelist,
+        )
+        invitation.save(update_fields=["status", "accepted_at", "panelist"])
+        subject = Subject(tenant=tenant, id=panelist.public_id, language=language, email=user.email)
+        for purpose_key in ["membership", *[c for c in consents if c != "membership"]]:
+            consent_change_by_subject(
+                subject=subject, purpose_key=purpose_key, action="grant", method="web",
+                base_url=settings.FAIRPANEL_BASE_URL,
+            )  # fmt: skip
+    return panelist
