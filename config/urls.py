@@ -9,7 +9,7 @@ from consent import audit_views, privacy_views, purpose_views
 from consent import views as consent_views
 from panel import api as panel_api
 from panel import console_views as panel_console
-from panel import onboarding_views
+from panel import onboarding_views, public_views, waitlist_console
 from panel import views as panel_views
 from tenants import api as tenants_api
 from tenants import views as tenants_views
@@ -35,6 +35,7 @@ console: list[URLPattern | URLResolver] = [
     path("", tenants_views.console_home, name="console_home"),
     path("panelists/", panel_views.console_panelists, name="console_panelists"),
     path("invitations/", panel_console.console_invitations, name="console_invitations"),
+    path("waitlist/", waitlist_console.console_waitlist, name="console_waitlist"),
     re_path(
         r"^invitations/(?P<pk>[0-9]+)/(?P<action>revoke|resend)/$",
         panel_console.console_invitation_action,
@@ -74,7 +75,10 @@ privacy_pages: list[URLPattern | URLResolver] = [
 ]
 
 tenant_pages: list[URLPattern | URLResolver] = [
-    path("", tenants_views.tenant_home, name="tenant_home"),
+    path("", public_views.landing, name="tenant_home"),
+    path("waitlist/confirm/<str:token>/", public_views.confirm, name="waitlist_confirm"),
+    path("waitlist/status/<str:token>/", public_views.status, name="waitlist_status"),
+    path("waitlist/leave/<str:token>/", public_views.leave, name="waitlist_leave"),
     path("join/<str:token>/", onboarding_views.join, name="join"),
     path("home/", onboarding_views.panelist_home, name="panelist_home"),
     path("consents/", include(consent_pages)),

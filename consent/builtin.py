@@ -69,3 +69,19 @@ BUILTIN_PURPOSES: list[dict[str, Any]] = [
         },
     },
 ]
+
+BUILTIN_PURPOSES.append(
+    {
+        "key": "waitlist",
+        "legal_basis": LegalBasis.CONSENT,
+        "required": False,
+        "retention_days": 365,
+        "data_categories": ["email", "screening_answers"],
+        "names": {"en": "The waitlist", "fr": "La liste d’attente"},
+        "descriptions": {
+            "en": "Your email and your answers to the screening questions, kept while you wait for an invitation.",
+            "fr": "Votre e-mail et vos réponses aux questions de sélection, "
+            "gardés pendant que vous attendez une invitation.",
+        },
+    }
+)

@@ -21,8 +21,16 @@ def purpose_get(*, tenant: Tenant, key: str) -> Purpose:
     return purpose
 
 
+# Purposes of people who are not (yet) panelists: not offered on a panelist's own pages.
+NOT_PANELIST_PURPOSES = ("waitlist",)
+
+
 def purpose_list(*, tenant: Tenant) -> QuerySet[Purpose]:
     return Purpose.objects.for_tenant(tenant).order_by("-required", "id")
+
+
+def panelist_purpose_list(*, tenant: Tenant) -> QuerySet[Purpose]:
+    return purpose_list(tenant=tenant).exclude(key__in=NOT_PANELIST_PURPOSES)
 
 
 def _published(purpose: Purpose) -> QuerySet[ConsentDocument]:
@@ -83,7 +91,7 @@ class PurposeState:
 def consent_states_for_subject(*, tenant: Tenant, subject: str, language: str) -> list[PurposeState]:
     events = list(ConsentEvent.objects.for_tenant(tenant).filter(subject=subject).order_by("-seq"))
     states = []
-    for purpose in purpose_list(tenant=tenant):
+    for purpose in panelist_purpose_list(tenant=tenant):
         history = [e for e in events if e.purpose_key == purpose.key]
         latest = history[0] if history else None
         current = document_current(purpose=purpose, language=language)

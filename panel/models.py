@@ -114,3 +114,100 @@ class Invitation(TenantOwnedModel):
     def state(self) -> str:
         """What the funnel shows: sent, accepted, expired or revoked."""
         return "expired" if self.is_expired else self.status
+
+
+class ScreeningQuestion(TenantOwnedModel):
+    """A question the waitlist form asks (country, year of birth, household size, habits...)."""
+
+    class Kind(models.TextChoices):
+        CHOICE = "choice", _("One of a list")
+        NUMBER = "number", _("A whole number")
+
+    key = models.SlugField(max_length=40)
+    labels = models.JSONField(default=dict, help_text=_("The question per language code."))
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHOICE)
+    choices = models.JSONField(default=list, blank=True, help_text=_("For a choice: the allowed answers."))
+    minimum = models.IntegerField(null=True, blank=True)
+    maximum = models.IntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["tenant_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="screening_key_unique"),
+            models.CheckConstraint(condition=Q(kind__in=["choice", "number"]), name="screening_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def label_in(self, language: str) -> str:
+        return str(self.labels.get(language) or self.labels.get("en") or self.key)
+
+
+class WaitlistEntry(TenantOwnedModel):
+    """A person waiting for an invitation. One per normalised email and panel.
+
+    ``public_id`` is the pseudonymous subject of the waitlist consent in the consent log.
+    """
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Not confirmed")
+        WAITING = "waiting", _("Waiting")
+        INVITED = "invited", _("Invited")
+
+    email = models.EmailField()
+    public_id = models.CharField(max_length=32)
+    nonce = models.CharField(max_length=32)
+    answers = models.JSONField(default=dict)
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNCONFIRMED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["tenant_id", "confirmed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "email"], name="waitlist_one_per_email"),
+            models.UniqueConstraint(fields=["tenant", "public_id"], name="waitlist_public_id_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["unconfirmed", "waiting", "invited"]), name="waitlist_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "confirmed_at"], name="waitlist_tenant_queue")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class WaitlistRelease(TenantOwnedModel):
+    """One release of people from the waitlist: who ran it, how, with which seed and what it achieved,
+    so that a selection can be explained and repeated."""
+
+    class Method(models.TextChoices):
+        FCFS = "fcfs", _("First come, first served")
+        RANDOM = "random", _("Uniform random")
+        QUOTA = "quota", _("Quota-balanced")
+
+    method = models.CharField(max_length=8, choices=Method.choices)
+    seed = models.BigIntegerField()
+    requested = models.PositiveIntegerField()
+    released = models.PositiveIntegerField()
+    filters = models.JSONField(default=dict, blank=True)
+    targets = models.JSONField(default=dict, blank=True)
+    achieved = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant_id", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(method__in=["fcfs", "random", "quota"]), name="release_method_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.pk}: {self.released}/{self.requested} by {self.method}"

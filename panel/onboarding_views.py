@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from config.errors import DomainError
-from consent.selectors import consent_states_for_subject, document_current, purpose_list
+from consent.selectors import consent_states_for_subject, document_current, panelist_purpose_list
 from consent.subjects import subject_for
 from panel.errors import InvitationUnusable, TooYoung
 from panel.invitations import invitation_accept, invitation_from_token
@@ -28,7 +28,7 @@ def _purposes(request: HttpRequest) -> list[dict[str, object]]:
             "description": purpose.description_in(language),
             "document": document_current(purpose=purpose, language=language),
         }
-        for purpose in purpose_list(tenant=request.tenant)  # type: ignore[attr-defined]
+        for purpose in panelist_purpose_list(tenant=request.tenant)  # type: ignore[attr-defined]
     ]
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from consent.registry import Category, Person, register
-from panel.models import Invitation, Panelist
+from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from tenants.models import Tenant
 
 
@@ -118,5 +118,89 @@ register(
         eraser=_invitations_erase,
         purger=_invitations_purge,
         notes="Kept 90 days after they were sent; a refused age check erases the invitation at once.",
+    )
+)
+
+
+UNCONFIRMED_DAYS = 7
+
+
+def _entries(person: Person) -> Any:
+    email = getattr(person.user, "email", None)
+    if not email:
+        return WaitlistEntry.objects.none()
+    qs = WaitlistEntry.objects.filter(email__iexact=email)
+    return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
+
+
+def _entries_export(person: Person) -> Any:
+    return [
+        {"email": e.email, "answers": e.answers, "status": e.status, "joined": e.created_at.isoformat()}
+        for e in _entries(person)
+    ]
+
+
+def _entries_erase(person: Person) -> int:
+    deleted, _ = _entries(person).delete()
+    return int(deleted)
+
+
+def _entries_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
+    """Unconfirmed requests after 7 days; everyone else once the waitlist retention has passed."""
+    unconfirmed_cutoff = timezone.now() - timedelta(days=UNCONFIRMED_DAYS)
+    old = WaitlistEntry.objects.for_tenant(tenant).filter(
+        Q(status=WaitlistEntry.Status.UNCONFIRMED, created_at__lt=unconfirmed_cutoff) | Q(created_at__lt=cutoff)
+    )
+    if dry_run:
+        return old.count()
+    purged = 0
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch_size]):
+        purged += WaitlistEntry.objects.filter(id__in=ids).delete()[0]
+    return purged
+
+
+register(
+    Category(
+        key="panel.waitlist",
+        name="Your place on the waitlist",
+        basis="waitlist",
+        retention_days=365,
+        models=(WaitlistEntry, ScreeningQuestion),
+        exporter=_entries_export,
+        eraser=_entries_erase,
+        purger=_entries_purge,
+        notes="Unconfirmed requests are deleted after 7 days; screening questions hold no personal data "
+        "but their answers live in the entries.",
+    )
+)
+
+
+def _staff_actions_export(person: Person) -> Any:
+    if person.user is None:
+        return []
+    return [
+        {"release": r.pk, "tenant": r.tenant.slug, "method": r.method, "released": r.released,
+         "at": r.created_at.isoformat()}
+        for r in WaitlistRelease.objects.filter(created_by=person.user).select_related("tenant")
+    ]  # fmt: skip
+
+
+def _staff_actions_erase(person: Person) -> int:
+    if person.scope != "account" or person.user is None:
+        return 0
+    releases = WaitlistRelease.objects.filter(created_by=person.user).update(created_by=None)
+    return releases + Invitation.objects.filter(created_by=person.user).update(created_by=None)
+
+
+register(
+    Category(
+        key="panel.staff_actions",
+        name="Releases and invitations staff made",
+        basis="legitimate_interests",
+        retention_days=None,
+        models=(WaitlistRelease,),
+        exporter=_staff_actions_export,
+        eraser=_staff_actions_erase,
+        notes="The releases stay, to explain each selection; erasure unlinks the person who ran them.",
     )
 )

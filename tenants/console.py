@@ -31,7 +31,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("overview", _("Overview"), Perm.CONSOLE_VIEW, "console_home"),
     NavItem("panelists", _("Panelists"), Perm.PANELISTS_VIEW, "console_panelists"),
-    NavItem("waitlist", _("Waitlist"), Perm.WAITLIST_MANAGE),
+    NavItem("waitlist", _("Waitlist"), Perm.WAITLIST_MANAGE, "console_waitlist"),
     NavItem("invitations", _("Invitations"), Perm.INVITATIONS_MANAGE, "console_invitations"),
     NavItem("purposes", _("Purposes"), Perm.PURPOSES_MANAGE, "console_purposes"),
     NavItem("consent", _("Consent"), Perm.CONSENT_AUDIT, "console_consent"),

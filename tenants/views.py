@@ -29,10 +29,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"memberships": memberships})
 
 
-def tenant_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/tenant_home.html")
-
-
 @staff_required(Perm.CONSOLE_VIEW)
 def console_home(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]

@@ -110,7 +110,7 @@ def test_the_api_gives_auditors_the_same_reads(log) -> None:
     assert [e["kind"] for e in events["results"]] == ["grant", "withdraw"]
     assert verify == {"ok": True, "events": 5, "first_bad_seq": None, "problem": ""}
     assert {d["purpose"] for d in documents["results"]} == {"surveys", "receipts"}
-    assert len(record["activities"]) == 5
+    assert len(record["activities"]) == 6  # every purpose, the waitlist's included
     assert [e["subject"] for e in json.loads(b"".join(export.streaming_content))] == ["pn_b"]  # type: ignore[attr-defined]
     assert bad.status_code == 400
     assert bad.json()["fields"] == {"until": ["Use a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z)."]}

@@ -41,7 +41,7 @@ def test_every_tenant_has_the_builtin_purposes() -> None:
 
     keys = set(Purpose.objects.filter(tenant=tenant).values_list("key", flat=True))
 
-    assert keys == {"membership", "surveys", "receipts", "ad_verification", "marketing_email"}
+    assert keys == {"membership", "surveys", "receipts", "ad_verification", "marketing_email", "waitlist"}
     assert Purpose.objects.get(tenant=tenant, key="membership").required
 
 

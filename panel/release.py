@@ -1,0 +1,158 @@
+"""Releasing people from the waitlist: first come first served, uniform random, or quota-balanced.
+
+A release never exceeds the panel's remaining capacity, takes what exists when the list is shorter
+than asked (and says so), and records who ran it, the method, the seed and the achieved shares, so
+that a selection can be explained and repeated. Invitations are created in bulk and mailed by
+Celery in batches after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import DomainError
+from panel.models import Invitation, Panelist, WaitlistEntry, WaitlistRelease
+from panel.tasks import invitation_send_batch_task
+from tenants.models import Tenant
+
+SEND_BATCH = 500
+
+
+def waitlist_queryset(*, tenant: Tenant, filters: dict[str, str]) -> Any:
+    qs = WaitlistEntry.objects.for_tenant(tenant).filter(status=WaitlistEntry.Status.WAITING)
+    for key, value in filters.items():
+        if value:
+            qs = qs.filter(**{f"answers__{key}": int(value) if value.lstrip("-").isdigit() else value})
+    return qs
+
+
+def remaining_capacity(*, tenant: Tenant) -> int:
+    active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE).count()
+    waiting = Invitation.objects.for_tenant(tenant).filter(status="pending", expires_at__gt=timezone.now()).count()
+    return max(0, tenant.panel_capacity - active - waiting)
+
+
+def parse_targets(text: str) -> dict[str, dict[str, float]]:
+    """``gender=female:50, gender=male:50`` (one attribute=value:percent per item) -> shares."""
+    targets: dict[str, dict[str, float]] = {}
+    for item in [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]:
+        try:
+            pair, percent = item.rsplit(":", 1)
+            key, value = pair.split("=", 1)
+            targets.setdefault(key.strip(), {})[value.strip()] = float(percent) / 100
+        except ValueError:
+            raise DomainError(
+                f"Cannot read '{item}'.", fields={"targets": ["Write attribute=value:percent, ..."]}
+            ) from None
+    for key, shares in targets.items():
+        if not math.isclose(sum(shares.values()), 1.0, abs_tol=0.011):
+            raise DomainError(f"The shares of '{key}' add up to {sum(shares.values()) * 100:.0f}%, not 100%.",
+                              fields={"targets": [f"Make the shares of '{key}' add up to 100."]})  # fmt: skip
+    return targets
+
+
+def _quota_pick(
+    candidates: list[tuple[int, dict[str, Any]]], n: int, targets: dict[str, dict[str, float]]
+) -> list[int]:
+    """Greedy: take, in the seeded order, whoever still fits under every target; then fill up."""
+    caps = {key: {value: math.ceil(share * n) for value, share in shares.items()} for key, shares in targets.items()}
+    counts: dict[str, Counter[str]] = {key: Counter() for key in targets}
+    picked: list[int] = []
+    rest: list[int] = []
+    for entry_id, answers in candidates:
+        if len(picked) == n:
+            break
+        values = {key: str(answers.get(key)) for key in targets}
+        if all(counts[key][values[key]] < caps[key].get(values[key], 0) for key in targets):
+            picked.append(entry_id)
+            for key in targets:
+                counts[key][values[key]] += 1
+        else:
+            rest.append(entry_id)
+    return picked + rest[: n - len(picked)]
+
+
+def _shares(entries: list[WaitlistEntry], keys: list[str]) -> dict[str, dict[str, float]]:
+    shares: dict[str, dict[str, float]] = {}
+    for key in keys:
+        counts = Counter(str(e.answers.get(key)) for e in entries)
+        shares[key] = {value: round(c / len(entries), 4) for value, c in counts.items()} if entries else {}
+    return shares
+
+
+def waitlist_release(
+    *,
+    tenant: Tenant,
+    count: int,
+    method: str,
+    created_by: User | None,
+    seed: int | None = None,
+    filters: dict[str, str] | None = None,
+    targets: dict[str, dict[str, float]] | None = None,
+) -> WaitlistRelease:
+    if count < 1:
+        raise DomainError("Release at least one person.", fields={"count": ["Use 1 or more."]})
+    if method not in WaitlistRelease.Method.values:
+        raise DomainError(f"Unknown method '{method}'.", fields={"method": ["Use fcfs, random or quota."]})
+    if method == WaitlistRelease.Method.QUOTA and not targets:
+        raise DomainError("A quota release needs targets.", fields={"targets": ["Give at least one target."]})
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    filters = filters or {}
+    with transaction.atomic():
+        # One release at a time per panel: the capacity check and the selection must not interleave.
+        Tenant.objects.select_for_update().get(pk=tenant.pk)
+        capacity = remaining_capacity(tenant=tenant)
+        pool = waitlist_queryset(tenant=tenant, filters=filters)
+        n = min(count, capacity)
+        if method == WaitlistRelease.Method.FCFS:
+            chosen = list(pool.order_by("confirmed_at", "id").values_list("id", flat=True)[:n])
+        else:
+            candidates = list(pool.order_by("id").values_list("id", "answers"))
+            random.Random(seed).shuffle(candidates)  # noqa: S311 - a reproducible draw, not a secret
+            if method == WaitlistRelease.Method.RANDOM:
+                chosen = [entry_id for entry_id, _answers in candidates[:n]]
+            else:
+                chosen = _quota_pick(candidates, n, targets or {})
+        entries = list(WaitlistEntry.objects.filter(id__in=chosen).order_by("id"))
+        now = timezone.now()
+        invitations = Invitation.objects.bulk_create(
+            [
+                Invitation(
+                    tenant=tenant,
+                    email=e.email,
+                    nonce=secrets.token_hex(16),
+                    source=Invitation.Source.WAITLIST,
+                    created_by=created_by,
+                    expires_at=now + timedelta(days=tenant.invitation_days),
+                )
+                for e in entries
+            ],
+            batch_size=2000,
+        )
+        for entry, invitation in zip(entries, invitations, strict=True):
+            entry.status, entry.invitation = WaitlistEntry.Status.INVITED, invitation
+        WaitlistEntry.objects.bulk_update(entries, ["status", "invitation"], batch_size=2000)
+        achieved = _shares(entries, list(targets or {}))
+        notes = []
+        if len(entries) < count:
+            if capacity < count:
+                notes.append(f"the panel has room for {capacity} more")
+            if len(entries) < min(count, capacity):
+                notes.append(f"only {len(entries)} people matched on the list")
+        release = WaitlistRelease.objects.create(
+            tenant=tenant, method=method, seed=seed, requested=count, released=len(entries), filters=filters,
+            targets=targets or {}, achieved=achieved, note="; ".join(notes), created_by=created_by,
+        )  # fmt: skip
+        ids = [invitation.pk for invitation in invitations]
+        for start in range(0, len(ids), SEND_BATCH):
+            invitation_send_batch_task.delay_on_commit(ids[start : start + SEND_BATCH])
+    return release

@@ -1,0 +1,176 @@
+"""The waitlist: join with screening answers, confirm by email (double opt-in), see your status, leave.
+
+Anti-abuse: limits per IP and per email in Redis, a honeypot field, and the same answer whether or
+not the email is already listed, so that nobody can learn who is. Tokens are derived (HMAC of the
+pseudonymous id under the secret key), never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from config.errors import Conflict, DomainError, NotFound
+from consent.models import ConsentEvent
+from consent.selectors import consent_latest_event, document_current, purpose_get
+from consent.services import consent_grant, consent_withdraw
+from panel.models import Invitation, ScreeningQuestion, WaitlistEntry
+from tenants.models import Tenant
+
+JOINS_PER_IP_PER_HOUR = 10
+JOINS_PER_EMAIL_PER_DAY = 3
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status_code = 429
+
+
+def waitlist_token(entry: WaitlistEntry, purpose: str) -> str:
+    digest = salted_hmac(f"fairpanel.waitlist.{purpose}", f"{entry.public_id}.{entry.nonce}", algorithm="sha256")
+    return f"{entry.public_id}.{digest.hexdigest()[:40]}"
+
+
+def _entry_from_token(*, tenant: Tenant, token: str, purpose: str) -> WaitlistEntry:
+    public_id, _, _digest = token.partition(".")
+    entry = WaitlistEntry.objects.for_tenant(tenant).filter(public_id=public_id[:32]).first()
+    if entry is None or not constant_time_compare(waitlist_token(entry, purpose), token):
+        raise NotFound("This link is not valid, or you have left the waitlist.", code="link_invalid")
+    return entry
+
+
+def _hit(key: str, limit: int, seconds: int) -> bool:
+    """Count one attempt; True when over the limit."""
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, seconds)
+        return False
+
+
+def screening_clean(*, tenant: Tenant, raw: dict[str, str]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for question in ScreeningQuestion.objects.for_tenant(tenant):
+        value = (raw.get(question.key) or "").strip()
+        if not value:
+            problems[question.key] = ["Please answer this question."]
+        elif question.kind == ScreeningQuestion.Kind.CHOICE:
+            if value not in question.choices:
+                problems[question.key] = [f"Choose one of: {', '.join(map(str, question.choices))}."]
+            else:
+                answers[question.key] = value
+        else:
+            try:
+                number = int(value)
+            except ValueError:
+                problems[question.key] = ["Enter a whole number."]
+                continue
+            if (question.minimum is not None and number < question.minimum) or (
+                question.maximum is not None and number > question.maximum
+            ):
+                problems[question.key] = [f"Enter a number from {question.minimum} to {question.maximum}."]
+            else:
+                answers[question.key] = number
+    if problems:
+        raise DomainError("Some answers are missing or not valid; see fields.", fields=problems)
+    return answers
+
+
+def _mail(entry: WaitlistEntry, template: str, **context: Any) -> None:
+    with translation.override(entry.language):
+        body = render_to_string(f"panel/email/{template}.txt", {"entry": entry, "tenant": entry.tenant, **context})
+        subject = render_to_string(f"panel/email/{template}_subject.txt", {"tenant": entry.tenant}).strip()
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [entry.email])
+
+
+def _link(entry: WaitlistEntry, name: str, purpose: str) -> str:
+    path = reverse(name, kwargs={"tenant_slug": entry.tenant.slug, "token": waitlist_token(entry, purpose)})
+    return f"{settings.FAIRPANEL_BASE_URL}{path}"
+
+
+def waitlist_join(
+    *, tenant: Tenant, email: str, answers: dict[str, str], agreed: bool, language: str, ip: str, honeypot: str
+) -> None:
+    """Put a person on the waitlist, or do nothing visible: the caller answers the same either way."""
+    if honeypot:
+        return  # a bot filled the hidden field: say "check your email" and do nothing
+    if _hit(f"waitlist:ip:{tenant.pk}:{ip}", JOINS_PER_IP_PER_HOUR, 3600):
+        raise RateLimited("Too many requests from your network. Try again in an hour.")
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError("Enter a valid email address.", fields={"email": ["Enter a valid email address."]}) from None
+    email_key = hashlib.sha256(email.encode()).hexdigest()
+    if _hit(f"waitlist:email:{tenant.pk}:{email_key}", JOINS_PER_EMAIL_PER_DAY, 86400):
+        raise RateLimited("Too many requests for this address today. Try again tomorrow.")
+    clean = screening_clean(tenant=tenant, raw=answers)
+    if not agreed:
+        raise DomainError("Agree to keep your details so we can invite you.", fields={"agree": ["Required."]})
+    if document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language) is None:
+        raise Conflict("This waitlist is not open yet.", code="waitlist_closed")
+    existing = WaitlistEntry.objects.for_tenant(tenant).filter(email=email).first()
+    if existing is not None:
+        if existing.status == WaitlistEntry.Status.UNCONFIRMED:
+            _mail(existing, "waitlist_confirm", url=_link(existing, "waitlist_confirm", "confirm"))
+        else:
+            _mail(existing, "waitlist_already", url=_link(existing, "waitlist_status", "status"))
+        return
+    try:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.create(
+                tenant=tenant, email=email, public_id="wl_" + secrets.token_hex(10), nonce=secrets.token_hex(16),
+                answers=clean, language=language,
+            )  # fmt: skip
+    except IntegrityError:
+        return  # joined twice at the same moment: the first one stands
+    _mail(entry, "waitlist_confirm", url=_link(entry, "waitlist_confirm", "confirm"))
+
+
+@transaction.atomic
+def waitlist_confirm(*, tenant: Tenant, token: str) -> WaitlistEntry:
+    entry = _entry_from_token(tenant=tenant, token=token, purpose="confirm")
+    entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == WaitlistEntry.Status.UNCONFIRMED:
+        entry.status, entry.confirmed_at = WaitlistEntry.Status.WAITING, timezone.now()
+        entry.save(update_fields=["status", "confirmed_at"])
+        # Double opt-in done: the consent to keep these details enters the consent log.
+        consent_grant(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", language=entry.language,
+                      method="web", actor="subject")  # fmt: skip
+        _mail(entry, "waitlist_welcome", url=_link(entry, "waitlist_status", "status"))
+    return entry
+
+
+def waitlist_status(*, tenant: Tenant, token: str) -> tuple[WaitlistEntry, str]:
+    """The entry and what to tell its person: waiting, invited or expired."""
+    entry = _entry_from_token(tenant=tenant, token=token, purpose="status")
+    if entry.status != WaitlistEntry.Status.INVITED:
+        return entry, "waiting"
+    invitation = Invitation.objects.filter(pk=entry.invitation_id).first() if entry.invitation_id else None
+    if invitation is not None and invitation.state == "expired":
+        return entry, "expired"
+    return entry, "invited"
+
+
+@transaction.atomic
+def waitlist_leave(*, tenant: Tenant, token: str) -> None:
+    """One click: the entry and its answers go; the consent log records the withdrawal."""
+    entry = _entry_from_token(tenant=tenant, token=token, purpose="status")
+    latest = consent_latest_event(tenant=tenant, subject=entry.public_id, purpose_key="waitlist")
+    if latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW:
+        consent_withdraw(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", method="web", actor="subject")
+    entry.delete()

@@ -1,0 +1,76 @@
+"""The operators' waitlist: filter by screening answers, counts by attribute, and releases."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.errors import DomainError
+from panel.models import ScreeningQuestion, WaitlistEntry, WaitlistRelease
+from panel.release import parse_targets, remaining_capacity, waitlist_queryset, waitlist_release
+from tenants.access import staff_required
+from tenants.roles import Perm
+from tenants.views import render_console
+
+
+@staff_required(Perm.WAITLIST_MANAGE)
+@require_http_methods(["GET", "POST"])
+def console_waitlist(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    questions = list(ScreeningQuestion.objects.for_tenant(tenant).order_by("position"))
+    filters = {q.key: request.GET.get(f"f_{q.key}", "") for q in questions if request.GET.get(f"f_{q.key}")}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            count = int(request.POST.get("count", ""))
+            seed_raw = request.POST.get("seed", "").strip()
+            release = waitlist_release(
+                tenant=tenant,
+                count=count,
+                method=request.POST.get("method", ""),
+                seed=int(seed_raw) if seed_raw else None,
+                filters=filters,
+                targets=parse_targets(request.POST.get("targets", "")) or None,
+                created_by=request.user,  # type: ignore[arg-type]
+            )
+        except ValueError:
+            errors = {"count": [_("Give whole numbers for the count and the seed.")]}
+        except DomainError as exc:
+            errors = exc.fields or {"form": [exc.detail]}
+        else:
+            text = _("Released %(n)s of %(asked)s (seed %(seed)s).") % {
+                "n": release.released, "asked": release.requested, "seed": release.seed}  # fmt: skip
+            if release.note:
+                text += " " + release.note + "."
+            messages.success(request, text)
+            return redirect(request.get_full_path())
+    pool = waitlist_queryset(tenant=tenant, filters=filters)
+    answers = list(pool.values_list("answers", flat=True)[:50_000])
+    by_attribute = {q.key: Counter(str(a.get(q.key)) for a in answers).most_common() for q in questions}
+    status_counts = Counter(WaitlistEntry.objects.for_tenant(tenant).values_list("status", flat=True))
+    response = render_console(
+        request,
+        "panel/console/waitlist.html",
+        "waitlist",
+        {
+            "questions": questions,
+            "filters": filters,
+            "by_attribute": by_attribute,
+            "status_counts": dict(status_counts),
+            "matching": pool.count(),
+            "capacity": remaining_capacity(tenant=tenant),
+            "methods": WaitlistRelease.Method.choices,
+            "releases": WaitlistRelease.objects.for_tenant(tenant).select_related("created_by")[:20],
+            "page": Paginator(pool.order_by("confirmed_at", "id"), 50).get_page(request.GET.get("page")),
+            "errors": errors,
+        },
+    )
+    if errors:
+        response.status_code = 400
+    return response

@@ -1,0 +1,241 @@
+"""The waitlist: double opt-in, anti-abuse, status and leaving; releases by three methods."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from consent.models import ConsentEvent
+from panel.models import Invitation, ScreeningQuestion, WaitlistEntry, WaitlistRelease
+from panel.release import waitlist_release
+from tenants.roles import Role
+from tests.factories import PanelistFactory, TenantFactory, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def make_tenant(slug: str = "greenfield", capacity: int = 10_000):
+    tenant = TenantFactory.create(slug=slug, name="Greenfield Panel", panel_capacity=capacity)
+    publish(tenant, "waitlist")
+    publish(tenant, "membership")
+    ScreeningQuestion.objects.create(
+        tenant=tenant, key="gender", labels={"en": "Gender"}, choices=["female", "male", "other"]
+    )
+    ScreeningQuestion.objects.create(tenant=tenant, key="birth_year", labels={"en": "Year of birth"}, kind="number",
+                                     minimum=1900, maximum=2015, position=1)  # fmt: skip
+    return tenant
+
+
+@pytest.fixture
+def tenant():
+    return make_tenant()
+
+
+def join(client: Client, email: str, gender: str = "female", **extra: str):
+    data = {"email": email, "q_gender": gender, "q_birth_year": "1985", "agree": "yes"} | extra
+    return client.post("/t/greenfield/", data, REMOTE_ADDR=extra.get("ip", "203.0.113.7"))
+
+
+def link_in(message, kind: str) -> str:
+    found = re.search(rf"(/t/greenfield/waitlist/{kind}/[^/\s]+/)", str(message.body))
+    assert found, message.body
+    return found.group(1)
+
+
+def test_double_opt_in_then_status_then_leaving(tenant) -> None:
+    client = Client()
+
+    joined = join(client, "Ana@Example.test ")
+    entry = WaitlistEntry.objects.get(tenant=tenant)
+    assert 'data-testid="check-email"' in joined.content.decode()
+    assert (entry.email, entry.status, entry.answers) == (
+        "ana@example.test",
+        "unconfirmed",
+        {"gender": "female", "birth_year": 1985},
+    )
+    confirm = link_in(mail.outbox[0], "confirm")
+    assert 'data-testid="confirm"' in client.get(confirm).content.decode()  # a GET confirms nothing
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == "unconfirmed"
+
+    client.post(confirm)
+
+    entry.refresh_from_db()
+    assert entry.status == "waiting"
+    grant = ConsentEvent.objects.get(tenant=tenant, subject=entry.public_id)
+    assert (grant.purpose_key, grant.kind) == ("waitlist", "grant")
+    status = link_in(mail.outbox[-1], "status")
+    assert 'data-state="waiting"' in client.get(status).content.decode()
+
+    left = client.post(status.replace("/status/", "/leave/"))
+
+    assert 'data-testid="left"' in left.content.decode()
+    assert not WaitlistEntry.objects.filter(pk=entry.pk).exists()
+    assert ConsentEvent.objects.filter(subject=entry.public_id).latest("seq").kind == "withdraw"
+    assert client.get(status).status_code == 404
+
+
+def test_the_answer_is_the_same_whether_or_not_the_email_is_listed(tenant) -> None:
+    first = join(Client(), "same@example.test")
+    second = join(Client(), "SAME@example.test", gender="male")
+
+    def page(response) -> str:  # the same page, but for the per-visitor CSRF token
+        return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode())
+
+    assert page(first) == page(second)
+    assert WaitlistEntry.objects.filter(tenant=tenant).count() == 1
+    assert len(mail.outbox) == 2  # the second mail goes to the address itself, never to the asker
+
+
+def test_the_honeypot_is_answered_like_anyone_and_stores_nothing(tenant) -> None:
+    response = join(Client(), "bot@example.test", website="http://spam.example")
+
+    assert 'data-testid="check-email"' in response.content.decode()
+    assert not WaitlistEntry.objects.exists()
+    assert mail.outbox == []
+
+
+def test_joins_are_limited_per_ip_and_per_email(tenant) -> None:
+    statuses = [join(Client(), f"p{n}@example.test", ip="198.51.100.1").status_code for n in range(11)]
+    per_email = [join(Client(), "again@example.test", ip=f"192.0.2.{n}").status_code for n in range(4)]
+
+    assert statuses == [200] * 10 + [429]
+    assert per_email == [200, 200, 200, 429]
+
+
+def test_bad_answers_are_refused_with_reasons_and_write_nothing(tenant) -> None:
+    response = Client().post(
+        "/t/greenfield/", {"email": "x@example.test", "q_gender": "robot", "q_birth_year": "1850", "agree": "yes"}
+    )
+    no_agree = Client().post("/t/greenfield/", {"email": "y@example.test", "q_gender": "male", "q_birth_year": "1980"})
+
+    assert response.status_code == 400
+    assert set(response.context["errors"]) == {"gender", "birth_year"}
+    assert no_agree.status_code == 400
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_unconfirmed_requests_are_purged_after_seven_days(tenant) -> None:
+    join(Client(), "late@example.test")
+    join(Client(), "recent@example.test")
+    WaitlistEntry.objects.filter(email="late@example.test").update(created_at=timezone.now() - timedelta(days=8))
+
+    call_command("privacy_purge", "--tenant", "greenfield")
+
+    assert list(WaitlistEntry.objects.values_list("email", flat=True)) == ["recent@example.test"]
+
+
+def fill(tenant, females: int, males: int) -> None:
+    now = timezone.now()
+    for n in range(females + males):
+        WaitlistEntry.objects.create(
+            tenant=tenant, email=f"w{n}@example.test", public_id=f"wl_{tenant.pk}_{n}", nonce="n",
+            answers={"gender": "female" if n < females else "male", "birth_year": 1980 + n % 30},
+            status="waiting", confirmed_at=now + timedelta(seconds=n),
+        )  # fmt: skip
+
+
+def test_first_come_first_served_takes_the_oldest_and_invites_in_batches(
+    tenant, django_capture_on_commit_callbacks
+) -> None:
+    fill(tenant, 700, 0)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        release = waitlist_release(tenant=tenant, count=600, method="fcfs", created_by=None)
+
+    invited = set(WaitlistEntry.objects.filter(status="invited").values_list("email", flat=True))
+    assert invited == {f"w{n}@example.test" for n in range(600)}
+    assert Invitation.objects.filter(tenant=tenant, source="waitlist").count() == 600
+    assert (release.released, release.method, release.note) == (600, "fcfs", "")
+    assert len(callbacks) == 2  # batches of 500
+
+
+def test_a_release_larger_than_the_list_takes_what_exists_and_says_so(tenant) -> None:
+    fill(tenant, 3, 2)
+
+    release = waitlist_release(tenant=tenant, count=50, method="random", created_by=None)
+
+    assert release.released == 5
+    assert "only 5 people matched" in release.note
+
+
+def test_a_release_never_exceeds_the_remaining_capacity() -> None:
+    tenant = make_tenant("small-panel", capacity=10)
+    PanelistFactory.create_batch(6, tenant=tenant)
+    fill(tenant, 20, 0)
+
+    release = waitlist_release(tenant=tenant, count=20, method="fcfs", created_by=None)
+
+    assert release.released == 4
+    assert "room for 4 more" in release.note
+
+
+def test_the_same_seed_repeats_the_same_random_selection() -> None:
+    a, b = make_tenant("seed-a"), make_tenant("seed-b")
+    fill(a, 30, 30)
+    fill(b, 30, 30)
+
+    waitlist_release(tenant=a, count=10, method="random", seed=4242, created_by=None)
+    waitlist_release(tenant=b, count=10, method="random", seed=4242, created_by=None)
+
+    picked_a = sorted(WaitlistEntry.objects.filter(tenant=a, status="invited").values_list("email", flat=True))
+    picked_b = sorted(WaitlistEntry.objects.filter(tenant=b, status="invited").values_list("email", flat=True))
+    assert picked_a == picked_b
+    assert len(picked_a) == 10
+
+
+def test_a_quota_release_matches_the_targets_as_closely_as_the_list_allows(tenant) -> None:
+    fill(tenant, 80, 20)
+    targets = {"gender": {"female": 0.5, "male": 0.5}}
+
+    balanced = waitlist_release(tenant=tenant, count=40, method="quota", targets=targets, created_by=None)
+    short = waitlist_release(tenant=tenant, count=20, method="quota", targets=targets, created_by=None)
+
+    assert balanced.achieved == {"gender": {"female": 0.5, "male": 0.5}}
+    assert short.achieved == {"gender": {"female": 1.0}}  # no men left: the list decides
+    assert WaitlistRelease.objects.filter(tenant=tenant).count() == 2
+
+
+def test_the_console_filters_counts_and_releases(make_staff, tenant) -> None:
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    fill(tenant, 6, 4)
+
+    page = manager.client.get("/t/greenfield/console/waitlist/?f_gender=male")
+    released = manager.client.post(
+        "/t/greenfield/console/waitlist/?f_gender=male", {"count": "3", "method": "fcfs", "seed": "7"}
+    )
+    bad = manager.client.post(
+        "/t/greenfield/console/waitlist/", {"count": "3", "method": "quota", "targets": "gender=female:70"}
+    )
+
+    assert page.context["matching"] == 4
+    assert released.status_code == 302
+    release = WaitlistRelease.objects.get(tenant=tenant)
+    assert (release.seed, release.filters, release.released, release.created_by) == (
+        7,
+        {"gender": "male"},
+        3,
+        manager.user,
+    )
+    assert bad.status_code == 400
+    assert "add up to 100" in bad.content.decode()
+
+
+def test_the_status_page_tells_invited_and_expired(tenant) -> None:
+    client = Client()
+    join(client, "status@example.test")
+    client.post(link_in(mail.outbox[0], "confirm"))
+    status = link_in(mail.outbox[-1], "status")
+    waitlist_release(tenant=tenant, count=1, method="fcfs", created_by=None)
+
+    invited = client.get(status).content.decode()
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(days=1))
+    expired = client.get(status).content.decode()
+
+    assert 'data-state="invited"' in invited
+    assert 'data-state="expired"' in expired
