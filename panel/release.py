@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -81,6 +81,50 @@ def _quota_pick(
     return picked + rest[: n - len(picked)]
 
 
+def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None) -> list[int]:
+    """Invite the chosen entries in one statement: the invitations (their nonces drawn by the
+    database's gen_random_uuid, 122 random bits) and the entries' new status, in entry order.
+
+    People who already hold a live invitation or are panelists already are skipped; a pending
+    invitation that has expired gives way to the new one.
+    """
+    if not entry_ids:
+        return []
+    expires = timezone.now() + timedelta(days=tenant.invitation_days)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE panel_invitation SET status = 'revoked', revoked_at = now()"
+            " WHERE tenant_id = %s AND status = 'pending' AND expires_at <= now()"
+            " AND email IN (SELECT email FROM panel_waitlistentry WHERE id = ANY(%s))",
+            [tenant.pk, entry_ids],
+        )
+        cursor.execute(
+            """
+            WITH chosen AS (
+                SELECT e.id, e.email FROM panel_waitlistentry e
+                WHERE e.id = ANY(%s) AND e.tenant_id = %s AND e.status = 'waiting'
+                  AND NOT EXISTS (SELECT 1 FROM panel_invitation i
+                                  WHERE i.tenant_id = e.tenant_id AND i.email = e.email AND i.status = 'pending')
+                  AND NOT EXISTS (SELECT 1 FROM panel_panelist p JOIN accounts_user u ON u.id = p.user_id
+                                  WHERE p.tenant_id = e.tenant_id AND p.status = 'active' AND u.email = e.email)
+            ),
+            created AS (
+                INSERT INTO panel_invitation (tenant_id, email, nonce, status, source, created_by_id, created_at,
+                                              expires_at, reminders_sent)
+                SELECT %s, chosen.email, replace(gen_random_uuid()::text, '-', ''), 'pending', 'waitlist', %s,
+                       now(), %s, 0
+                FROM chosen ORDER BY chosen.id
+                RETURNING id, email
+            )
+            UPDATE panel_waitlistentry AS e SET status = 'invited', invitation_id = created.id
+            FROM created WHERE e.tenant_id = %s AND e.email = created.email
+            RETURNING created.id
+            """,
+            [entry_ids, tenant.pk, tenant.pk, getattr(created_by, "pk", None), expires, tenant.pk],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def _shares(entries: list[WaitlistEntry], keys: list[str]) -> dict[str, dict[str, float]]:
     shares: dict[str, dict[str, float]] = {}
     for key in keys:
@@ -122,37 +166,21 @@ def waitlist_release(
                 chosen = [entry_id for entry_id, _answers in candidates[:n]]
             else:
                 chosen = _quota_pick(candidates, n, targets or {})
-        entries = list(WaitlistEntry.objects.filter(id__in=chosen).order_by("id"))
-        now = timezone.now()
-        invitations = Invitation.objects.bulk_create(
-            [
-                Invitation(
-                    tenant=tenant,
-                    email=e.email,
-                    nonce=secrets.token_hex(16),
-                    source=Invitation.Source.WAITLIST,
-                    created_by=created_by,
-                    expires_at=now + timedelta(days=tenant.invitation_days),
-                )
-                for e in entries
-            ],
-            batch_size=2000,
-        )
-        for entry, invitation in zip(entries, invitations, strict=True):
-            entry.status, entry.invitation = WaitlistEntry.Status.INVITED, invitation
-        WaitlistEntry.objects.bulk_update(entries, ["status", "invitation"], batch_size=2000)
-        achieved = _shares(entries, list(targets or {}))
+        invitation_ids = _invite(tenant, chosen, created_by)
+        achieved: dict[str, dict[str, float]] = {}
+        if targets:  # the achieved shares are only worth reading back for a quota release
+            entries = list(WaitlistEntry.objects.filter(invitation_id__in=invitation_ids).only("id", "answers"))
+            achieved = _shares(entries, list(targets))
         notes = []
-        if len(entries) < count:
+        if len(invitation_ids) < count:
             if capacity < count:
                 notes.append(f"the panel has room for {capacity} more")
-            if len(entries) < min(count, capacity):
-                notes.append(f"only {len(entries)} people matched on the list")
+            if len(invitation_ids) < min(count, capacity):
+                notes.append(f"only {len(invitation_ids)} people matched on the list")
         release = WaitlistRelease.objects.create(
-            tenant=tenant, method=method, seed=seed, requested=count, released=len(entries), filters=filters,
+            tenant=tenant, method=method, seed=seed, requested=count, released=len(invitation_ids), filters=filters,
             targets=targets or {}, achieved=achieved, note="; ".join(notes), created_by=created_by,
         )  # fmt: skip
-        ids = [invitation.pk for invitation in invitations]
-        for start in range(0, len(ids), SEND_BATCH):
-            invitation_send_batch_task.delay_on_commit(ids[start : start + SEND_BATCH])
+        for start in range(0, len(invitation_ids), SEND_BATCH):
+            invitation_send_batch_task.delay_on_commit(invitation_ids[start : start + SEND_BATCH])
     return release

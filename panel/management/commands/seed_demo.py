@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+import secrets
+from datetime import timedelta
 from typing import Any
 
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -7,11 +10,15 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
 from consent.models import ConsentDocument, ConsentEvent, Purpose
 from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
+from panel.invitations import invitation_revoke
+from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
+from panel.release import waitlist_release
 from panel.services import panelist_get_or_create
 from tenants.models import Tenant
 from tenants.roles import Role
@@ -88,6 +95,56 @@ def seed_consent_histories(tenant: Tenant, subjects: list[str]) -> None:
     grant(subjects[0], "surveys")
 
 
+QUESTIONS = [
+    ("gender", {"en": "Gender", "fr": "Genre"}, ["female", "male", "other"]),
+    ("household", {"en": "People in your household", "fr": "Personnes dans votre foyer"}, ["1", "2", "3", "4", "5+"]),
+    ("shopping", {"en": "Where you shop most", "fr": "Où vous faites le plus vos achats"},
+     ["supermarket", "online", "discount", "local shops"]),
+]  # fmt: skip
+WAITLIST = 300
+
+
+def seed_waitlist(tenant: Tenant, panelists: list[Panelist]) -> None:
+    """Screening questions, a few hundred confirmed waitlist entries, and invitations in every state."""
+    for position, (key, labels, choices) in enumerate(QUESTIONS):
+        ScreeningQuestion.objects.get_or_create(
+            tenant=tenant, key=key, defaults={"labels": labels, "choices": choices, "position": position}
+        )
+    ScreeningQuestion.objects.get_or_create(
+        tenant=tenant, key="birth_year",
+        defaults={"labels": {"en": "Year of birth", "fr": "Année de naissance"}, "kind": "number",
+                  "minimum": 1920, "maximum": 2010, "position": len(QUESTIONS)},
+    )  # fmt: skip
+    if WaitlistEntry.objects.for_tenant(tenant).exists():
+        return
+    draw = random.Random(2026)  # noqa: S311 - demo data, reproducible
+    now = timezone.now()
+    for n in range(WAITLIST):
+        answers: dict[str, object] = {key: draw.choice(choices) for key, _labels, choices in QUESTIONS}
+        answers["birth_year"] = draw.randint(1950, 2005)
+        entry = WaitlistEntry.objects.create(
+            tenant=tenant, email=f"waiting{n + 1}@{DEMO_DOMAIN}", public_id=f"wl_{secrets.token_hex(10)}",
+            nonce=secrets.token_hex(16), answers=answers, language=draw.choice(["en", "en", "fr"]),
+            status=WaitlistEntry.Status.WAITING, confirmed_at=now - timedelta(days=WAITLIST - n),
+        )  # fmt: skip
+        consent_grant(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", language=entry.language,
+                      method="import", actor="seed_demo")  # fmt: skip
+    release = waitlist_release(tenant=tenant, count=12, method="fcfs", seed=1, created_by=None)
+    invited = list(Invitation.objects.for_tenant(tenant).filter(source="waitlist").order_by("id"))
+    for invitation in invited[:4]:
+        Invitation.objects.filter(pk=invitation.pk).update(expires_at=now - timedelta(days=1), sent_at=now)
+    for invitation in invited[4:7]:
+        invitation_revoke(invitation=invitation)
+    for panelist in panelists[:5]:
+        assert panelist.user is not None
+        Invitation.objects.create(
+            tenant=tenant, email=panelist.user.email, nonce=secrets.token_hex(16), status=Invitation.Status.ACCEPTED,
+            expires_at=panelist.joined_at + timedelta(days=14), sent_at=panelist.joined_at,
+            accepted_at=panelist.joined_at, panelist=panelist,
+        )  # fmt: skip
+    assert release.released == 12
+
+
 class Command(BaseCommand):
     help = "Create the demo tenant with one staff member per role and a few panelists. Safe to run again."
 
@@ -122,6 +179,7 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             panelists.append(panelist_get_or_create(tenant=tenant, user=user)[0])
         seed_consent_histories(tenant, [p.public_id for p in panelists])
+        seed_waitlist(tenant, panelists)
 
         self.stdout.write(f"Demo tenant '{tenant.slug}' is ready: {len(STAFF)} staff, {PANELISTS} panelists.")
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")
@@ -129,3 +187,4 @@ class Command(BaseCommand):
         for role_name, email, secret in rows:
             self.stdout.write(f"  {role_name:<9} {email:<32} TOTP secret {secret}")
         self.stdout.write(f"Panelists: panelist1@{DEMO_DOMAIN} … panelist{PANELISTS}@{DEMO_DOMAIN}")
+        self.stdout.write(f"Waitlist: {WAITLIST} confirmed people; invitations sent, accepted, expired and revoked.")
