@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +30,7 @@ from accounts.services import user_get_or_create_verified
 from config.errors import Conflict, DomainError
 from consent.services import consent_change_by_subject
 from consent.subjects import Subject
+from panel.contact import contact_allowed, contact_record
 from panel.errors import InvitationUnusable, TooYoung
 from panel.models import Invitation, Panelist
 from panel.tasks import invitation_send_task
@@ -86,19 +89,52 @@ def invitation_create(
     return invitation
 
 
-def invitation_send(*, invitation_id: int) -> bool:
-    """Mail the invitation (again). Idempotent enough: a pending invitation may safely be re-sent."""
+def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
+    """Mail the invitation, or a reminder of it, unless the person has had enough messages lately:
+    then it stays due (``sent_at`` empty, or the reminder not counted) and a later run sends it."""
     invitation = Invitation.objects.select_related("tenant").filter(pk=invitation_id).first()
     if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.is_expired:
         return False
     tenant = invitation.tenant
+    if not contact_allowed(tenant=tenant, email=invitation.email):
+        return False
     with translation.override(tenant.languages[0]):
-        context = {"invitation": invitation, "tenant": tenant, "url": invitation_url(invitation)}
+        context = {"invitation": invitation, "tenant": tenant, "url": invitation_url(invitation), "reminder": reminder}
         body = render_to_string("panel/email/invitation.txt", context)
         subject = render_to_string("panel/email/invitation_subject.txt", context).strip()
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    now = timezone.now()
+    if reminder:
+        Invitation.objects.filter(pk=invitation.pk).update(
+            reminders_sent=invitation.reminders_sent + 1, last_reminded_at=now
+        )
+    else:
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
+    contact_record(tenant=tenant, email=invitation.email, kind="invitation_reminder" if reminder else "invitation")
     return True
+
+
+MAX_REMINDERS = 2
+
+
+def invitations_due(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
+    """What the periodic run sends: invitations never sent (deferred by the cap) and reminders due."""
+    now = now or timezone.now()
+    live = Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=now)
+    unsent = list(live.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:5000])
+    # The gap is the tenant's own: computed in the database, so the run scales with what is due.
+    due_at = ExpressionWrapper(
+        Coalesce("last_reminded_at", "sent_at") + F("tenant__reminder_gap_days") * timedelta(days=1),
+        output_field=DateTimeField(),
+    )
+    reminders = list(
+        live.filter(sent_at__isnull=False, reminders_sent__lt=MAX_REMINDERS)
+        .annotate(due_at=due_at)
+        .filter(due_at__lte=now)
+        .order_by("id")
+        .values_list("id", flat=True)[:5000]
+    )
+    return unsent, reminders
 
 
 def invitation_revoke(*, invitation: Invitation) -> Invitation:

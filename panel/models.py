@@ -81,6 +81,7 @@ class Invitation(TenantOwnedModel):
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     panelist = models.ForeignKey(Panelist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -211,3 +212,17 @@ class WaitlistRelease(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"release {self.pk}: {self.released}/{self.requested} by {self.method}"
+
+
+class ContactLog(TenantOwnedModel):
+    """One message sent to a person, for the contact-frequency cap. Keyed by a hash of the address."""
+
+    email_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=32)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "email_hash", "sent_at"], name="contactlog_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.sent_at:%Y-%m-%d}"

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.registry import Category, Person, register
-from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
+from panel.contact import email_hash
+from panel.models import ContactLog, Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from tenants.models import Tenant
 
 
@@ -202,5 +203,38 @@ register(
         exporter=_staff_actions_export,
         eraser=_staff_actions_erase,
         notes="The releases stay, to explain each selection; erasure unlinks the person who ran them.",
+    )
+)
+
+
+def _contacts_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
+    old = ContactLog.objects.for_tenant(tenant).filter(sent_at__lt=cutoff)
+    if dry_run:
+        return old.count()
+    purged = 0
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch_size]):
+        purged += ContactLog.objects.filter(id__in=ids).delete()[0]
+    return purged
+
+
+def _contacts_of(person: Person) -> Any:
+    email = getattr(person.user, "email", None)
+    if not email:
+        return ContactLog.objects.none()
+    qs = ContactLog.objects.filter(email_hash=email_hash(email))
+    return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
+
+
+register(
+    Category(
+        key="panel.contact_log",
+        name="When we wrote to you",
+        basis="legitimate_interests",
+        retention_days=90,
+        models=(ContactLog,),
+        exporter=lambda person: [{"kind": c.kind, "at": c.sent_at.isoformat()} for c in _contacts_of(person)],
+        eraser=lambda person: int(_contacts_of(person).delete()[0]),
+        purger=_contacts_purge,
+        notes="A hash of the address and the time of each message, to cap how often people hear from us.",
     )
 )

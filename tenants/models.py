@@ -71,6 +71,15 @@ class Tenant(models.Model):
     invitation_days = models.PositiveSmallIntegerField(
         _("invitation validity (days)"), default=14, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )
+    reminder_gap_days = models.PositiveSmallIntegerField(
+        _("days between invitation reminders"), default=3, validators=[MinValueValidator(1)]
+    )
+    contact_cap = models.PositiveSmallIntegerField(
+        _("most messages a person gets per period"), default=3, validators=[MinValueValidator(1)]
+    )
+    contact_period_days = models.PositiveSmallIntegerField(
+        _("contact period (days)"), default=7, validators=[MinValueValidator(1)]
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": crontab(minute=17, hour=2),
     },
+    "send-due-invitations": {
+        "task": "panel.tasks.invitation_send_due_task",
+        "schedule": crontab(minute=5),
+    },
     "purge-personal-data": {
         "task": "consent.tasks.purge_personal_data",
         "schedule": crontab(minute=37, hour=2),

@@ -241,3 +241,47 @@ def test_the_token_in_the_email_is_the_one_that_works(tenant) -> None:
     assert path
 
     assert Client().get(path.group(1)).status_code == 200
+
+
+def test_the_contact_cap_defers_an_invitation_without_losing_it(tenant) -> None:
+    from panel.contact import contact_record
+    from panel.invitations import invitations_due
+
+    tenant.contact_cap = 2
+    tenant.save(update_fields=["contact_cap"])
+    for _ in range(2):
+        contact_record(tenant=tenant, email="busy@example.test", kind="survey_invitation")
+    invitation = invitation_create(tenant=tenant, email="busy@example.test")
+
+    assert invitation_send(invitation_id=invitation.pk) is False
+    assert mail.outbox == []
+    assert invitations_due()[0] == [invitation.pk]  # still due: a later run sends it
+
+    from panel.models import ContactLog
+
+    ContactLog.objects.filter(tenant=tenant).update(
+        sent_at=timezone.now() - timedelta(days=tenant.contact_period_days + 1)
+    )
+    assert invitation_send(invitation_id=invitation.pk) is True
+    assert invitations_due()[0] == []
+
+
+def test_at_most_two_reminders_with_the_tenants_gap(tenant) -> None:
+    from panel.invitations import invitations_due
+
+    invitation = invitation_create(tenant=tenant, email="slow@example.test")
+    invitation_send(invitation_id=invitation.pk)
+    assert invitations_due()[1] == []  # too soon
+
+    for expected_reminders in (1, 2):
+        Invitation.objects.filter(pk=invitation.pk).update(
+            sent_at=timezone.now() - timedelta(days=30),
+            last_reminded_at=None if expected_reminders == 1 else timezone.now() - timedelta(days=4),
+        )
+        assert invitations_due()[1] == [invitation.pk]
+        assert invitation_send(invitation_id=invitation.pk, reminder=True)
+        assert Invitation.objects.get(pk=invitation.pk).reminders_sent == expected_reminders
+
+    Invitation.objects.filter(pk=invitation.pk).update(last_reminded_at=timezone.now() - timedelta(days=10))
+    assert invitations_due()[1] == []  # two is the most
+    assert "Reminder" in mail.outbox[-1].subject
