@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import DomainError
+from panel.csv_import import invitations_import_csv
 from panel.invitations import invitation_create, invitation_resend, invitation_revoke
 from panel.models import Invitation
 from tenants.access import staff_required
@@ -35,7 +36,15 @@ def invitation_funnel(tenant: object) -> dict[str, int]:
 def console_invitations(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and "file" in request.FILES:
+        try:
+            count = invitations_import_csv(tenant=tenant, upload=request.FILES["file"], created_by=request.user)  # type: ignore[arg-type]
+        except DomainError as exc:
+            errors = {"form": [exc.detail], **exc.fields}
+        else:
+            messages.success(request, _("%(n)s invitations are on their way.") % {"n": count})
+            return redirect("console_invitations", tenant_slug=tenant.slug)
+    elif request.method == "POST":
         try:
             invitation_create(tenant=tenant, email=request.POST.get("email", ""), created_by=request.user)  # type: ignore[arg-type]
         except DomainError as exc:
