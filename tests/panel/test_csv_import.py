@@ -69,7 +69,7 @@ def test_a_file_with_too_many_rows_is_refused_while_streaming(tenant) -> None:
         def readable(self) -> bool:
             return True
 
-        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        def readinto(self, buffer) -> int:
             chunk = self.header or next(self.lines, b"")
             self.header = b""
             buffer[: len(chunk)] = chunk
