@@ -36,6 +36,11 @@ console: list[URLPattern | URLResolver] = [
     path("panelists/", panel_views.console_panelists, name="console_panelists"),
     path("invitations/", panel_console.console_invitations, name="console_invitations"),
     path("waitlist/", waitlist_console.console_waitlist, name="console_waitlist"),
+    path(
+        "waitlist/releases/<int:pk>/progress/",
+        waitlist_console.console_release_progress,
+        name="console_release_progress",
+    ),
     re_path(
         r"^invitations/(?P<pk>[0-9]+)/(?P<action>revoke|resend)/$",
         panel_console.console_invitation_action,

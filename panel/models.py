@@ -85,6 +85,9 @@ class Invitation(TenantOwnedModel):
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     panelist = models.ForeignKey(Panelist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    release = models.ForeignKey(
+        "panel.WaitlistRelease", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
 
     class Meta:
         ordering = ["tenant_id", "-created_at"]

@@ -81,7 +81,7 @@ def _quota_pick(
     return picked + rest[: n - len(picked)]
 
 
-def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None) -> list[int]:
+def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None, release: WaitlistRelease) -> list[int]:
     """Invite the chosen entries in one statement: the invitations (their nonces drawn by the
     database's gen_random_uuid, 122 random bits) and the entries' new status, in entry order.
 
@@ -110,9 +110,9 @@ def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None) -> li
             ),
             created AS (
                 INSERT INTO panel_invitation (tenant_id, email, nonce, status, source, created_by_id, created_at,
-                                              expires_at, reminders_sent)
+                                              expires_at, reminders_sent, release_id)
                 SELECT %s, chosen.email, replace(gen_random_uuid()::text, '-', ''), 'pending', 'waitlist', %s,
-                       now(), %s, 0
+                       now(), %s, 0, %s
                 FROM chosen ORDER BY chosen.id
                 RETURNING id, email
             )
@@ -120,7 +120,7 @@ def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None) -> li
             FROM created WHERE e.tenant_id = %s AND e.email = created.email
             RETURNING created.id
             """,
-            [entry_ids, tenant.pk, tenant.pk, getattr(created_by, "pk", None), expires, tenant.pk],
+            [entry_ids, tenant.pk, tenant.pk, getattr(created_by, "pk", None), expires, release.pk, tenant.pk],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
@@ -166,7 +166,11 @@ def waitlist_release(
                 chosen = [entry_id for entry_id, _answers in candidates[:n]]
             else:
                 chosen = _quota_pick(candidates, n, targets or {})
-        invitation_ids = _invite(tenant, chosen, created_by)
+        release = WaitlistRelease.objects.create(
+            tenant=tenant, method=method, seed=seed, requested=count, released=0, filters=filters,
+            targets=targets or {}, created_by=created_by,
+        )  # fmt: skip
+        invitation_ids = _invite(tenant, chosen, created_by, release)
         achieved: dict[str, dict[str, float]] = {}
         if targets:  # the achieved shares are only worth reading back for a quota release
             entries = list(WaitlistEntry.objects.filter(invitation_id__in=invitation_ids).only("id", "answers"))
@@ -177,10 +181,8 @@ def waitlist_release(
                 notes.append(f"the panel has room for {capacity} more")
             if len(invitation_ids) < min(count, capacity):
                 notes.append(f"only {len(invitation_ids)} people matched on the list")
-        release = WaitlistRelease.objects.create(
-            tenant=tenant, method=method, seed=seed, requested=count, released=len(invitation_ids), filters=filters,
-            targets=targets or {}, achieved=achieved, note="; ".join(notes), created_by=created_by,
-        )  # fmt: skip
+        release.released, release.achieved, release.note = len(invitation_ids), achieved, "; ".join(notes)
+        release.save(update_fields=["released", "achieved", "note"])
         for start in range(0, len(invitation_ids), SEND_BATCH):
             invitation_send_batch_task.delay_on_commit(invitation_ids[start : start + SEND_BATCH])
     return release

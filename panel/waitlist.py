@@ -174,3 +174,29 @@ def waitlist_leave(*, tenant: Tenant, token: str) -> None:
     if latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW:
         consent_withdraw(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", method="web", actor="subject")
     entry.delete()
+
+
+def screening_question_add(
+    *, tenant: Tenant, key: str, labels: dict[str, str], kind: str, choices: list[str],
+    minimum: int | None = None, maximum: int | None = None,
+) -> ScreeningQuestion:  # fmt: skip
+    labels = {lang: text.strip() for lang, text in labels.items() if text.strip()}
+    choices = [c.strip() for c in choices if c.strip()]
+    question = ScreeningQuestion(tenant=tenant, key=key.strip(), labels=labels, kind=kind, choices=choices,
+                                 minimum=minimum, maximum=maximum,
+                                 position=ScreeningQuestion.objects.for_tenant(tenant).count())  # fmt: skip
+    problems: dict[str, list[str]] = {}
+    try:
+        question.full_clean(exclude=["tenant"])
+    except ValidationError as exc:
+        problems |= {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+    if "en" not in labels:
+        problems["labels.en"] = ["Write the question in English at least."]
+    if kind == ScreeningQuestion.Kind.CHOICE and len(choices) < 2:
+        problems["choices"] = ["Give at least two answers to choose from."]
+    if ScreeningQuestion.objects.for_tenant(tenant).filter(key=question.key).exists():
+        problems["key"] = [f"A question '{question.key}' exists already."]
+    if problems:
+        raise DomainError("The question is not valid; see fields.", fields=problems)
+    question.save()
+    return question

@@ -7,13 +7,14 @@ from collections import Counter
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.errors import DomainError
 from panel.models import ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from panel.release import parse_targets, remaining_capacity, waitlist_queryset, waitlist_release
+from panel.waitlist import screening_question_add
 from tenants.access import staff_required
 from tenants.roles import Perm
 from tenants.views import render_console
@@ -26,7 +27,26 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
     questions = list(ScreeningQuestion.objects.for_tenant(tenant).order_by("position"))
     filters = {q.key: request.GET.get(f"f_{q.key}", "") for q in questions if request.GET.get(f"f_{q.key}")}
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "add_question":
+        try:
+            bounds = [int(request.POST[n]) if request.POST.get(n, "").strip() else None for n in ("minimum", "maximum")]
+            screening_question_add(
+                tenant=tenant,
+                key=request.POST.get("key", ""),
+                labels={lang: request.POST.get(f"label_{lang}", "") for lang in tenant.languages},
+                kind=request.POST.get("kind", ""),
+                choices=request.POST.get("choices", "").split(","),
+                minimum=bounds[0],
+                maximum=bounds[1],
+            )
+        except ValueError:
+            errors = {"minimum": [_("Give whole numbers for the bounds.")]}
+        except DomainError as exc:
+            errors = exc.fields or {"form": [exc.detail]}
+        else:
+            messages.success(request, _("Question added to the waitlist form."))
+            return redirect("console_waitlist", tenant_slug=tenant.slug)
+    elif request.method == "POST":
         try:
             count = int(request.POST.get("count", ""))
             seed_raw = request.POST.get("seed", "").strip()
@@ -66,6 +86,7 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
             "matching": pool.count(),
             "capacity": remaining_capacity(tenant=tenant),
             "methods": WaitlistRelease.Method.choices,
+            "kinds": ScreeningQuestion.Kind.choices,
             "releases": WaitlistRelease.objects.for_tenant(tenant).select_related("created_by")[:20],
             "page": Paginator(pool.order_by("confirmed_at", "id"), 50).get_page(request.GET.get("page")),
             "errors": errors,
@@ -74,3 +95,13 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
     if errors:
         response.status_code = 400
     return response
+
+
+@staff_required(Perm.WAITLIST_MANAGE)
+def console_release_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """How far the Celery batches have got in mailing one release's invitations (polled by htmx)."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    release = get_object_or_404(WaitlistRelease.objects.for_tenant(tenant), pk=pk)
+    sent = release.invitations.filter(sent_at__isnull=False).count()
+    return render(request, "panel/console/_release_progress.html", {"release": release, "sent": sent,
+                  "done": sent >= release.released})  # fmt: skip

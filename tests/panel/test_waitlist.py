@@ -239,3 +239,42 @@ def test_the_status_page_tells_invited_and_expired(tenant) -> None:
 
     assert 'data-state="invited"' in invited
     assert 'data-state="expired"' in expired
+
+
+def test_the_console_shows_how_far_a_release_has_been_mailed(make_staff, tenant) -> None:
+    from panel.invitations import invitation_send
+
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    fill(tenant, 4, 0)
+    release = waitlist_release(tenant=tenant, count=4, method="fcfs", created_by=None)
+    url = f"/t/greenfield/console/waitlist/releases/{release.pk}/progress/"
+
+    before = manager.client.get(url).content.decode()
+    for invitation in release.invitations.order_by("id")[:3]:
+        invitation_send(invitation_id=invitation.pk)
+    after = manager.client.get(url).content.decode()
+    other = make_staff(role=Role.OWNER)
+
+    assert 'data-sent="0"' in before
+    assert 'hx-trigger="every 2s"' in before
+    assert 'data-sent="3"' in after
+    assert "3 of 4 mailed" in after
+    assert other.client.get(url.replace("greenfield", other.tenant.slug)).status_code == 404
+
+
+def test_operators_add_screening_questions_to_the_form(make_staff, tenant) -> None:
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    url = "/t/greenfield/console/waitlist/"
+
+    pets = {"label_en": "Pets at home", "label_fr": "Animaux", "kind": "choice", "choices": "none, cat, dog"}
+    added = manager.client.post(url, {"action": "add_question", "key": "pets", **pets})
+    duplicate = manager.client.post(
+        url, {"action": "add_question", "key": "pets", "label_en": "Pets", "kind": "choice", "choices": "a,b"}
+    )
+    one_choice = manager.client.post(
+        url, {"action": "add_question", "key": "car", "label_en": "Car", "kind": "choice", "choices": "yes"}
+    )
+
+    assert (added.status_code, duplicate.status_code, one_choice.status_code) == (302, 400, 400)
+    assert ScreeningQuestion.objects.get(tenant=tenant, key="pets").choices == ["none", "cat", "dog"]
+    assert 'name="q_pets"' in Client().get("/t/greenfield/").content.decode()
