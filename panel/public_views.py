@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.errors import DomainError
 from consent.selectors import document_current, purpose_get, purpose_list
 from panel.models import ScreeningQuestion
+from panel.offers import offers_for
 from panel.waitlist import waitlist_confirm, waitlist_join, waitlist_leave, waitlist_status, waitlist_token
 
 
@@ -23,8 +24,16 @@ def _landing(request: HttpRequest, errors: dict[str, list[str]] | None = None, s
     tenant = request.tenant  # type: ignore[attr-defined]
     language = get_language()
     waitlist_doc = document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language)
+    offers = offers_for(tenant=tenant, language=language)
     programs = [
-        {"name": p.name_in(language), "description": p.description_in(language), "days": p.retention_days, "key": p.key}
+        {
+            "name": p.name_in(language),
+            "description": p.description_in(language),
+            "days": p.retention_days,
+            "key": p.key,
+            "data": p.data_categories,
+            "pays": offers.get(p.key, ""),
+        }
         for p in purpose_list(tenant=tenant)
         if p.key != "waitlist"
     ]

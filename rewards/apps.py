@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class RewardsConfig(AppConfig):
     name = "rewards"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from panel.offers import register_offer_provider
+        from rewards.offers import program_offers
+
+        register_offer_provider(program_offers)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pycountry
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from rewards.models import RewardSettings
+from tenants.models import Tenant
+
+
+def money(minor: int, currency: str) -> str:
+    """Minor units as the tenant's currency, formatted for the current language (no floats)."""
+    exponent = 0 if currency in {"JPY", "KRW", "ISK", "CLP", "VND"} else 2
+    amount = Decimal(minor).scaleb(-exponent)
+    code = pycountry.currencies.get(alpha_3=currency)
+    return f"{number_format(amount, decimal_pos=exponent, force_grouping=True)} {code.alpha_3 if code else currency}"
+
+
+def reward_settings_get(*, tenant: Tenant) -> RewardSettings:
+    settings, _created = RewardSettings.objects.get_or_create(tenant=tenant)
+    return settings
+
+
+def program_offers(tenant: Tenant, language: str) -> dict[str, str]:
+    s = reward_settings_get(tenant=tenant)
+    c = tenant.currency
+    with translation.override(language):
+        return {
+            "surveys": _("%(amount)s per survey completed") % {"amount": money(s.survey_reward, c)},
+            "receipts": _("%(amount)s for %(n)s approved receipts in a calendar month")
+            % {"amount": money(s.receipts_reward, c), "n": s.receipts_required},
+            "ad_verification": _("%(amount)s a month when your device is active %(days)s days")
+            % {"amount": money(s.ad_verification_monthly, c), "days": s.ad_verification_active_days},
+        }

@@ -1,0 +1,41 @@
+"""What each program pays, from the tenant's reward settings, on the public landing page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from rewards.models import RewardSettings
+from rewards.offers import money
+from tests.factories import TenantFactory, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_landing_page_shows_what_each_program_pays_by_default() -> None:
+    tenant = TenantFactory.create(slug="paying", currency="USD")
+    publish(tenant, "waitlist")
+
+    html = Client().get("/t/paying/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "0.50 USD per survey completed" in html
+    assert "10.00 USD for 10 approved receipts in a calendar month" in html
+    assert "2.00 USD a month when your device is active 20 days" in html
+
+
+def test_the_operators_settings_and_the_language_decide_the_text() -> None:
+    tenant = TenantFactory.create(slug="payant", currency="EUR")
+    RewardSettings.objects.create(tenant=tenant, survey_reward=75)
+
+    html = Client().get("/t/payant/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "0,75 EUR par enquête remplie" in html
+
+
+def test_money_is_formatted_from_minor_units_without_floats() -> None:
+    with translation.override("en"):
+        assert money(123456, "USD") == "1,234.56 USD"
+        assert money(500, "JPY") == "500 JPY"
+    with translation.override("fr"):
+        assert money(123456, "EUR") == "1\xa0234,56 EUR"
