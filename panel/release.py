@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -60,6 +62,18 @@ def parse_targets(text: str) -> dict[str, dict[str, float]]:
     return targets
 
 
+def bucket(answer: Any, values: Iterable[str]) -> str:
+    """Which target value an answer counts for: the same value, or a band like ``1960-1979``
+    (for age bands from the year of birth); ``other`` when none."""
+    for value in values:
+        band = re.fullmatch(r"(\d+)-(\d+)", value)
+        if band and isinstance(answer, int) and int(band[1]) <= answer <= int(band[2]):
+            return value
+        if str(answer) == value:
+            return value
+    return "other"
+
+
 def _quota_pick(
     candidates: list[tuple[int, dict[str, Any]]], n: int, targets: dict[str, dict[str, float]]
 ) -> list[int]:
@@ -71,7 +85,7 @@ def _quota_pick(
     for entry_id, answers in candidates:
         if len(picked) == n:
             break
-        values = {key: str(answers.get(key)) for key in targets}
+        values = {key: bucket(answers.get(key), targets[key]) for key in targets}
         if all(counts[key][values[key]] < caps[key].get(values[key], 0) for key in targets):
             picked.append(entry_id)
             for key in targets:
@@ -125,10 +139,10 @@ def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None, relea
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _shares(entries: list[WaitlistEntry], keys: list[str]) -> dict[str, dict[str, float]]:
+def _shares(entries: list[WaitlistEntry], targets: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     shares: dict[str, dict[str, float]] = {}
-    for key in keys:
-        counts = Counter(str(e.answers.get(key)) for e in entries)
+    for key, values in targets.items():
+        counts = Counter(bucket(e.answers.get(key), values) for e in entries)
         shares[key] = {value: round(c / len(entries), 4) for value, c in counts.items()} if entries else {}
     return shares
 
@@ -174,7 +188,7 @@ def waitlist_release(
         achieved: dict[str, dict[str, float]] = {}
         if targets:  # the achieved shares are only worth reading back for a quota release
             entries = list(WaitlistEntry.objects.filter(invitation_id__in=invitation_ids).only("id", "answers"))
-            achieved = _shares(entries, list(targets))
+            achieved = _shares(entries, targets)
         notes = []
         if len(invitation_ids) < count:
             if capacity < count:

@@ -278,3 +278,14 @@ def test_operators_add_screening_questions_to_the_form(make_staff, tenant) -> No
     assert (added.status_code, duplicate.status_code, one_choice.status_code) == (302, 400, 400)
     assert ScreeningQuestion.objects.get(tenant=tenant, key="pets").choices == ["none", "cat", "dog"]
     assert 'name="q_pets"' in Client().get("/t/greenfield/").content.decode()
+
+
+def test_quota_targets_can_be_age_bands_from_the_year_of_birth(tenant) -> None:
+    from panel.release import parse_targets
+
+    fill(tenant, 60, 0)  # birth years 1980..2009
+    targets = parse_targets("birth_year=1980-1989:50, birth_year=1990-2009:50")
+
+    release = waitlist_release(tenant=tenant, count=20, method="quota", targets=targets, seed=3, created_by=None)
+
+    assert release.achieved == {"birth_year": {"1980-1989": 0.5, "1990-2009": 0.5}}
