@@ -32,7 +32,7 @@ from consent.services import consent_change_by_subject
 from consent.subjects import Subject
 from panel.contact import contact_allowed, contact_record
 from panel.errors import InvitationUnusable, TooYoung
-from panel.models import Invitation, Panelist
+from panel.models import Invitation, Panelist, WaitlistEntry
 from panel.tasks import invitation_send_task
 from tenants.models import Tenant
 
@@ -176,9 +176,15 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+@transaction.atomic
 def _refuse_minor(tenant: Tenant, invitation_id: int) -> None:
-    # Nothing about this person may stay: not the invitation with their email, not a log line.
-    Invitation.objects.for_tenant(tenant).filter(pk=invitation_id).delete()
+    # Nothing about this person may stay: not the invitation with their email, not their waitlist
+    # row and answers, not a log line.
+    invitation = Invitation.objects.for_tenant(tenant).filter(pk=invitation_id).first()
+    if invitation is None:
+        return
+    WaitlistEntry.objects.for_tenant(tenant).filter(email=invitation.email).delete()
+    invitation.delete()
 
 
 def invitation_accept(

@@ -76,6 +76,10 @@ def test_a_person_joins_with_the_age_gate_and_chosen_consents(tenant) -> None:
 
 
 def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) -> None:
+    from panel.models import WaitlistEntry
+
+    WaitlistEntry.objects.create(tenant=tenant, email="young.person@example.test", public_id="wl_young", nonce="n",
+                                 answers={"household": "2"}, status="invited")  # fmt: skip
     invitation, url = invite(tenant, "young.person@example.test")
     today = timezone.now().date()
     born = today.replace(year=today.year - 15)
@@ -88,6 +92,7 @@ def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) 
     assert "aged 18 or over" in response.content.decode()
     assert not User.objects.filter(email="young.person@example.test").exists()
     assert not Invitation.objects.filter(pk=invitation.pk).exists()
+    assert not WaitlistEntry.objects.filter(tenant=tenant).exists()
     assert not Panelist.objects.filter(tenant=tenant).exists()
     assert not ConsentEvent.objects.filter(tenant=tenant).exists()
     assert "young.person" not in caplog.text
