@@ -95,6 +95,10 @@ def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: Use
         raise CsvRefused("The file has no addresses.", fields={"file": ["No rows."]})
     expires = timezone.now() + timedelta(days=tenant.invitation_days)
     with transaction.atomic():
+        # A pending invitation that has expired gives way to the new one (one pending per address).
+        Invitation.objects.for_tenant(tenant).filter(
+            status=Invitation.Status.PENDING, expires_at__lte=timezone.now(), email__in=emails
+        ).update(status=Invitation.Status.REVOKED, revoked_at=timezone.now())
         created = Invitation.objects.bulk_create(
             [
                 Invitation(

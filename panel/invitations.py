@@ -8,6 +8,7 @@ anything about the person is written, and a refusal erases the invitation itself
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,9 +31,9 @@ from accounts.services import user_get_or_create_verified
 from config.errors import Conflict, DomainError
 from consent.services import consent_change_by_subject
 from consent.subjects import Subject
-from panel.contact import contact_allowed, contact_record
+from panel.contact import contact_allowed, contact_record, email_hash
 from panel.errors import InvitationUnusable, TooYoung
-from panel.models import Invitation, Panelist, WaitlistEntry
+from panel.models import ContactLog, Invitation, Panelist, WaitlistEntry
 from panel.tasks import invitation_send_task
 from tenants.models import Tenant
 
@@ -102,14 +103,26 @@ def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
         context = {"invitation": invitation, "tenant": tenant, "url": invitation_url(invitation), "reminder": reminder}
         body = render_to_string("panel/email/invitation.txt", context)
         subject = render_to_string("panel/email/invitation_subject.txt", context).strip()
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    # Claim the message before sending it, so that two runs (a batch and the hourly task, or a
+    # redelivered batch) cannot both mail it; give the claim back if the mail fails.
     now = timezone.now()
+    mine = Invitation.objects.filter(pk=invitation.pk)
+    undo: dict[str, object]
     if reminder:
-        Invitation.objects.filter(pk=invitation.pk).update(
+        claimed = mine.filter(reminders_sent=invitation.reminders_sent).update(
             reminders_sent=invitation.reminders_sent + 1, last_reminded_at=now
         )
+        undo = {"reminders_sent": invitation.reminders_sent, "last_reminded_at": invitation.last_reminded_at}
     else:
-        Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
+        claimed = mine.filter(sent_at__isnull=True).update(sent_at=now)
+        undo = {"sent_at": None}
+    if not claimed:
+        return False
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    except Exception:
+        mine.update(**undo)
+        raise
     contact_record(tenant=tenant, email=invitation.email, kind="invitation_reminder" if reminder else "invitation")
     return True
 
@@ -157,7 +170,7 @@ def invitation_from_token(*, tenant: Tenant, token: str, for_update: bool = Fals
     """The usable invitation behind ``token`` in ``tenant``; a clear refusal otherwise."""
     invalid = InvitationUnusable("This invitation link is not valid. Ask the panel for a new one.")
     pk, _, digest = token.partition(".")
-    if not pk.isdigit() or not digest:
+    if not re.fullmatch(r"[0-9]{1,18}", pk) or not digest:
         raise invalid
     qs = Invitation.objects.for_tenant(tenant).filter(pk=int(pk)).select_related("tenant")
     invitation = (qs.select_for_update() if for_update else qs).first()
@@ -184,6 +197,7 @@ def _refuse_minor(tenant: Tenant, invitation_id: int) -> None:
     if invitation is None:
         return
     WaitlistEntry.objects.for_tenant(tenant).filter(email=invitation.email).delete()
+    ContactLog.objects.for_tenant(tenant).filter(email_hash=email_hash(invitation.email)).delete()
     invitation.delete()
 
 

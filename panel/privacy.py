@@ -77,7 +77,8 @@ def _invitations(person: Person) -> Any:
     email = getattr(person.user, "email", None)
     if not email:
         return Invitation.objects.none()
-    qs = Invitation.objects.filter(email__iexact=email)
+    # By address, and by the panelist rows it led to (the account's address may have changed since).
+    qs = Invitation.objects.filter(Q(email__iexact=email) | Q(panelist__user=person.user))
     return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
 
 

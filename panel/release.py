@@ -18,22 +18,45 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from config.errors import DomainError
-from panel.models import Invitation, Panelist, WaitlistEntry, WaitlistRelease
+from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from panel.tasks import invitation_send_batch_task
 from tenants.models import Tenant
 
 SEND_BATCH = 500
+MAX_RELEASE = 1_000_000
 
 
 def waitlist_queryset(*, tenant: Tenant, filters: dict[str, str]) -> Any:
-    qs = WaitlistEntry.objects.for_tenant(tenant).filter(status=WaitlistEntry.Status.WAITING)
+    """Who can be released: waiting, matching the filters, and neither holding a live invitation nor
+    a panelist already (those are left waiting, never picked again and again)."""
+    now = timezone.now()
+    live_invitation = Invitation.objects.filter(
+        tenant=tenant, status=Invitation.Status.PENDING, expires_at__gt=now, email=OuterRef("email")
+    )
+    member = Panelist.objects.filter(
+        tenant=tenant, status=Panelist.Status.ACTIVE, user__email__iexact=OuterRef("email")
+    )
+    qs = (
+        WaitlistEntry.objects.for_tenant(tenant)
+        .filter(status=WaitlistEntry.Status.WAITING)
+        .exclude(Exists(live_invitation))
+        .exclude(Exists(member))
+    )
+    kinds = dict(ScreeningQuestion.objects.for_tenant(tenant).values_list("key", "kind"))
     for key, value in filters.items():
-        if value:
-            qs = qs.filter(**{f"answers__{key}": int(value) if value.lstrip("-").isdigit() else value})
+        if not value or key not in kinds:
+            continue
+        if kinds[key] == ScreeningQuestion.Kind.NUMBER:
+            if not re.fullmatch(r"-?[0-9]{1,9}", value):
+                raise DomainError(f"'{key}' is a number.", fields={key: ["Enter a whole number."]})
+            qs = qs.filter(**{f"answers__{key}": int(value)})
+        else:
+            qs = qs.filter(**{f"answers__{key}": value})
     return qs
 
 
@@ -120,7 +143,8 @@ def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None, relea
                   AND NOT EXISTS (SELECT 1 FROM panel_invitation i
                                   WHERE i.tenant_id = e.tenant_id AND i.email = e.email AND i.status = 'pending')
                   AND NOT EXISTS (SELECT 1 FROM panel_panelist p JOIN accounts_user u ON u.id = p.user_id
-                                  WHERE p.tenant_id = e.tenant_id AND p.status = 'active' AND u.email = e.email)
+                                  WHERE p.tenant_id = e.tenant_id AND p.status = 'active'
+                                    AND lower(u.email) = e.email)
             ),
             created AS (
                 INSERT INTO panel_invitation (tenant_id, email, nonce, status, source, created_by_id, created_at,
@@ -128,6 +152,8 @@ def _invite(tenant: Tenant, entry_ids: list[int], created_by: User | None, relea
                 SELECT %s, chosen.email, replace(gen_random_uuid()::text, '-', ''), 'pending', 'waitlist', %s,
                        now(), %s, 0, %s
                 FROM chosen ORDER BY chosen.id
+                -- someone invited directly at this very moment keeps that invitation
+                ON CONFLICT (tenant_id, email) WHERE status = 'pending' DO NOTHING
                 RETURNING id, email
             )
             UPDATE panel_waitlistentry AS e SET status = 'invited', invitation_id = created.id
@@ -157,8 +183,12 @@ def waitlist_release(
     filters: dict[str, str] | None = None,
     targets: dict[str, dict[str, float]] | None = None,
 ) -> WaitlistRelease:
-    if count < 1:
-        raise DomainError("Release at least one person.", fields={"count": ["Use 1 or more."]})
+    if not 1 <= count <= MAX_RELEASE:
+        raise DomainError(
+            f"Release from 1 to {MAX_RELEASE:,} people.", fields={"count": [f"Use 1 to {MAX_RELEASE:,}."]}
+        )
+    if seed is not None and not 0 <= seed < 2**63:
+        raise DomainError("The seed is out of range.", fields={"seed": ["Use a whole number from 0 to 2^63 - 1."]})
     if method not in WaitlistRelease.Method.values:
         raise DomainError(f"Unknown method '{method}'.", fields={"method": ["Use fcfs, random or quota."]})
     if method == WaitlistRelease.Method.QUOTA and not targets:

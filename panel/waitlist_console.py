@@ -59,7 +59,7 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
                 targets=parse_targets(request.POST.get("targets", "")) or None,
                 created_by=request.user,  # type: ignore[arg-type]
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             errors = {"count": [_("Give whole numbers for the count and the seed.")]}
         except DomainError as exc:
             errors = exc.fields or {"form": [exc.detail]}
@@ -70,7 +70,11 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
                 text += " " + release.note + "."
             messages.success(request, text)
             return redirect(request.get_full_path())
-    pool = waitlist_queryset(tenant=tenant, filters=filters)
+    try:
+        pool = waitlist_queryset(tenant=tenant, filters=filters)
+    except DomainError as exc:
+        errors, filters = errors or exc.fields, {}
+        pool = waitlist_queryset(tenant=tenant, filters=filters)
     answers = list(pool.values_list("answers", flat=True)[:50_000])
     by_attribute = {q.key: Counter(str(a.get(q.key)) for a in answers).most_common() for q in questions}
     status_counts = Counter(WaitlistEntry.objects.for_tenant(tenant).values_list("status", flat=True))

@@ -94,3 +94,20 @@ def test_the_console_upload_reports_line_numbers(make_staff, tenant) -> None:
     assert response.status_code == 400
     assert "line 3" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_an_address_with_an_expired_invitation_can_be_invited_again(tenant) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from panel.invitations import invitation_create
+
+    old = invitation_create(tenant=tenant, email="again@example.test")
+    Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
+
+    count = invitations_import_csv(tenant=tenant, upload=io.BytesIO(b"email\nagain@example.test\n"), created_by=None)
+
+    assert count == 1
+    assert Invitation.objects.get(pk=old.pk).status == "revoked"
+    assert Invitation.objects.filter(tenant=tenant, email="again@example.test", status="pending").count() == 1

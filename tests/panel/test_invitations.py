@@ -76,10 +76,12 @@ def test_a_person_joins_with_the_age_gate_and_chosen_consents(tenant) -> None:
 
 
 def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) -> None:
-    from panel.models import WaitlistEntry
+    from panel.contact import contact_record
+    from panel.models import ContactLog, WaitlistEntry
 
     WaitlistEntry.objects.create(tenant=tenant, email="young.person@example.test", public_id="wl_young", nonce="n",
                                  answers={"household": "2"}, status="invited")  # fmt: skip
+    contact_record(tenant=tenant, email="young.person@example.test", kind="invitation")
     invitation, url = invite(tenant, "young.person@example.test")
     today = timezone.now().date()
     born = today.replace(year=today.year - 15)
@@ -93,6 +95,7 @@ def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) 
     assert not User.objects.filter(email="young.person@example.test").exists()
     assert not Invitation.objects.filter(pk=invitation.pk).exists()
     assert not WaitlistEntry.objects.filter(tenant=tenant).exists()
+    assert not ContactLog.objects.filter(tenant=tenant).exists()
     assert not Panelist.objects.filter(tenant=tenant).exists()
     assert not ConsentEvent.objects.filter(tenant=tenant).exists()
     assert "young.person" not in caplog.text
@@ -290,3 +293,18 @@ def test_at_most_two_reminders_with_the_tenants_gap(tenant) -> None:
     Invitation.objects.filter(pk=invitation.pk).update(last_reminded_at=timezone.now() - timedelta(days=10))
     assert invitations_due()[1] == []  # two is the most
     assert "Reminder" in mail.outbox[-1].subject
+
+
+def test_an_invitation_is_mailed_once_even_if_two_runs_try(tenant) -> None:
+    invitation = invitation_create(tenant=tenant, email="once@example.test")
+
+    first = invitation_send(invitation_id=invitation.pk)
+    second = invitation_send(invitation_id=invitation.pk)
+
+    assert (first, second) == (True, False)
+    assert len(mail.outbox) == 1
+
+
+def test_odd_tokens_are_refused_not_crashed(tenant) -> None:
+    for token in ["%C2%B2.abc", "12345678901234567890123.x", "..", "%00.1"]:
+        assert Client().get(f"/t/riverside/join/{token}/").status_code in (404, 410)

@@ -289,3 +289,29 @@ def test_quota_targets_can_be_age_bands_from_the_year_of_birth(tenant) -> None:
     release = waitlist_release(tenant=tenant, count=20, method="quota", targets=targets, seed=3, created_by=None)
 
     assert release.achieved == {"birth_year": {"1980-1989": 0.5, "1990-2009": 0.5}}
+
+
+def test_people_already_invited_or_members_are_skipped_not_picked_again(tenant) -> None:
+    from panel.invitations import invitation_create
+
+    fill(tenant, 3, 0)
+    invitation_create(tenant=tenant, email="w0@example.test")  # invited directly meanwhile
+
+    first = waitlist_release(tenant=tenant, count=1, method="fcfs", created_by=None)
+    second = waitlist_release(tenant=tenant, count=1, method="fcfs", created_by=None)
+
+    invited = sorted(WaitlistEntry.objects.filter(status="invited").values_list("email", flat=True))
+    assert (first.released, second.released) == (1, 1)
+    assert invited == ["w1@example.test", "w2@example.test"]
+
+
+def test_bad_release_input_is_a_400_not_a_500(make_staff, tenant) -> None:
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    url = "/t/greenfield/console/waitlist/"
+
+    huge = manager.client.post(url, {"count": "99999999999999999999", "method": "fcfs"})
+    too_many = manager.client.post(url, {"count": "5000000", "method": "fcfs"})
+    bad_filter = manager.client.get(url + "?f_birth_year=%C2%B2")
+
+    assert (huge.status_code, too_many.status_code, bad_filter.status_code) == (400, 400, 400)
+    assert not WaitlistRelease.objects.exists()
