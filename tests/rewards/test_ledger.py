@@ -1,0 +1,139 @@
+"""The double-entry ledger: balanced, append-only, idempotent, never negative, race-safe."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+
+from config.errors import Conflict
+from rewards.ledger import (
+    InsufficientBalance,
+    Leg,
+    expense_account,
+    ledger_post,
+    panelist_account,
+    panelist_balance,
+    panelist_credit,
+    transaction_reverse,
+)
+from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from tests.factories import PanelistFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def panelist():
+    return PanelistFactory.create(tenant=TenantFactory.create(currency="EUR"))
+
+
+def test_a_credit_moves_money_from_expense_to_the_panelist(panelist) -> None:
+    txn = panelist_credit(
+        panelist=panelist, amount=50, reason="survey", idempotency_key="survey:1", source="survey-response:1"
+    )
+
+    assert panelist_balance(panelist=panelist) == 50
+    assert expense_account(tenant=panelist.tenant).balance == -50
+    assert sorted(txn.entries.values_list("amount", flat=True)) == [-50, 50]
+    assert panelist_account(panelist=panelist).currency == "EUR"
+
+
+def test_crediting_twice_with_one_key_pays_once_and_another_amount_is_refused(panelist) -> None:
+    first = panelist_credit(panelist=panelist, amount=50, reason="survey", idempotency_key="survey:7")
+    again = panelist_credit(panelist=panelist, amount=50, reason="survey", idempotency_key="survey:7")
+
+    assert again == first
+    assert LedgerEntry.objects.count() == 2
+    with pytest.raises(Conflict, match="other amounts"):
+        panelist_credit(panelist=panelist, amount=60, reason="survey", idempotency_key="survey:7")
+    assert panelist_balance(panelist=panelist) == 50
+
+
+def test_a_reversal_is_a_new_transaction_and_happens_once(panelist) -> None:
+    txn = panelist_credit(panelist=panelist, amount=200, reason="bonus", idempotency_key="bonus:1")
+
+    reversal = transaction_reverse(txn=txn)
+    again = transaction_reverse(txn=txn)
+
+    assert again == reversal
+    assert reversal.reverses == txn
+    assert panelist_balance(panelist=panelist) == 0
+    assert LedgerTransaction.objects.count() == 2
+
+
+def test_a_balance_never_goes_negative(panelist) -> None:
+    panelist_credit(panelist=panelist, amount=6, reason="survey", idempotency_key="s:1")
+    legs = [Leg(panelist_account(panelist=panelist), -50), Leg(expense_account(tenant=panelist.tenant), 50)]
+
+    with pytest.raises(InsufficientBalance):
+        ledger_post(tenant=panelist.tenant, idempotency_key="adj:1", reason="adjustment", legs=legs)
+
+    assert panelist_balance(panelist=panelist) == 6
+    assert not LedgerTransaction.objects.filter(idempotency_key="adj:1").exists()
+
+
+def test_the_database_refuses_an_unbalanced_transaction(panelist) -> None:
+    account = panelist_account(panelist=panelist)
+    txn = LedgerTransaction.objects.create(tenant=panelist.tenant, idempotency_key="raw:1", reason="bonus")
+
+    def post_one_leg_and_commit() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            LedgerEntry.objects.create(tenant=panelist.tenant, transaction=txn, account=account, amount=10)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT does
+
+    with pytest.raises(IntegrityError, match="does not balance"):
+        post_one_leg_and_commit()
+
+
+def test_entries_and_transactions_are_append_only(panelist) -> None:
+    txn = panelist_credit(panelist=panelist, amount=10, reason="bonus", idempotency_key="bonus:3")
+    for sql in (
+        "UPDATE rewards_ledgerentry SET amount = 99 WHERE transaction_id = %s",
+        "DELETE FROM rewards_ledgerentry WHERE transaction_id = %s",
+        "UPDATE rewards_ledgertransaction SET memo = 'x' WHERE id = %s",
+        "DELETE FROM rewards_ledgertransaction WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [txn.pk])
+
+
+def test_the_database_refuses_a_negative_panelist_balance(panelist) -> None:
+    account = panelist_account(panelist=panelist)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerAccount.objects.filter(pk=account.pk).update(balance=-1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_credits_and_reversals_lose_nothing() -> None:
+    panelist = PanelistFactory.create(tenant=TenantFactory.create())
+    seed = panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="seed")
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for n in range(10):
+                txn = panelist_credit(panelist=panelist, amount=7, reason="survey", idempotency_key=f"w{worker}:{n}")
+                panelist_credit(
+                    panelist=panelist, amount=7, reason="survey", idempotency_key=f"w{worker}:{n}"
+                )  # retried
+                if n % 2:
+                    transaction_reverse(txn=txn)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    account = panelist_account(panelist=panelist)
+    entries_sum = sum(LedgerEntry.objects.filter(account=account).values_list("amount", flat=True))
+    assert account.balance == entries_sum == 1000 + 6 * 5 * 7
+    assert seed.pk
