@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from config.errors import NotFound
+from rewards.checks import ledger_violations
+from tenants.selectors import tenant_list_or_one
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every ledger invariant: balanced transactions, no negative balances, "
+        "cached balances equal to their entries. Exits non-zero naming the first violation."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", help="Slug of one tenant; all tenants when omitted.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            tenants = tenant_list_or_one(slug=options["tenant"])
+        except NotFound as exc:
+            raise CommandError(exc.detail) from None
+        first: str | None = None
+        for tenant in tenants:
+            problems = ledger_violations(tenant=tenant)
+            if problems:
+                first = first or f"{tenant.slug}: {problems[0]}"
+                for problem in problems:
+                    self.stdout.write(f"{tenant.slug}: {problem}")
+            else:
+                self.stdout.write(f"{tenant.slug}: the ledger holds.")
+        if first:
+            raise CommandError(f"Ledger check failed; first violation: {first}")
