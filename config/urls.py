@@ -11,6 +11,7 @@ from panel import api as panel_api
 from panel import console_views as panel_console
 from panel import onboarding_views, public_views, waitlist_console
 from panel import views as panel_views
+from rewards import views as rewards_views
 from tenants import api as tenants_api
 from tenants import views as tenants_views
 
@@ -86,6 +87,8 @@ tenant_pages: list[URLPattern | URLResolver] = [
     path("waitlist/leave/<str:token>/", public_views.leave, name="waitlist_leave"),
     path("join/<str:token>/", onboarding_views.join, name="join"),
     path("home/", onboarding_views.panelist_home, name="panelist_home"),
+    path("wallet/", rewards_views.wallet, name="wallet"),
+    path("wallet/history.csv", rewards_views.wallet_export, name="wallet_export"),
     path("consents/", include(consent_pages)),
     path("privacy/", include(privacy_pages)),
     path("console/", include(console)),

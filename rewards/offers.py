@@ -10,13 +10,23 @@ from django.utils.translation import gettext as _
 from rewards.models import RewardSettings
 from tenants.models import Tenant
 
+ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND"}
+
+
+def exponent(currency: str) -> int:
+    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def as_decimal(minor: int, currency: str) -> Decimal:
+    """Minor units as an exact decimal of the currency's major unit (never a float)."""
+    return Decimal(minor).scaleb(-exponent(currency))
+
 
 def money(minor: int, currency: str) -> str:
     """Minor units as the tenant's currency, formatted for the current language (no floats)."""
-    exponent = 0 if currency in {"JPY", "KRW", "ISK", "CLP", "VND"} else 2
-    amount = Decimal(minor).scaleb(-exponent)
     code = pycountry.currencies.get(alpha_3=currency)
-    return f"{number_format(amount, decimal_pos=exponent, force_grouping=True)} {code.alpha_3 if code else currency}"
+    amount = number_format(as_decimal(minor, currency), decimal_pos=exponent(currency), force_grouping=True)
+    return f"{amount} {code.alpha_3 if code else currency}"
 
 
 def reward_settings_get(*, tenant: Tenant) -> RewardSettings:
