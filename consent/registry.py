@@ -80,3 +80,19 @@ def categories() -> list[Category]:
 
 def category_get(key: str) -> Category:
     return _categories[key]
+
+
+def purge_in_batches(queryset: Any, batch_size: int, dry_run: bool, action: Callable[[Any], int] | None = None) -> int:
+    """The common body of a purger: count the rows (dry run), or remove them ``batch_size`` at a time.
+
+    ``action`` receives each batch as a queryset and returns how many rows it changed; by default the
+    batch is deleted. The queryset must stop matching a row once it is handled (true of deletion, and
+    of the filters purgers use), or the loop would never end.
+    """
+    if dry_run:
+        return int(queryset.count())
+    purged = 0
+    while ids := list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        batch = queryset.model.objects.filter(pk__in=ids)
+        purged += action(batch) if action is not None else batch.delete()[0]
+    return purged

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from consent.registry import Category, Person, register
+from consent.registry import Category, Person, purge_in_batches, register
 from panel.contact import email_hash
 from panel.models import ContactLog, Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from tenants.models import Tenant
@@ -50,12 +50,7 @@ def _purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> 
     gone = Panelist.objects.for_tenant(tenant).filter(
         status=Panelist.Status.LEFT, left_at__lt=cutoff, user__isnull=False
     )
-    if dry_run:
-        return gone.count()
-    purged = 0
-    while ids := list(gone.order_by("id").values_list("id", flat=True)[:batch_size]):
-        purged += Panelist.objects.filter(id__in=ids).update(user=None)
-    return purged
+    return purge_in_batches(gone, batch_size, dry_run, action=lambda batch: batch.update(user=None))
 
 
 register(
@@ -101,12 +96,7 @@ def _invitations_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_ru
         Q(status__in=[Invitation.Status.ACCEPTED, Invitation.Status.REVOKED]) | Q(expires_at__lt=cutoff),
         created_at__lt=cutoff,
     )
-    if dry_run:
-        return done.count()
-    purged = 0
-    while ids := list(done.order_by("id").values_list("id", flat=True)[:batch_size]):
-        purged += Invitation.objects.filter(id__in=ids).delete()[0]
-    return purged
+    return purge_in_batches(done, batch_size, dry_run)
 
 
 register(
@@ -153,12 +143,7 @@ def _entries_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: b
     old = WaitlistEntry.objects.for_tenant(tenant).filter(
         Q(status=WaitlistEntry.Status.UNCONFIRMED, created_at__lt=unconfirmed_cutoff) | Q(created_at__lt=cutoff)
     )
-    if dry_run:
-        return old.count()
-    purged = 0
-    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch_size]):
-        purged += WaitlistEntry.objects.filter(id__in=ids).delete()[0]
-    return purged
+    return purge_in_batches(old, batch_size, dry_run)
 
 
 register(
@@ -210,12 +195,7 @@ register(
 
 def _contacts_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
     old = ContactLog.objects.for_tenant(tenant).filter(sent_at__lt=cutoff)
-    if dry_run:
-        return old.count()
-    purged = 0
-    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch_size]):
-        purged += ContactLog.objects.filter(id__in=ids).delete()[0]
-    return purged
+    return purge_in_batches(old, batch_size, dry_run)
 
 
 def _contacts_of(person: Person) -> Any:
