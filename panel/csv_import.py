@@ -31,7 +31,7 @@ class CsvRefused(DomainError):
     status_code = 400
 
 
-def _lines(upload: IO[bytes]) -> Iterator[str]:
+def csv_lines(upload: IO[bytes]) -> Iterator[str]:
     # Decode incrementally: the first bad byte stops the import with its line, nothing is buffered.
     reader = codecs.getreader("utf-8-sig")(upload, "strict")
     line = 0
@@ -48,7 +48,7 @@ def _lines(upload: IO[bytes]) -> Iterator[str]:
 
 def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: User | None) -> int:
     """Invite every address of a CSV with an ``email`` column; all or nothing. Returns how many."""
-    rows = csv.reader(_lines(upload))
+    rows = csv.reader(csv_lines(upload))
     header = next(rows, None)
     if not header or "email" not in [h.strip().lower() for h in header]:
         raise CsvRefused(

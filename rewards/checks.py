@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
-from rewards.models import LedgerAccount, LedgerEntry
+from rewards.models import LedgerAccount, LedgerEntry, PayoutRun
 from tenants.models import Tenant
 
 
@@ -28,4 +28,25 @@ def ledger_violations(*, tenant: Tenant) -> list[str]:
         .order_by("pk")
     )
     problems += [f"account {a.key} caches {a.balance} but its entries sum to {a.total}" for a in drifted]
+    runs = (
+        PayoutRun.objects.for_tenant(tenant)
+        .annotate(n=Count("payouts"), total=Sum("payouts__amount", default=0))
+        .order_by("period")
+    )
+    for run in runs:
+        if (run.payout_count, run.total_amount) != (run.n, run.total):
+            problems.append(
+                f"payout run {run.period:%Y-%m} records {run.payout_count} payouts for {run.total_amount}"
+                f" but has {run.n} for {run.total}"
+            )
+        posted = (
+            LedgerEntry.objects.for_tenant(tenant)
+            .filter(transaction__source=f"payout-run:{run.pk}", account__kind=LedgerAccount.Kind.CLEARING)
+            .aggregate(total=Sum("amount", default=0), n=Count("id"))
+        )
+        if (posted["n"], posted["total"]) != (run.n, run.total):
+            problems.append(
+                f"payout run {run.period:%Y-%m} has {run.n} payouts for {run.total}"
+                f" but its ledger postings are {posted['n']} for {posted['total']}"
+            )
     return problems

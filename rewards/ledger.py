@@ -8,9 +8,10 @@ deadlock and never lose an update; the database refuses a negative panelist bala
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from accounts.models import User
@@ -52,6 +53,103 @@ def panelist_account(*, panelist: Panelist) -> LedgerAccount:
 
 def expense_account(*, tenant: Tenant) -> LedgerAccount:
     return account_get_or_create(tenant=tenant, key="expense", kind=LedgerAccount.Kind.EXPENSE)
+
+
+def clearing_account(*, tenant: Tenant) -> LedgerAccount:
+    return account_get_or_create(tenant=tenant, key="clearing", kind=LedgerAccount.Kind.CLEARING)
+
+
+def provider_account(*, tenant: Tenant, method: str) -> LedgerAccount:
+    return account_get_or_create(tenant=tenant, key=f"provider:{method}", kind=LedgerAccount.Kind.PROVIDER)
+
+
+def charity_account(*, tenant: Tenant, charity_id: int) -> LedgerAccount:
+    return account_get_or_create(tenant=tenant, key=f"charity:{charity_id}", kind=LedgerAccount.Kind.CHARITY)
+
+
+def panelist_accounts_ensure(*, tenant: Tenant, panelist_ids: Sequence[int]) -> dict[int, int]:
+    """The ledger account id of each panelist, creating the missing ones in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rewards_ledgeraccount (tenant_id, key, kind, panelist_id, currency, balance, created_at)"
+            " SELECT p.tenant_id, 'panelist:' || p.public_id, 'panelist', p.id, %s, 0, now()"
+            " FROM panel_panelist p WHERE p.tenant_id = %s AND p.id = ANY(%s)"
+            " ON CONFLICT DO NOTHING",
+            [tenant.currency, tenant.pk, list(panelist_ids)],
+        )
+        cursor.execute(
+            "SELECT panelist_id, id FROM rewards_ledgeraccount WHERE tenant_id = %s AND panelist_id = ANY(%s)",
+            [tenant.pk, list(panelist_ids)],
+        )
+        return dict(cursor.fetchall())
+
+
+def accounts_lock(account_ids: Iterable[int]) -> None:
+    """Lock ledger accounts in the one global order every posting uses: the tenant's own accounts
+    (expense, clearing, providers, charities) before panelists' accounts, each by primary key.
+    Concurrent postings over the same accounts then queue up instead of deadlocking."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM rewards_ledgeraccount WHERE id = ANY(%s) ORDER BY kind = 'panelist', id FOR UPDATE",
+            [sorted(set(account_ids))],
+        )
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One transaction of a set-based posting: its idempotency key, source, and (account id, amount) legs."""
+
+    key: str
+    source: str
+    legs: tuple[tuple[int, int], ...]
+
+
+def ledger_post_many(
+    *, tenant: Tenant, reason: str, postings: Sequence[Posting], memo: str = "", actor: str = "system"
+) -> dict[str, int]:
+    """Post many transactions in a few statements, for system batches (payout chunks, monthly credits).
+
+    Keys already posted are skipped (their transactions stand), so a rerun after a crash writes only
+    what is missing. Returns the newly posted transactions' ids by key. Must run inside the caller's
+    transaction, which should already hold the accounts' locks when it read the balances it pays.
+    """
+    if not postings:
+        return {}
+    for posting in postings:
+        if not posting.key or len(posting.key) > 200:
+            raise DomainError("Every posting needs an idempotency key (at most 200 characters).")
+        if len(posting.legs) < 2 or any(a == 0 for _, a in posting.legs) or sum(a for _, a in posting.legs) != 0:
+            raise DomainError(f"Posting '{posting.key}' needs two or more non-zero legs that sum to zero.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rewards_ledgertransaction"
+            " (tenant_id, idempotency_key, reason, source, memo, actor, created_at)"
+            " SELECT %s, k, %s, s, %s, %s, now() FROM unnest(%s::text[], %s::text[]) AS u(k, s)"
+            " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+            [tenant.pk, reason, memo[:300], actor, [p.key for p in postings], [p.source[:200] for p in postings]],
+        )
+        created = {key: pk for pk, key in cursor.fetchall()}
+        if not created:
+            return {}
+        legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
+        accounts_lock(account for _, account, _ in legs)
+        cursor.execute(
+            "INSERT INTO rewards_ledgerentry (tenant_id, transaction_id, account_id, amount)"
+            " SELECT %s, t, a, m FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(t, a, m)",
+            [tenant.pk, [t for t, _, _ in legs], [a for _, a, _ in legs], [m for _, _, m in legs]],
+        )
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "UPDATE rewards_ledgeraccount AS acc SET balance = acc.balance + d.total"
+                    " FROM (SELECT a, SUM(m) AS total FROM unnest(%s::bigint[], %s::bigint[]) AS u(a, m)"
+                    " GROUP BY a) AS d"
+                    " WHERE acc.id = d.a",
+                    [[a for _, a, _ in legs], [m for _, _, m in legs]],
+                )
+        except IntegrityError:
+            raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+    return created
 
 
 def _same_legs(existing: LedgerTransaction, legs: list[Leg]) -> bool:
@@ -103,12 +201,7 @@ def ledger_post(
                 f"'{idempotency_key}' was already posted with other amounts.", code="idempotency_mismatch"
             ) from None
         return first
-    # Lock the accounts in primary-key order: concurrent postings over the same accounts queue up
-    # instead of deadlocking.
-    for account in (
-        LedgerAccount.objects.select_for_update().filter(pk__in=[leg.account.pk for leg in legs]).order_by("pk")
-    ):
-        del account
+    accounts_lock([leg.account.pk for leg in legs])
     LedgerEntry.objects.bulk_create([LedgerEntry(tenant=tenant, transaction=txn, account=leg.account, amount=leg.amount)
                                      for leg in legs])  # fmt: skip
     try:

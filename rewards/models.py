@@ -21,6 +21,10 @@ class RewardSettings(models.Model):
     ad_verification_monthly = models.PositiveIntegerField(_("ad verification a month"), default=200)
     ad_verification_active_days = models.PositiveSmallIntegerField(_("active days a month it needs"), default=20)
     payout_threshold = models.PositiveIntegerField(_("payout threshold"), default=1000)
+    gift_card_value = models.PositiveIntegerField(_("gift-card value"), default=1000)
+    mass_payment_enabled = models.BooleanField(_("pay to an email address"), default=True)
+    gift_cards_enabled = models.BooleanField(_("pay in gift cards"), default=True)
+    charity_enabled = models.BooleanField(_("donations to charities"), default=True)
 
     class Meta:
         constraints = [
@@ -29,6 +33,7 @@ class RewardSettings(models.Model):
                 condition=Q(ad_verification_active_days__gte=1, ad_verification_active_days__lte=31),
                 name="rewards_active_days_in_month",
             ),
+            models.CheckConstraint(condition=Q(gift_card_value__gte=1), name="rewards_gift_card_value_positive"),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +93,8 @@ class LedgerTransaction(TenantOwnedModel):
         ADJUSTMENT = "adjustment", _("Adjustment")
         REVERSAL = "reversal", _("Reversal")
         PAYOUT = "payout", _("Payout")
+        SETTLED = "settled", _("Payout settled")
+        RETURNED = "returned", _("Payout returned")
 
     idempotency_key = models.CharField(max_length=200)
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -103,7 +110,19 @@ class LedgerTransaction(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "idempotency_key"], name="ledgertxn_idempotency_unique"),
             models.CheckConstraint(
-                condition=Q(reason__in=["survey", "receipts", "ad_month", "bonus", "adjustment", "reversal", "payout"]),
+                condition=Q(
+                    reason__in=[
+                        "survey",
+                        "receipts",
+                        "ad_month",
+                        "bonus",
+                        "adjustment",
+                        "reversal",
+                        "payout",
+                        "settled",
+                        "returned",
+                    ]
+                ),
                 name="ledgertxn_reason_valid",
             ),
         ]
@@ -125,3 +144,212 @@ class LedgerEntry(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.amount:+d} on {self.account_id}"
+
+
+class Charity(TenantOwnedModel):
+    """A charity a panelist can give their earnings to; donations are totalled on its ledger account."""
+
+    name = models.CharField(_("name"), max_length=120)
+    website = models.URLField(_("website"), blank=True)
+    is_active = models.BooleanField(_("offered to panelists"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="charity_name_unique")]
+        verbose_name_plural = "charities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PayoutMethod(models.TextChoices):
+    MASS_PAYMENT = "mass_payment", _("Payment to my email address")
+    GIFT_CARD = "gift_card", _("Gift card")
+    CHARITY = "charity", _("Donation to a charity")
+
+
+class PayoutPreference(TenantOwnedModel):
+    """How a panelist wants to be paid. Without one, a payout goes to the account's email address."""
+
+    panelist = models.OneToOneField("panel.Panelist", on_delete=models.CASCADE, related_name="payout_preference")
+    method = models.CharField(_("how to be paid"), max_length=16, choices=PayoutMethod.choices)
+    email = models.EmailField(_("email address for payments"), blank=True)
+    charity = models.ForeignKey(Charity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=["mass_payment", "gift_card", "charity"]), name="payoutpref_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="charity") | Q(charity__isnull=False), name="payoutpref_charity_named"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panelist_id}: {self.method}"
+
+
+class PayoutRun(TenantOwnedModel):
+    """The monthly payout of one tenant: one per tenant and period (the database refuses a second)."""
+
+    class Status(models.TextChoices):
+        PAYING = "paying", _("Paying")
+        DONE = "done", _("Done")
+
+    period = models.DateField(help_text=_("The first day of the month it pays for."))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PAYING)
+    threshold = models.PositiveIntegerField()
+    chunks_total = models.PositiveIntegerField(default=0)
+    payout_count = models.PositiveIntegerField(default=0)
+    total_amount = models.BigIntegerField(default=0)
+    actor = models.CharField(max_length=64, default="system")
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stock_alert_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "period"], name="payoutrun_one_per_period"),
+            models.CheckConstraint(condition=Q(period__day=1), name="payoutrun_period_is_month"),
+            models.CheckConstraint(condition=Q(status__in=["paying", "done"]), name="payoutrun_status_valid"),
+        ]
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return f"payout run {self.period:%Y-%m}"
+
+
+class PayoutChunk(TenantOwnedModel):
+    """A slice of a run's panelist accounts (by id range), claimed by one worker at a time.
+
+    A worker claims a chunk with ``FOR UPDATE SKIP LOCKED`` and pays it in the same transaction that
+    marks it done: a worker killed half-way rolls back and leaves the chunk pending for the next one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_account_id = models.BigIntegerField()
+    last_account_id = models.BigIntegerField()
+    accounts = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="payoutchunk_number_unique"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "done"]), name="payoutchunk_status_valid"),
+        ]
+        indexes = [models.Index(fields=["run", "status"], name="payoutchunk_run_status")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of run {self.run_id}"
+
+
+class MassPaymentBatch(TenantOwnedModel):
+    """A CSV of email payouts handed to the finance team; marking it paid or importing the result settles it."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent to finance")
+        SETTLED = "settled", _("Settled")
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
+    payout_count = models.PositiveIntegerField(default=0)
+    total_amount = models.BigIntegerField(default=0)
+    actor = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(status__in=["sent", "settled"]), name="masspay_status_valid")]
+
+    def __str__(self) -> str:
+        return f"mass payment {self.pk}"
+
+
+class Payout(TenantOwnedModel):
+    """One panelist's payout in one run (the database refuses a second), and where it has got to."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        WAITING_STOCK = "waiting_stock", _("Waiting for gift-card codes")
+        SENT = "sent", _("Sent for payment")
+        PAID = "paid", _("Paid")
+        RETURNED = "returned", _("Returned to your balance")
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
+    panelist = models.ForeignKey("panel.Panelist", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=16, choices=PayoutMethod.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reference = models.CharField(max_length=40, help_text=_("Unique, quoted to the payment provider."))
+    email = models.EmailField(blank=True)
+    charity = models.ForeignKey(Charity, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
+    batch = models.ForeignKey(MassPaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "panelist"], name="payout_one_per_panelist_and_run"),
+            models.UniqueConstraint(fields=["tenant", "reference"], name="payout_reference_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "waiting_stock", "sent", "paid", "returned"]),
+                name="payout_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=["mass_payment", "gift_card", "charity"]), name="payout_method_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "method"], name="payout_tenant_status"),
+            models.Index(fields=["panelist", "-created_at"], name="payout_panelist"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class GiftCard(TenantOwnedModel):
+    """One gift-card code of the pool the operator imported. It is assigned to at most one payout."""
+
+    code = models.CharField(max_length=200)
+    value = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    expires_on = models.DateField(null=True, blank=True)
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="gift_cards")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="giftcard_code_unique"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="giftcard_value_positive"),
+            models.CheckConstraint(
+                condition=Q(payout__isnull=True, assigned_at__isnull=True)
+                | Q(payout__isnull=False, assigned_at__isnull=False),
+                name="giftcard_assigned_iff_payout",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "currency", "value", "expires_on"],
+                condition=Q(payout__isnull=True),
+                name="giftcard_available",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"gift card {self.pk}"

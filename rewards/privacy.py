@@ -6,7 +6,7 @@ from typing import Any
 
 from consent.registry import Category, Person, register
 from panel.models import Panelist
-from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payout, PayoutPreference
 
 
 def _accounts(person: Person) -> Any:
@@ -51,5 +51,62 @@ register(
         exporter=_export,
         eraser=_erase,
         notes="Accounting records: kept, under the pseudonymous panelist id only, after an erasure.",
+    )
+)
+
+
+def _panelists(person: Person) -> Any:
+    if person.scope == "tenant" and person.tenant is not None:
+        return Panelist.objects.filter(tenant=person.tenant, public_id=person.subject)
+    return Panelist.objects.filter(user=person.user) if person.user is not None else Panelist.objects.none()
+
+
+def _export_payouts(person: Person) -> Any:
+    panelists = _panelists(person)
+    return {
+        "preferences": [
+            {"method": p.method, "email": p.email, "charity": p.charity.name if p.charity else None}
+            for p in PayoutPreference.objects.filter(panelist__in=panelists).select_related("charity")
+        ],
+        "payouts": [
+            {
+                "period": f"{p.run.period:%Y-%m}",
+                "amount": p.amount,
+                "currency": p.currency,
+                "method": p.method,
+                "status": p.status,
+                "reference": p.reference,
+                "email": p.email,
+                "gift_card_codes": [c.code for c in p.gift_cards.all()],
+            }
+            for p in Payout.objects.filter(panelist__in=panelists).select_related("run").prefetch_related("gift_cards")
+        ],
+    }
+
+
+def _erase_payouts(person: Person) -> int:
+    from rewards.payouts import payouts_return
+
+    panelists = list(_panelists(person))
+    # An email payout not yet paid cannot reach a person whose address is gone: it goes back to the
+    # (pseudonymous) balance. Amounts stay; the addresses and the preference go.
+    for panelist in panelists:
+        unpaid = list(Payout.objects.filter(panelist=panelist, method="mass_payment", status__in=["pending", "sent"]))
+        payouts_return(tenant=panelist.tenant, payouts=unpaid, note="erased at the person's request")
+    erased = Payout.objects.filter(panelist__in=panelists).exclude(email="").update(email="")
+    deleted, _ = PayoutPreference.objects.filter(panelist__in=panelists).delete()
+    return erased + deleted
+
+
+register(
+    Category(
+        key="rewards.payouts",
+        name="How you are paid, and your payouts",
+        basis="contract",
+        retention_days=None,
+        models=(PayoutPreference, Payout),
+        exporter=_export_payouts,
+        eraser=_erase_payouts,
+        notes="Payout amounts are accounting records; the payment address is erased on request.",
     )
 )

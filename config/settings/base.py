@@ -256,6 +256,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.tasks.purge_personal_data",
         "schedule": crontab(minute=37, hour=2),
     },
+    # Each tenant's run starts at 03:00 on the 1st in its own time zone: the task checks every
+    # tenant's local time, so one UTC schedule serves every zone (including half-hour offsets).
+    "payout-runs-due": {
+        "task": "rewards.tasks.payout_runs_due_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "payout-sweep": {
+        "task": "rewards.tasks.payout_sweep_task",
+        "schedule": crontab(minute="*/2"),
+    },
 }
 
 # --- Security --------------------------------------------------------------------------------------
@@ -285,3 +295,7 @@ LOGGING = {
 # The public address of the site, for links in emails sent by workers (invitations).
 FAIRPANEL_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 FAIRPANEL_HEALTH_WORKER_TIMEOUT = env_int("HEALTH_WORKER_TIMEOUT_MS", 1500, minimum=100) / 1000
+# Panelist accounts per payout chunk (one worker transaction each).
+PAYOUT_CHUNK_SIZE = env_int("PAYOUT_CHUNK_SIZE", 1000, minimum=1)
+# The sweeper re-enqueues a pending chunk whose task has not finished after this many seconds.
+PAYOUT_CHUNK_STALL_SECONDS = env_int("PAYOUT_CHUNK_STALL_SECONDS", 300, minimum=1)

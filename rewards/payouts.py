@@ -1,0 +1,454 @@
+"""Monthly payout runs: credit the month's participation rewards, then pay every balance at or over
+the tenant's threshold, exactly once.
+
+The database carries the guarantees, so a worker can be killed anywhere:
+
+- one run per tenant and period, one payout per panelist and run (unique constraints);
+- a run's panelist accounts are split into chunks by id range when the run is created, in the same
+  transaction as the run, so a run never exists with half its chunks;
+- a worker claims a chunk with ``FOR UPDATE SKIP LOCKED`` and pays it in the transaction that marks
+  it done: killed half-way, the transaction rolls back and the chunk is still pending;
+- every posting has an idempotency key (``payout:<run>:<panelist>``), so even a replayed chunk
+  cannot move money twice;
+- a sweeper re-enqueues chunks whose task stopped moving (a lost message, a killed worker).
+
+Money moves as: panelist balance -> payout clearing when the payout is made; clearing -> the
+provider's account (or the charity's) when it is settled; clearing -> panelist balance when the
+provider returns it, so it is paid at the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from config.errors import DomainError
+from rewards.ledger import (
+    Posting,
+    accounts_lock,
+    charity_account,
+    clearing_account,
+    expense_account,
+    ledger_post_many,
+    panelist_accounts_ensure,
+    provider_account,
+)
+from rewards.models import (
+    LedgerAccount,
+    LedgerTransaction,
+    Payout,
+    PayoutChunk,
+    PayoutMethod,
+    PayoutRun,
+    RewardSettings,
+)
+from rewards.offers import reward_settings_get
+from rewards.sources import reward_sources
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+CREDIT_BATCH = 2000
+
+
+def period_parse(text: str) -> date:
+    """``YYYY-MM`` as the first day of that month, or a clear error."""
+    try:
+        return date.fromisoformat(text.strip() + "-01")
+    except ValueError:
+        raise DomainError(
+            f"'{text[:20]}' is not a month: write it as YYYY-MM.", fields={"period": ["Use YYYY-MM."]}
+        ) from None
+
+
+def next_month(period: date) -> date:
+    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_start_local(tenant: Tenant, now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), tenant.tzinfo).date().replace(day=1)
+
+
+def previous_period(tenant: Tenant, now: datetime | None = None) -> date:
+    return (month_start_local(tenant, now) - timedelta(days=1)).replace(day=1)
+
+
+def payout_due_at(tenant: Tenant, period: date) -> datetime:
+    """03:00 on the 1st of the month after ``period``, in the tenant's time zone."""
+    return datetime.combine(next_month(period), datetime.min.time().replace(hour=3), tzinfo=tenant.tzinfo)
+
+
+# -- step 1: the month's participation rewards -------------------------------------------------------
+
+
+def monthly_rewards_credit(*, tenant: Tenant, period: date) -> int:
+    """Credit what every registered source says was earned in ``period``; safe to run again."""
+    posted = 0
+    end = next_month(period)
+    for source in reward_sources():
+        batch: list = []
+        for credit in source.collect(tenant, period, end):
+            if credit.amount <= 0:
+                raise DomainError(f"Reward source '{source.key}' gave a non-positive amount ({credit.amount}).")
+            batch.append(credit)
+            if len(batch) >= CREDIT_BATCH:
+                posted += _credit_batch(tenant, period, source.key, source.reason, batch)
+                batch = []
+        posted += _credit_batch(tenant, period, source.key, source.reason, batch)
+    return posted
+
+
+def _credit_batch(tenant: Tenant, period: date, key: str, reason: str, credits: list) -> int:
+    if not credits:
+        return 0
+    with transaction.atomic():
+        accounts = panelist_accounts_ensure(tenant=tenant, panelist_ids=[c.panelist_id for c in credits])
+        expense = expense_account(tenant=tenant)
+        postings = [
+            Posting(
+                key=f"{key}:{period:%Y-%m}:{c.panelist_id}",
+                source=c.source,
+                legs=((accounts[c.panelist_id], c.amount), (expense.pk, -c.amount)),
+            )
+            for c in credits
+            if c.panelist_id in accounts
+        ]
+        return len(ledger_post_many(tenant=tenant, reason=reason, postings=postings))
+
+
+# -- step 2: the run and its chunks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunStart:
+    run: PayoutRun
+    created: bool
+    credited: int
+
+
+def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now: datetime | None = None) -> RunStart:
+    """Create the run for ``period`` (or return the one that exists) and plan its chunks.
+
+    A replay of an existing run writes nothing here; its pending chunks are enqueued again by
+    :func:`payout_run_enqueue`.
+    """
+    if period >= month_start_local(tenant, now):
+        raise DomainError(
+            f"{period:%Y-%m} has not ended yet; a run pays for a month that is over.",
+            fields={"period": ["Choose a month that has ended."]},
+        )
+    existing = PayoutRun.objects.for_tenant(tenant).filter(period=period).first()
+    if existing is not None:
+        return RunStart(existing, False, 0)
+    credited = monthly_rewards_credit(tenant=tenant, period=period)
+    threshold = reward_settings_get(tenant=tenant).payout_threshold
+    # The tenant's own accounts exist before any chunk locks them.
+    clearing_account(tenant=tenant)
+    try:
+        with transaction.atomic():
+            run = PayoutRun.objects.create(
+                tenant=tenant, period=period, threshold=max(threshold, 1), actor=actor, last_progress_at=timezone.now()
+            )
+            run.chunks_total = _plan_chunks(run)
+            run.save(update_fields=["chunks_total"])
+    except IntegrityError:  # started concurrently a moment ago: that run stands
+        return RunStart(PayoutRun.objects.for_tenant(tenant).get(period=period), False, credited)
+    logger.info("payout run %s planned: %s chunks", run.pk, run.chunks_total)
+    if run.chunks_total == 0:
+        payout_run_finish_if_done(run_id=run.pk)
+        run.refresh_from_db()
+    return RunStart(run, True, credited)
+
+
+def _plan_chunks(run: PayoutRun) -> int:
+    size = settings.PAYOUT_CHUNK_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM rewards_ledgeraccount WHERE tenant_id = %s AND kind = 'panelist' AND balance >= %s"
+            " ORDER BY id",
+            [run.tenant_id, run.threshold],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    chunks = [
+        PayoutChunk(
+            tenant_id=run.tenant_id,
+            run=run,
+            number=n,
+            first_account_id=ids[start],
+            last_account_id=ids[min(start + size, len(ids)) - 1],
+            accounts=min(size, len(ids) - start),
+        )
+        for n, start in enumerate(range(0, len(ids), size), start=1)
+    ]
+    PayoutChunk.objects.bulk_create(chunks, batch_size=1000)
+    return len(chunks)
+
+
+def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None) -> int:
+    """Enqueue a task for each pending chunk (only those idle since ``stalled_before``, if given)."""
+    from rewards.tasks import payout_chunk_task
+
+    chunks = PayoutChunk.objects.filter(run=run, status=PayoutChunk.Status.PENDING)
+    if stalled_before is not None:
+        chunks = chunks.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stalled_before))
+    ids = list(chunks.values_list("pk", flat=True))
+    PayoutChunk.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    for chunk_id in ids:
+        payout_chunk_task.delay(chunk_id)
+    return len(ids)
+
+
+# -- step 3: paying a chunk -------------------------------------------------------------------------
+
+_ELIGIBLE_SQL = """
+SELECT a.id, a.panelist_id, a.balance, pref.method, pref.charity_id,
+       COALESCE(NULLIF(pref.email, ''), u.email, '')
+FROM rewards_ledgeraccount a
+JOIN panel_panelist p ON p.id = a.panelist_id
+LEFT JOIN accounts_user u ON u.id = p.user_id
+LEFT JOIN rewards_payoutpreference pref ON pref.panelist_id = a.panelist_id
+WHERE a.tenant_id = %(tenant)s AND a.kind = 'panelist' AND a.id BETWEEN %(first)s AND %(last)s
+  AND a.balance >= %(threshold)s
+  AND NOT EXISTS (SELECT 1 FROM rewards_payout x WHERE x.run_id = %(run)s AND x.panelist_id = a.panelist_id)
+ORDER BY a.id
+FOR UPDATE OF a
+"""
+
+
+def _method_for(chosen: str | None, charity_id: int | None, email: str, rules: RewardSettings) -> str | None:
+    """The panelist's choice when the tenant offers it; otherwise email, then a gift card. Never a
+    donation the panelist did not choose. ``None``: nobody to pay yet (the balance waits)."""
+    if chosen == PayoutMethod.CHARITY and rules.charity_enabled and charity_id:
+        return PayoutMethod.CHARITY
+    if chosen == PayoutMethod.GIFT_CARD and rules.gift_cards_enabled:
+        return PayoutMethod.GIFT_CARD
+    if rules.mass_payment_enabled and email:
+        return PayoutMethod.MASS_PAYMENT
+    if rules.gift_cards_enabled:
+        return PayoutMethod.GIFT_CARD
+    return None
+
+
+def payout_chunk_process(*, chunk_id: int) -> bool:
+    """Pay one chunk. Returns False when it is done already or another worker holds it."""
+    with transaction.atomic():
+        chunk = (
+            PayoutChunk.objects.select_for_update(skip_locked=True)
+            .filter(pk=chunk_id, status=PayoutChunk.Status.PENDING)
+            .select_related("run", "tenant")
+            .first()
+        )
+        if chunk is None:
+            return False
+        run, tenant = chunk.run, chunk.tenant
+        rules = reward_settings_get(tenant=tenant)
+        clearing = clearing_account(tenant=tenant)
+        accounts_lock([clearing.pk])  # the tenant's accounts first: the global lock order
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ELIGIBLE_SQL,
+                {"tenant": tenant.pk, "first": chunk.first_account_id, "last": chunk.last_account_id,
+                 "threshold": run.threshold, "run": run.pk},
+            )  # fmt: skip
+            rows = cursor.fetchall()
+        payouts: list[Payout] = []
+        postings: list[Posting] = []
+        for account_id, panelist_id, balance, chosen, charity_id, email in rows:
+            method = _method_for(chosen, charity_id, email, rules)
+            amount = balance
+            if method == PayoutMethod.GIFT_CARD:
+                amount = balance // rules.gift_card_value * rules.gift_card_value
+            if method is None or amount <= 0:
+                continue
+            key = f"payout:{run.pk}:{panelist_id}"
+            postings.append(Posting(key, f"payout-run:{run.pk}", ((account_id, -amount), (clearing.pk, amount))))
+            payouts.append(
+                Payout(
+                    tenant=tenant,
+                    run=run,
+                    panelist_id=panelist_id,
+                    account_id=account_id,
+                    amount=amount,
+                    currency=tenant.currency,
+                    method=method,
+                    reference=f"FP-{run.period:%Y%m}-{panelist_id}",
+                    email=email if method == PayoutMethod.MASS_PAYMENT else "",
+                    charity_id=charity_id if method == PayoutMethod.CHARITY else None,
+                )
+            )
+        ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.PAYOUT, postings=postings)
+        Payout.objects.bulk_create(payouts)
+        _hand_to_providers(tenant, [p for p in payouts if p.method != PayoutMethod.MASS_PAYMENT], run)
+        now = timezone.now()
+        PayoutChunk.objects.filter(pk=chunk.pk).update(status=PayoutChunk.Status.DONE, done_at=now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE rewards_payoutrun SET payout_count = payout_count + %s, total_amount = total_amount + %s,"
+                " last_progress_at = %s WHERE id = %s",
+                [len(payouts), sum(p.amount for p in payouts), now, run.pk],
+            )
+    payout_run_finish_if_done(run_id=run.pk)
+    return True
+
+
+def _hand_to_providers(tenant: Tenant, payouts: list[Payout], run: PayoutRun) -> None:
+    from rewards.providers import giftcards_assign
+
+    charity = [p for p in payouts if p.method == PayoutMethod.CHARITY]
+    payouts_settle(tenant=tenant, payouts=charity)
+    gift = [p for p in payouts if p.method == PayoutMethod.GIFT_CARD]
+    if gift and giftcards_assign(tenant=tenant, payouts=gift).waiting:
+        stock_alert(run)
+
+
+def stock_alert(run: PayoutRun) -> None:
+    """Tell the operator, once per run, that gift-card payouts are waiting for codes."""
+    from rewards.tasks import payout_stock_alert_task
+
+    claimed = PayoutRun.objects.filter(pk=run.pk, stock_alert_sent_at__isnull=True).update(
+        stock_alert_sent_at=timezone.now()
+    )
+    if claimed:
+        payout_stock_alert_task.delay_on_commit(run.pk)
+
+
+def payout_run_finish_if_done(*, run_id: int) -> bool:
+    """Mark the run done once no chunk is pending (run after each chunk commits, and by the sweeper)."""
+    return bool(
+        PayoutRun.objects.filter(pk=run_id, status=PayoutRun.Status.PAYING)
+        .exclude(chunks__status=PayoutChunk.Status.PENDING)
+        .update(status=PayoutRun.Status.DONE, finished_at=timezone.now())
+    )
+
+
+# -- settling and returning -------------------------------------------------------------------------
+
+
+def _settle_account(tenant: Tenant, payout: Payout) -> int:
+    if payout.method == PayoutMethod.CHARITY and payout.charity_id is not None:
+        return charity_account(tenant=tenant, charity_id=payout.charity_id).pk
+    return provider_account(tenant=tenant, method=payout.method).pk
+
+
+OPEN_STATUSES = (Payout.Status.PENDING, Payout.Status.WAITING_STOCK, Payout.Status.SENT)
+
+
+def _lock_open(payouts: list[Payout]) -> list[Payout]:
+    """The payouts still open, re-read under a row lock: a settle racing a return finds one of them done."""
+    return list(
+        Payout.objects.select_for_update()
+        .filter(pk__in=[p.pk for p in payouts], status__in=OPEN_STATUSES)
+        .order_by("pk")
+    )
+
+
+def payouts_settle(*, tenant: Tenant, payouts: list[Payout], actor: str = "system") -> int:
+    """The provider paid (or the donation is made): clearing -> provider or charity; status paid."""
+    if not payouts:
+        return 0
+    with transaction.atomic():
+        open_ = _lock_open(payouts)
+        if not open_:
+            return 0
+        clearing = clearing_account(tenant=tenant)
+        postings = [
+            Posting(f"payout-settle:{p.pk}", f"payout:{p.reference}",
+                    ((clearing.pk, -p.amount), (_settle_account(tenant, p), p.amount)))
+            for p in open_
+        ]  # fmt: skip
+        ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.SETTLED, postings=postings, actor=actor)
+        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(status=Payout.Status.PAID, settled_at=timezone.now())
+    return len(open_)
+
+
+def payouts_return(*, tenant: Tenant, payouts: list[Payout], note: str = "", actor: str = "system") -> int:
+    """The provider could not pay: clearing -> the panelist's balance, paid again at the next run."""
+    if not payouts:
+        return 0
+    with transaction.atomic():
+        open_ = _lock_open(payouts)
+        if not open_:
+            return 0
+        clearing = clearing_account(tenant=tenant)
+        postings = [
+            Posting(f"payout-return:{p.pk}", f"payout:{p.reference}",
+                    ((clearing.pk, -p.amount), (p.account_id, p.amount)))
+            for p in open_
+        ]  # fmt: skip
+        ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.RETURNED, postings=postings, actor=actor,
+                         memo=note)  # fmt: skip
+        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(
+            status=Payout.Status.RETURNED, settled_at=timezone.now(), note=note[:300]
+        )
+    return len(open_)
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    chunks_total: int
+    chunks_done: int
+    by_status: dict[str, int]
+    amount: int
+    payout_count: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.chunks_total else self.chunks_done * 100 // self.chunks_total
+
+
+def run_progress(*, run: PayoutRun) -> RunProgress:
+    run.refresh_from_db(fields=["chunks_total", "payout_count", "total_amount", "status"])
+    done = PayoutChunk.objects.filter(run=run, status=PayoutChunk.Status.DONE).count()
+    by_status = dict(
+        Payout.objects.filter(run=run).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return RunProgress(run.chunks_total, done, by_status, run.total_amount, run.payout_count)
+
+
+@dataclass(frozen=True)
+class Liability:
+    owed: int
+    panelists: int
+    payable: int
+    payable_panelists: int
+    in_clearing: int
+
+
+def liability(*, tenant: Tenant) -> Liability:
+    """What the tenant owes its panelists: their balances, and what is on its way to them."""
+    threshold = reward_settings_get(tenant=tenant).payout_threshold
+    accounts = LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.PANELIST, balance__gt=0)
+    totals = accounts.aggregate(
+        owed=Sum("balance", default=0),
+        n=Count("id"),
+        payable=Sum("balance", filter=Q(balance__gte=threshold), default=0),
+        payable_n=Count("id", filter=Q(balance__gte=threshold)),
+    )
+    clearing = LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.CLEARING).first()
+    in_clearing = clearing.balance if clearing else 0
+    return Liability(totals["owed"], totals["n"], totals["payable"], totals["payable_n"], in_clearing)
+
+
+def expense_by_month(*, tenant: Tenant) -> list[dict]:
+    """What rewards cost, per month and reason (reversals count against the reason they reverse)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT date_trunc('month', t.created_at AT TIME ZONE %s)::date AS month,"
+            " COALESCE(orig.reason, t.reason) AS reason, -SUM(e.amount) AS amount, COUNT(*) AS postings"
+            " FROM rewards_ledgerentry e"
+            " JOIN rewards_ledgeraccount a ON a.id = e.account_id AND a.kind = 'expense'"
+            " JOIN rewards_ledgertransaction t ON t.id = e.transaction_id"
+            " LEFT JOIN rewards_ledgertransaction orig ON orig.id = t.reverses_id"
+            " WHERE e.tenant_id = %s GROUP BY 1, 2 ORDER BY 1 DESC, 2",
+            [tenant.timezone, tenant.pk],
+        )
+        return [{"month": m, "reason": r, "amount": int(a), "postings": n} for m, r, a, n in cursor.fetchall()]

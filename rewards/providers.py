@@ -1,0 +1,337 @@
+"""The payout providers: a pool of gift-card codes, a mass-payment CSV for the finance team, and
+donations to charities (settled as soon as the payout is made, totalled per charity)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+import pycountry
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from config.errors import Conflict, DomainError
+from panel.csv_import import CsvRefused, csv_lines
+from rewards.models import Charity, GiftCard, LedgerAccount, MassPaymentBatch, Payout, PayoutMethod
+from rewards.offers import as_decimal, exponent, reward_settings_get
+from rewards.payouts import payouts_return, payouts_settle
+from tenants.models import Tenant
+
+MAX_ROWS = 50_000
+MAX_REPORTED = 100
+
+
+def _refuse_if(problems: dict[str, list[str]]) -> None:
+    if problems:
+        raise CsvRefused(f"Nothing was imported: {len(problems)} line(s) need fixing.", fields=problems)
+
+
+def _header(rows: Iterator[list[str]], needed: list[str]) -> dict[str, int]:
+    header = [h.strip().lower() for h in next(rows, None) or []]
+    missing = [name for name in needed if name not in header]
+    if missing:
+        raise CsvRefused(
+            f"The first line must name the columns {', '.join(needed)}; missing: {', '.join(missing)}.",
+            fields={"file": [f"No '{name}' column." for name in missing]},
+        )
+    return {name: header.index(name) for name in header}
+
+
+def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def _too_many() -> CsvRefused:
+    return CsvRefused(f"The file has more than {MAX_ROWS:,} rows: split it.", fields={"file": ["Too many rows."]})
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """A decimal amount in major units ("10.00") as integer minor units; ValueError when it is not one."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"'{text[:40]}' is not an amount") from None
+    minor = value.scaleb(exponent(currency))
+    if not value.is_finite() or minor != minor.to_integral_value():
+        raise ValueError(f"'{text[:40]}' has more decimals than {currency} allows")
+    return int(minor)
+
+
+# -- gift cards -------------------------------------------------------------------------------------
+
+
+def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
+    """Add the codes of a CSV (``code,value,currency,expiry``) to the pool; all or nothing."""
+    rows = csv.reader(csv_lines(upload))
+    columns = _header(rows, ["code", "value", "currency", "expiry"])
+    existing = set(GiftCard.objects.for_tenant(tenant).values_list("code", flat=True))
+    today = timezone.localdate()
+    cards: list[GiftCard] = []
+    seen: dict[str, int] = {}
+    problems: dict[str, list[str]] = {}
+    for number, row in enumerate(rows, start=2):
+        if len(cards) + len(problems) >= MAX_ROWS:
+            raise _too_many()
+        if not any(cell.strip() for cell in row):
+            continue
+        code, currency = _cell(row, columns, "code"), _cell(row, columns, "currency").upper()
+        reason, value, expiry = "", 0, None
+        if not code or len(code) > 200 or any(c.isspace() for c in code):
+            reason = "the code is empty, too long, or contains spaces"
+        elif code in seen:
+            reason = f"code {code[:6]}… is also on line {seen[code]}"
+        elif code in existing:
+            reason = f"code {code[:6]}… is already in the pool"
+        elif pycountry.currencies.get(alpha_3=currency) is None:
+            reason = f"'{currency[:10]}' is not an ISO 4217 currency"
+        elif currency != tenant.currency:
+            reason = f"the panel pays in {tenant.currency}, not {currency}"
+        if not reason:
+            try:
+                value = parse_amount(_cell(row, columns, "value"), currency)
+                if value <= 0:
+                    raise ValueError("the value must be more than zero")
+                raw = _cell(row, columns, "expiry")
+                expiry = date.fromisoformat(raw) if raw else None
+                if expiry is not None and expiry <= today:
+                    raise ValueError(f"it expired on {expiry:%Y-%m-%d}")
+            except ValueError as exc:
+                reason = str(exc) if "Invalid isoformat" not in str(exc) else "the expiry is not a YYYY-MM-DD date"
+        if reason:
+            if len(problems) < MAX_REPORTED:
+                problems[f"line {number}"] = [reason]
+            continue
+        seen[code] = number
+        cards.append(GiftCard(tenant=tenant, code=code, value=value, currency=currency, expires_on=expiry))
+    _refuse_if(problems)
+    if not cards:
+        raise CsvRefused("The file has no codes.", fields={"file": ["No rows."]})
+    with transaction.atomic():
+        GiftCard.objects.bulk_create(cards, batch_size=2000)
+    from rewards.tasks import payout_giftcards_waiting_task
+
+    payout_giftcards_waiting_task.delay_on_commit(tenant.pk)
+    return len(cards)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    paid: int
+    waiting: int
+
+
+def giftcards_assign(*, tenant: Tenant, payouts: list[Payout]) -> Assignment:
+    """Give each gift-card payout its codes (all or none), settle the covered ones, and mark the
+    rest as waiting for stock. A code is assigned at most once: its row is locked (SKIP LOCKED, so
+    two workers never wait on each other) and its single ``payout`` column is set."""
+    value = reward_settings_get(tenant=tenant).gift_card_value
+    wanted = {p.pk: p.amount // value for p in payouts if p.amount % value == 0}
+    codes = list(
+        GiftCard.objects.select_for_update(skip_locked=True)
+        .filter(tenant=tenant, payout__isnull=True, currency=tenant.currency, value=value)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=timezone.localdate()))
+        .order_by(F("expires_on").asc(nulls_last=True), "pk")[: sum(wanted.values())]
+    )
+    now = timezone.now()
+    covered: list[Payout] = []
+    taken: list[GiftCard] = []
+    for payout in payouts:
+        n = wanted.get(payout.pk, 0)
+        if n and len(codes) >= n:
+            for card in codes[:n]:
+                card.payout, card.assigned_at = payout, now
+            taken += codes[:n]
+            covered.append(payout)
+            codes = codes[n:]
+    with transaction.atomic():
+        GiftCard.objects.bulk_update(taken, ["payout", "assigned_at"], batch_size=1000)
+        payouts_settle(tenant=tenant, payouts=covered)
+        short = [p.pk for p in payouts if p not in covered]
+        Payout.objects.filter(pk__in=short, status=Payout.Status.PENDING).update(status=Payout.Status.WAITING_STOCK)
+    return Assignment(len(covered), len(short))
+
+
+def giftcards_assign_waiting(*, tenant: Tenant) -> Assignment:
+    """Try again the payouts that waited for codes (after an import, and from the sweeper)."""
+    with transaction.atomic():
+        waiting = list(
+            Payout.objects.select_for_update(skip_locked=True)
+            .filter(tenant=tenant, status=Payout.Status.WAITING_STOCK)
+            .order_by("created_at", "pk")[:5000]
+        )
+        return giftcards_assign(tenant=tenant, payouts=waiting) if waiting else Assignment(0, 0)
+
+
+@dataclass(frozen=True)
+class PoolStock:
+    available: int
+    available_value: int
+    assigned: int
+    expired: int
+    waiting_payouts: int
+    waiting_codes: int
+
+
+def giftcard_stock(*, tenant: Tenant) -> PoolStock:
+    value = reward_settings_get(tenant=tenant).gift_card_value
+    today = timezone.localdate()
+    usable = Q(payout__isnull=True) & (Q(expires_on__isnull=True) | Q(expires_on__gt=today))
+    totals = GiftCard.objects.for_tenant(tenant).aggregate(
+        available=Count("id", filter=usable & Q(value=value)),
+        available_value=Sum("value", filter=usable, default=0),
+        assigned=Count("id", filter=Q(payout__isnull=False)),
+        expired=Count("id", filter=Q(payout__isnull=True, expires_on__lte=today)),
+    )
+    waiting = Payout.objects.for_tenant(tenant).filter(status=Payout.Status.WAITING_STOCK)
+    agg = waiting.aggregate(n=Count("id"), amount=Sum("amount", default=0))
+    return PoolStock(totals["available"], totals["available_value"], totals["assigned"], totals["expired"],
+                     agg["n"], agg["amount"] // value)  # fmt: skip
+
+
+# -- mass payments ----------------------------------------------------------------------------------
+
+
+def mass_payment_batch_create(*, tenant: Tenant, actor: str) -> MassPaymentBatch | None:
+    """Put every email payout that is ready into one batch for the finance team (None: nothing ready)."""
+    with transaction.atomic():
+        ready = list(
+            Payout.objects.select_for_update()
+            .filter(tenant=tenant, method=PayoutMethod.MASS_PAYMENT, status=Payout.Status.PENDING)
+            .order_by("pk")
+            .values_list("pk", "amount")
+        )
+        if not ready:
+            return None
+        batch = MassPaymentBatch.objects.create(
+            tenant=tenant, actor=actor, payout_count=len(ready), total_amount=sum(a for _, a in ready)
+        )
+        Payout.objects.filter(pk__in=[pk for pk, _ in ready]).update(status=Payout.Status.SENT, batch=batch)
+    return batch
+
+
+def mass_payment_csv(*, batch: MassPaymentBatch) -> Iterator[str]:
+    """The batch for the payment provider: recipient email, amount (exact decimal), currency, reference."""
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    yield writer.writerow(["recipient_email", "amount", "currency", "reference"])
+    for email, amount, currency, reference in (
+        batch.payouts.order_by("pk").values_list("email", "amount", "currency", "reference").iterator(chunk_size=2000)
+    ):
+        yield writer.writerow([email, f"{as_decimal(amount, currency):.{exponent(currency)}f}", currency, reference])
+
+
+def _batch_close_if_settled(batch: MassPaymentBatch) -> None:
+    if not batch.payouts.filter(status=Payout.Status.SENT).exists():
+        MassPaymentBatch.objects.filter(pk=batch.pk).update(status=MassPaymentBatch.Status.SETTLED,
+                                                            settled_at=timezone.now())  # fmt: skip
+
+
+def mass_payment_mark_paid(*, batch: MassPaymentBatch, actor: str) -> int:
+    """Finance paid the whole batch: settle every payout of it that is still out."""
+    with transaction.atomic():
+        sent = list(batch.payouts.filter(status=Payout.Status.SENT))
+        paid = payouts_settle(tenant=batch.tenant, payouts=sent, actor=actor)
+        _batch_close_if_settled(batch)
+    return paid
+
+
+@dataclass(frozen=True)
+class ResultImport:
+    paid: int
+    returned: int
+    unchanged: int
+
+
+def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], actor: str) -> ResultImport:
+    """Apply the provider's result file (``reference,status[,note]``; status ``paid`` or
+    ``returned``); all or nothing. A line repeating what is already recorded changes nothing."""
+    rows = csv.reader(csv_lines(upload))
+    columns = _header(rows, ["reference", "status"])
+    payouts = {p.reference: p for p in batch.payouts.all()}
+    decided: dict[str, tuple[str, str]] = {}
+    problems: dict[str, list[str]] = {}
+    for number, row in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise _too_many()
+        if not any(cell.strip() for cell in row):
+            continue
+        reference, status = _cell(row, columns, "reference"), _cell(row, columns, "status").lower()
+        payout = payouts.get(reference)
+        reason = ""
+        if payout is None:
+            reason = f"'{reference[:40]}' is not a payout of this batch"
+        elif status not in ("paid", "returned"):
+            reason = f"status '{status[:20]}' is neither 'paid' nor 'returned'"
+        elif reference in decided and decided[reference][0] != status:
+            reason = f"{reference} is both paid and returned in this file"
+        elif payout.status in (Payout.Status.PAID, Payout.Status.RETURNED) and payout.status != status:
+            reason = f"{reference} is already {payout.status}"
+        if reason:
+            if len(problems) < MAX_REPORTED:
+                problems[f"line {number}"] = [reason]
+            continue
+        decided[reference] = (status, _cell(row, columns, "note"))
+    _refuse_if(problems)
+    if not decided:
+        raise CsvRefused("The file has no results.", fields={"file": ["No rows."]})
+    with transaction.atomic():
+        to_pay = [payouts[r] for r, (s, _) in decided.items() if s == "paid"]
+        paid = payouts_settle(tenant=batch.tenant, payouts=to_pay, actor=actor)
+        returned = 0
+        for reference, (status, note) in decided.items():
+            if status == "returned":
+                returned += payouts_return(tenant=batch.tenant, payouts=[payouts[reference]], note=note, actor=actor)
+        _batch_close_if_settled(batch)
+    return ResultImport(paid, returned, len(decided) - paid - returned)
+
+
+def mass_payment_pending(*, tenant: Tenant) -> tuple[int, int]:
+    agg = Payout.objects.for_tenant(tenant).filter(method=PayoutMethod.MASS_PAYMENT, status=Payout.Status.PENDING)
+    totals = agg.aggregate(n=Count("id"), amount=Sum("amount", default=0))
+    return totals["n"], totals["amount"]
+
+
+# -- charities --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CharityTotal:
+    charity: Charity
+    donated: int
+    donations: int
+
+
+def charity_totals(*, tenant: Tenant) -> list[CharityTotal]:
+    balances = dict(
+        LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.CHARITY).values_list("key", "balance")
+    )
+    counts = dict(
+        Payout.objects.for_tenant(tenant)
+        .filter(method=PayoutMethod.CHARITY, status=Payout.Status.PAID)
+        .values_list("charity_id")
+        .annotate(n=Count("id"))
+        .values_list("charity_id", "n")
+    )
+    return [
+        CharityTotal(c, balances.get(f"charity:{c.pk}", 0), counts.get(c.pk, 0))
+        for c in Charity.objects.for_tenant(tenant).order_by("name")
+    ]
+
+
+def charity_add(*, tenant: Tenant, name: str, website: str = "") -> Charity:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise DomainError("Name the charity (at most 120 characters).", fields={"name": ["Required."]})
+    if Charity.objects.for_tenant(tenant).filter(name__iexact=name).exists():
+        raise Conflict(f"{name} is already on the list.", code="charity_exists")
+    return Charity.objects.create(tenant=tenant, name=name, website=website.strip()[:200])

@@ -1,0 +1,67 @@
+"""What later parts of Fairpanel register with rewards, so that rewards never imports them.
+
+- A *reward source* names what panelists earned in a calendar month (the receipts milestone, the
+  ad-verification month). The payout run credits each source's rows before it pays, once per
+  source, panelist and month: the idempotency key is ``<source>:<YYYY-MM>:<panelist id>``.
+- A *pending provider* tells the wallet what a panelist may still earn (receipts under review), so
+  the panelist sees it before it is credited.
+
+Register both from an ``AppConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from panel.models import Panelist
+from tenants.models import Tenant
+
+
+@dataclass(frozen=True)
+class SourceCredit:
+    panelist_id: int
+    amount: int  # minor units of the tenant's currency, > 0
+    source: str  # what earned it, shown in the wallet, e.g. "receipts:2026-10"
+
+
+@dataclass(frozen=True)
+class RewardSource:
+    key: str
+    reason: str  # a LedgerTransaction.Reason
+    # (tenant, first day of the month, first day of the next month) -> the month's credits
+    collect: Callable[[Tenant, date, date], Iterable[SourceCredit]]
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    label: str
+    amount: int
+
+
+_SOURCES: dict[str, RewardSource] = {}
+_PENDING: list[Callable[[Panelist], Iterable[PendingItem]]] = []
+
+
+def register_reward_source(source: RewardSource) -> None:
+    if ":" in source.key:
+        raise ValueError("A reward source's key cannot contain ':'.")
+    _SOURCES[source.key] = source
+
+
+def unregister_reward_source(key: str) -> None:
+    _SOURCES.pop(key, None)
+
+
+def reward_sources() -> list[RewardSource]:
+    return list(_SOURCES.values())
+
+
+def register_pending_provider(provider: Callable[[Panelist], Iterable[PendingItem]]) -> None:
+    if provider not in _PENDING:
+        _PENDING.append(provider)
+
+
+def pending_for(*, panelist: Panelist) -> list[PendingItem]:
+    return [item for provider in _PENDING for item in provider(panelist)]

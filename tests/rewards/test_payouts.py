@@ -1,0 +1,201 @@
+"""Monthly payout runs: sources credited once, one run per period, one payout per panelist, exactly-once money."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import override_settings
+
+from config.errors import DomainError
+from rewards.checks import ledger_violations
+from rewards.ledger import clearing_account, panelist_balance, panelist_credit, provider_account
+from rewards.models import Charity, LedgerTransaction, Payout, PayoutChunk, PayoutPreference, PayoutRun
+from rewards.offers import reward_settings_get
+from rewards.payouts import (
+    payout_chunk_process,
+    payout_due_at,
+    payout_run_start,
+    payouts_return,
+    period_parse,
+    previous_period,
+)
+from rewards.sources import RewardSource, SourceCredit, register_reward_source, unregister_reward_source
+from tests.factories import PanelistFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OCTOBER = date(2026, 10, 1)
+
+
+def run_all(run: PayoutRun) -> None:
+    for chunk_id in PayoutChunk.objects.filter(run=run).values_list("pk", flat=True):
+        payout_chunk_process(chunk_id=chunk_id)
+
+
+@pytest.fixture
+def tenant():
+    return TenantFactory.create(currency="EUR", timezone="Europe/Paris")
+
+
+def test_a_run_pays_balances_at_or_over_the_threshold_once(tenant) -> None:
+    rich, poor, exact = (PanelistFactory.create(tenant=tenant) for _ in range(3))
+    panelist_credit(panelist=rich, amount=1550, reason="bonus", idempotency_key="b:1")
+    panelist_credit(panelist=poor, amount=999, reason="bonus", idempotency_key="b:2")
+    panelist_credit(panelist=exact, amount=1000, reason="bonus", idempotency_key="b:3")
+
+    with override_settings(PAYOUT_CHUNK_SIZE=1):
+        start = payout_run_start(tenant=tenant, period=OCTOBER)
+    assert start.created
+    assert start.run.chunks_total == 2
+    run_all(start.run)
+    run_all(start.run)  # a replayed chunk writes nothing
+
+    run = PayoutRun.objects.get(pk=start.run.pk)
+    assert run.status == PayoutRun.Status.DONE
+    assert (run.payout_count, run.total_amount) == (2, 2550)
+    assert sorted(Payout.objects.values_list("amount", flat=True)) == [1000, 1550]
+    assert panelist_balance(panelist=rich) == 0
+    assert panelist_balance(panelist=poor) == 999
+    assert clearing_account(tenant=tenant).balance == 2550
+    assert payout_run_start(tenant=tenant, period=OCTOBER).created is False
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_the_database_refuses_a_second_run_and_a_second_payout(tenant) -> None:
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
+    run = payout_run_start(tenant=tenant, period=OCTOBER).run
+    run_all(run)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PayoutRun.objects.create(tenant=tenant, period=OCTOBER, threshold=1)
+    payout = Payout.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payout.objects.create(tenant=tenant, run=run, panelist=panelist, account_id=payout.account_id, amount=5,
+                              currency="EUR", method="mass_payment", reference="other")  # fmt: skip
+
+
+def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> None:
+    a, b = PanelistFactory.create(tenant=tenant), PanelistFactory.create(tenant=tenant)
+    calls: list[tuple[date, date]] = []
+
+    def receipts(t, start, end):
+        calls.append((start, end))
+        if t == tenant:
+            yield SourceCredit(a.pk, 1000, f"receipts:{start:%Y-%m}")
+            yield SourceCredit(b.pk, 600, f"receipts:{start:%Y-%m}")
+
+    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts))
+    try:
+        start = payout_run_start(tenant=tenant, period=OCTOBER)
+        assert start.credited == 2
+        assert calls == [(OCTOBER, date(2026, 11, 1))]
+        from rewards.payouts import monthly_rewards_credit
+
+        assert monthly_rewards_credit(tenant=tenant, period=OCTOBER) == 0  # once per panelist and month
+    finally:
+        unregister_reward_source("receipts")
+    run_all(start.run)
+    assert panelist_balance(panelist=a) == 0  # credited, then paid
+    assert panelist_balance(panelist=b) == 600  # under the threshold: waits
+    keys = set(LedgerTransaction.objects.filter(reason="receipts").values_list("idempotency_key", flat=True))
+    assert keys == {f"receipts:2026-10:{a.pk}", f"receipts:2026-10:{b.pk}"}
+
+
+def test_a_month_that_has_not_ended_is_refused_and_the_period_must_be_a_month(tenant) -> None:
+    with pytest.raises(DomainError, match="has not ended"):
+        payout_run_start(tenant=tenant, period=date(2026, 11, 1), now=datetime(2026, 11, 20, tzinfo=UTC))
+    with pytest.raises(DomainError, match="YYYY-MM"):
+        period_parse("2026-13")
+    assert period_parse(" 2026-10 ") == OCTOBER
+    assert not PayoutRun.objects.exists()
+
+
+def test_the_run_is_due_at_three_on_the_first_in_the_tenants_time_zone(tenant) -> None:
+    due = payout_due_at(tenant, OCTOBER)
+    assert due.isoformat() == "2026-11-01T03:00:00+01:00"  # Paris, winter time
+    assert previous_period(tenant, datetime(2026, 10, 31, 23, 30, tzinfo=UTC)) == OCTOBER  # 00:30 Nov 1st
+
+
+def test_charity_donations_settle_at_once_and_are_totalled(tenant) -> None:
+    charity = Charity.objects.create(tenant=tenant, name="Médecins Sans Frontières")
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="charity", charity=charity)
+    panelist_credit(panelist=panelist, amount=1250, reason="bonus", idempotency_key="b:1")
+
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+
+    payout = Payout.objects.get()
+    assert (payout.method, payout.status, payout.amount) == ("charity", "paid", 1250)
+    from rewards.providers import charity_totals
+
+    [total] = charity_totals(tenant=tenant)
+    assert (total.donated, total.donations) == (1250, 1)
+    assert clearing_account(tenant=tenant).balance == 0
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_a_returned_payout_goes_back_to_the_balance_and_is_paid_next_month(tenant) -> None:
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1200, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=date(2026, 9, 1)).run)
+    payout = Payout.objects.get()
+    assert panelist.user is not None
+    assert payout.email == panelist.user.email  # no preference: the account's address
+
+    assert payouts_return(tenant=tenant, payouts=[payout], note="mailbox closed") == 1
+    assert payouts_return(tenant=tenant, payouts=[payout], note="again") == 0
+    assert panelist_balance(panelist=panelist) == 1200
+
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    assert Payout.objects.filter(status="pending").get().amount == 1200
+    assert provider_account(tenant=tenant, method="mass_payment").balance == 0
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_leaving_the_panel_never_forfeits_a_balance(tenant) -> None:
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
+    from django.utils import timezone
+
+    panelist.status, panelist.left_at = "left", timezone.now()
+    panelist.save()
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    assert Payout.objects.get(panelist=panelist).amount == 1000
+
+
+def test_gift_cards_pay_whole_codes_and_the_remainder_waits(tenant) -> None:
+    from rewards.models import GiftCard
+
+    reward_settings_get(tenant=tenant)
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="gift_card")
+    panelist_credit(panelist=panelist, amount=2550, reason="bonus", idempotency_key="b:1")
+    GiftCard.objects.create(tenant=tenant, code="AAA-1", value=1000, currency="EUR")
+    GiftCard.objects.create(tenant=tenant, code="AAA-2", value=1000, currency="EUR")
+
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+
+    payout = Payout.objects.get()
+    assert (payout.amount, payout.status) == (2000, "paid")
+    assert sorted(payout.gift_cards.values_list("code", flat=True)) == ["AAA-1", "AAA-2"]
+    assert panelist_balance(panelist=panelist) == 550
+    assert provider_account(tenant=tenant, method="gift_card").balance == 2000
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_ledger_check_names_a_run_whose_totals_disagree_with_its_payouts(tenant) -> None:
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
+    run = payout_run_start(tenant=tenant, period=OCTOBER).run
+    run_all(run)
+    assert ledger_violations(tenant=tenant) == []
+
+    PayoutRun.objects.filter(pk=run.pk).update(total_amount=999)
+    assert ledger_violations(tenant=tenant) == ["payout run 2026-10 records 1 payouts for 999 but has 1 for 1000"]
+    PayoutRun.objects.filter(pk=run.pk).update(total_amount=1000)
+    Payout.objects.update(amount=900)
+    assert ledger_violations(tenant=tenant)[-1] == (
+        "payout run 2026-10 has 1 payouts for 900 but its ledger postings are 1 for 1000"
+    )
