@@ -11,6 +11,8 @@ from panel import api as panel_api
 from panel import console_views as panel_console
 from panel import onboarding_views, public_views, waitlist_console
 from panel import views as panel_views
+from rewards import api as rewards_api
+from rewards import console as rewards_console
 from rewards import views as rewards_views
 from tenants import api as tenants_api
 from tenants import views as tenants_views
@@ -30,6 +32,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("consent/purges/", consent_api.PurgeLogListApi.as_view(), name="api_consent_purges"),
     path("me/consents/", consent_api.MyConsentsApi.as_view(), name="api_my_consents"),
     path("me/exports/", consent_api.MyDataExportsApi.as_view(), name="api_my_exports"),
+    path("me/wallet/", rewards_api.WalletApi.as_view(), name="api_my_wallet"),
+    path("me/wallet/history/", rewards_api.WalletHistoryApi.as_view(), name="api_my_wallet_history"),
+    path("me/wallet/payout-method/", rewards_api.PayoutMethodApi.as_view(), name="api_my_payout_method"),
+    path("payouts/runs/", rewards_api.PayoutRunListApi.as_view(), name="api_payout_runs"),
 ]
 
 console: list[URLPattern | URLResolver] = [
@@ -47,6 +53,21 @@ console: list[URLPattern | URLResolver] = [
         panel_console.console_invitation_action,
         name="console_invitation_action",
     ),
+    path("payouts/", rewards_console.console_payouts, name="console_payouts"),
+    path("payouts/runs/<int:pk>/", rewards_console.console_payout_run, name="console_payout_run"),
+    path(
+        "payouts/runs/<int:pk>/progress/",
+        rewards_console.console_payout_run_progress,
+        name="console_payout_run_progress",
+    ),
+    path("payouts/providers/", rewards_console.console_payout_providers, name="console_payout_providers"),
+    path("payouts/batches/<int:pk>.csv", rewards_console.console_mass_payment_csv, name="console_mass_payment_csv"),
+    path(
+        "payouts/batches/<int:pk>/settle/",
+        rewards_console.console_mass_payment_settle,
+        name="console_mass_payment_settle",
+    ),
+    path("rewards/", rewards_console.console_rewards, name="console_rewards"),
     path("team/", tenants_views.console_team, name="console_team"),
     path("api-keys/", tenants_views.console_api_keys, name="console_api_keys"),
     path("api-keys/<int:pk>/revoke/", tenants_views.console_api_key_revoke, name="console_api_key_revoke"),
@@ -89,6 +110,7 @@ tenant_pages: list[URLPattern | URLResolver] = [
     path("home/", onboarding_views.panelist_home, name="panelist_home"),
     path("wallet/", rewards_views.wallet, name="wallet"),
     path("wallet/history.csv", rewards_views.wallet_export, name="wallet_export"),
+    path("wallet/payout-method/", rewards_views.payout_method_set, name="payout_method_set"),
     path("consents/", include(consent_pages)),
     path("privacy/", include(privacy_pages)),
     path("console/", include(console)),

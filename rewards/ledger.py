@@ -124,7 +124,7 @@ def ledger_post_many(
         cursor.execute(
             "INSERT INTO rewards_ledgertransaction"
             " (tenant_id, idempotency_key, reason, source, memo, actor, created_at)"
-            " SELECT %s, k, %s, s, %s, %s, now() FROM unnest(%s::text[], %s::text[]) AS u(k, s)"
+            " SELECT %s, k, %s, s, %s, %s, clock_timestamp() FROM unnest(%s::text[], %s::text[]) AS u(k, s)"
             " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key",
             [tenant.pk, reason, memo[:300], actor, [p.key for p in postings], [p.source[:200] for p in postings]],
         )

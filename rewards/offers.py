@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
 import pycountry
 from django.utils import translation
@@ -45,3 +45,22 @@ def program_offers(tenant: Tenant, language: str) -> dict[str, str]:
             "ad_verification": _("%(amount)s a month when your device is active %(days)s days")
             % {"amount": money(s.ad_verification_monthly, c), "days": s.ad_verification_active_days},
         }
+
+
+MAX_MINOR = 2**63 - 1  # amounts are stored as bigint
+
+
+def parse_money(text: str, currency: str) -> int:
+    """A decimal amount in major units ("10.50", "-2") as integer minor units; ValueError otherwise."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+        minor = value.scaleb(exponent(currency))  # sNaN or a huge exponent raise here, too
+    except DecimalException:
+        raise ValueError(f"'{text[:40]}' is not an amount") from None
+    if not value.is_finite():
+        raise ValueError(f"'{text[:40]}' is not an amount")
+    if minor != minor.to_integral_value():
+        raise ValueError(f"'{text[:40]}' has more decimals than {currency} allows")
+    if abs(minor) > MAX_MINOR:
+        raise ValueError(f"'{text[:40]}' is too large an amount")
+    return int(minor)

@@ -239,7 +239,9 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
     """Pay one chunk. Returns False when it is done already or another worker holds it."""
     with transaction.atomic():
         chunk = (
-            PayoutChunk.objects.select_for_update(skip_locked=True)
+            # of=self: lock the chunk only, never the joined tenant and run rows (credits' foreign-key
+            # checks take a share lock on the tenant row at commit).
+            PayoutChunk.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=chunk_id, status=PayoutChunk.Status.PENDING)
             .select_related("run", "tenant")
             .first()
@@ -399,6 +401,14 @@ class RunProgress:
     by_status: dict[str, int]
     amount: int
     payout_count: int
+
+    @property
+    def pending(self) -> int:
+        return sum(self.by_status.get(s, 0) for s in ("pending", "waiting_stock", "sent"))
+
+    @property
+    def failed(self) -> int:
+        return self.by_status.get("returned", 0)
 
     @property
     def percent(self) -> int:

@@ -7,7 +7,6 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import IO
 
 import pycountry
@@ -18,7 +17,7 @@ from django.utils import timezone
 from config.errors import Conflict, DomainError
 from panel.csv_import import CsvRefused, csv_lines
 from rewards.models import Charity, GiftCard, LedgerAccount, MassPaymentBatch, Payout, PayoutMethod
-from rewards.offers import as_decimal, exponent, reward_settings_get
+from rewards.offers import as_decimal, exponent, parse_money, reward_settings_get
 from rewards.payouts import payouts_return, payouts_settle
 from tenants.models import Tenant
 
@@ -49,18 +48,6 @@ def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
 
 def _too_many() -> CsvRefused:
     return CsvRefused(f"The file has more than {MAX_ROWS:,} rows: split it.", fields={"file": ["Too many rows."]})
-
-
-def parse_amount(text: str, currency: str) -> int:
-    """A decimal amount in major units ("10.00") as integer minor units; ValueError when it is not one."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"'{text[:40]}' is not an amount") from None
-    minor = value.scaleb(exponent(currency))
-    if not value.is_finite() or minor != minor.to_integral_value():
-        raise ValueError(f"'{text[:40]}' has more decimals than {currency} allows")
-    return int(minor)
 
 
 # -- gift cards -------------------------------------------------------------------------------------
@@ -94,15 +81,18 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
             reason = f"the panel pays in {tenant.currency}, not {currency}"
         if not reason:
             try:
-                value = parse_amount(_cell(row, columns, "value"), currency)
+                value = parse_money(_cell(row, columns, "value"), currency)
                 if value <= 0:
                     raise ValueError("the value must be more than zero")
                 raw = _cell(row, columns, "expiry")
-                expiry = date.fromisoformat(raw) if raw else None
+                try:
+                    expiry = date.fromisoformat(raw) if raw else None
+                except ValueError:
+                    raise ValueError("the expiry is not a YYYY-MM-DD date") from None
                 if expiry is not None and expiry <= today:
                     raise ValueError(f"it expired on {expiry:%Y-%m-%d}")
             except ValueError as exc:
-                reason = str(exc) if "Invalid isoformat" not in str(exc) else "the expiry is not a YYYY-MM-DD date"
+                reason = str(exc)
         if reason:
             if len(problems) < MAX_REPORTED:
                 problems[f"line {number}"] = [reason]
@@ -184,7 +174,7 @@ def giftcard_stock(*, tenant: Tenant) -> PoolStock:
     usable = Q(payout__isnull=True) & (Q(expires_on__isnull=True) | Q(expires_on__gt=today))
     totals = GiftCard.objects.for_tenant(tenant).aggregate(
         available=Count("id", filter=usable & Q(value=value)),
-        available_value=Sum("value", filter=usable, default=0),
+        available_value=Sum("value", filter=usable & Q(value=value), default=0),  # the same codes as available
         assigned=Count("id", filter=Q(payout__isnull=False)),
         expired=Count("id", filter=Q(payout__isnull=True, expires_on__lte=today)),
     )
@@ -231,9 +221,9 @@ def mass_payment_csv(*, batch: MassPaymentBatch) -> Iterator[str]:
 
 
 def _batch_close_if_settled(batch: MassPaymentBatch) -> None:
-    if not batch.payouts.filter(status=Payout.Status.SENT).exists():
-        MassPaymentBatch.objects.filter(pk=batch.pk).update(status=MassPaymentBatch.Status.SETTLED,
-                                                            settled_at=timezone.now())  # fmt: skip
+    if not batch.payouts.filter(status=Payout.Status.SENT).exists():  # once: a repeat keeps the first settled_at
+        MassPaymentBatch.objects.filter(pk=batch.pk, status=MassPaymentBatch.Status.SENT).update(
+            status=MassPaymentBatch.Status.SETTLED, settled_at=timezone.now())  # fmt: skip
 
 
 def mass_payment_mark_paid(*, batch: MassPaymentBatch, actor: str) -> int:

@@ -78,9 +78,9 @@ class Worker:
     log: Path
 
 
-def _worker_env() -> dict[str, str]:
+def process_env_for_tests() -> dict[str, str]:
     db = settings.DATABASES["default"]
-    # The worker must use the test database pytest-django created, not the development one.
+    # Workers and helper processes must use the test database pytest-django created, not the development one.
     url = os.environ["DATABASE_URL"]
     base, _, query = url.partition("?")
     base = base.rsplit("/", 1)[0] + "/" + db["NAME"]
@@ -91,12 +91,9 @@ def _worker_env() -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def celery_worker_process(django_db_setup: None, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
-    """A real ``celery worker`` process on the real broker, consuming every queue."""
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with django_db_blocker.unblock():
-        connection.close()
+def celery_worker_start(log: Path, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
+    """Start a real ``celery worker`` process on the test database, consuming every queue, and wait
+    until it answers a ping. It runs in its own process group, so a test can kill it whole."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -110,17 +107,17 @@ def celery_worker_process(django_db_setup: None, django_db_blocker, tmp_path_fac
             "-P",
             "prefork",
             "-c",
-            "1",
+            str(concurrency),
             "-Q",
             "default,ingest,payouts,purges",
             "-n",
-            f"test-{os.getpid()}@%h",
+            f"{name}-{os.getpid()}@%h",
             "--without-gossip",
             "--without-mingle",
         ],
-        env=_worker_env(),
+        env=process_env_for_tests(),
         cwd=ROOT,
-        stdout=log.open("wb"),
+        stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -130,11 +127,23 @@ def celery_worker_process(django_db_setup: None, django_db_blocker, tmp_path_fac
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"celery worker exited early:\n{log.read_text()[-3000:]}")
-        if app.control.ping(timeout=0.5):
-            break
-    else:
-        process.kill()
-        raise RuntimeError(f"celery worker did not answer within 60s:\n{log.read_text()[-3000:]}")
+        if any(
+            f"{name}-{os.getpid()}@" in reply_name
+            for reply in app.control.ping(timeout=0.5) or []
+            for reply_name in reply
+        ):
+            return process
+    process.kill()
+    raise RuntimeError(f"celery worker did not answer within 60s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup: None, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
+    """A real ``celery worker`` process on the real broker, consuming every queue."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with django_db_blocker.unblock():
+        connection.close()
+    process = celery_worker_start(log, "test")
     yield Worker(process, log)
     process.terminate()
     try:

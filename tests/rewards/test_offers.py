@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import translation
 
 from rewards.models import RewardSettings
-from rewards.offers import money
+from rewards.offers import money, parse_money
 from tests.factories import TenantFactory, publish
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +39,17 @@ def test_money_is_formatted_from_minor_units_without_floats() -> None:
         assert money(500, "JPY") == "500 JPY"
     with translation.override("fr"):
         assert money(123456, "EUR") == "1\xa0234,56 EUR"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [("10.50", "EUR", 1050), ("-2", "EUR", -200), ("1,5", "EUR", 150), ("1500", "JPY", 1500)],
+)
+def test_amounts_are_typed_in_major_units(text: str, currency: str, minor: int) -> None:
+    assert parse_money(text, currency) == minor
+
+
+@pytest.mark.parametrize("text", ["abc", "NaN", "sNaN", "Infinity", "1.005", "1e400", "9" * 30, ""])
+def test_what_is_not_an_amount_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"amount|decimals"):
+        parse_money(text, "EUR")

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from config.errors import DomainError
 from rewards.checks import ledger_violations
 from rewards.ledger import clearing_account, panelist_balance, panelist_credit, provider_account
-from rewards.models import Charity, LedgerTransaction, Payout, PayoutChunk, PayoutPreference, PayoutRun
+from rewards.models import Charity, GiftCard, LedgerTransaction, Payout, PayoutChunk, PayoutPreference, PayoutRun
 from rewards.offers import reward_settings_get
 from rewards.payouts import (
+    monthly_rewards_credit,
     payout_chunk_process,
     payout_due_at,
     payout_run_start,
@@ -21,6 +25,7 @@ from rewards.payouts import (
     period_parse,
     previous_period,
 )
+from rewards.providers import charity_totals
 from rewards.sources import RewardSource, SourceCredit, register_reward_source, unregister_reward_source
 from tests.factories import PanelistFactory, TenantFactory
 
@@ -91,8 +96,6 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
         start = payout_run_start(tenant=tenant, period=OCTOBER)
         assert start.credited == 2
         assert calls == [(OCTOBER, date(2026, 11, 1))]
-        from rewards.payouts import monthly_rewards_credit
-
         assert monthly_rewards_credit(tenant=tenant, period=OCTOBER) == 0  # once per panelist and month
     finally:
         unregister_reward_source("receipts")
@@ -128,8 +131,6 @@ def test_charity_donations_settle_at_once_and_are_totalled(tenant) -> None:
 
     payout = Payout.objects.get()
     assert (payout.method, payout.status, payout.amount) == ("charity", "paid", 1250)
-    from rewards.providers import charity_totals
-
     [total] = charity_totals(tenant=tenant)
     assert (total.donated, total.donations) == (1250, 1)
     assert clearing_account(tenant=tenant).balance == 0
@@ -157,8 +158,6 @@ def test_a_returned_payout_goes_back_to_the_balance_and_is_paid_next_month(tenan
 def test_leaving_the_panel_never_forfeits_a_balance(tenant) -> None:
     panelist = PanelistFactory.create(tenant=tenant)
     panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
-    from django.utils import timezone
-
     panelist.status, panelist.left_at = "left", timezone.now()
     panelist.save()
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
@@ -166,8 +165,6 @@ def test_leaving_the_panel_never_forfeits_a_balance(tenant) -> None:
 
 
 def test_gift_cards_pay_whole_codes_and_the_remainder_waits(tenant) -> None:
-    from rewards.models import GiftCard
-
     reward_settings_get(tenant=tenant)
     panelist = PanelistFactory.create(tenant=tenant)
     PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="gift_card")
@@ -199,3 +196,21 @@ def test_ledger_check_names_a_run_whose_totals_disagree_with_its_payouts(tenant)
     assert ledger_violations(tenant=tenant)[-1] == (
         "payout run 2026-10 has 1 payouts for 900 but its ledger postings are 1 for 1000"
     )
+
+
+def test_payouts_run_command_pays_once_and_names_bad_input(tenant) -> None:
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
+    out = StringIO()
+    call_command("payouts_run", "--tenant", tenant.slug, "--period", "2026-10", "--here", stdout=out)
+    assert "Started the 2026-10 run" in out.getvalue()
+    assert "Status done: 1/1 chunks done, 1 payout(s), 1000 EUR" in out.getvalue()
+    out = StringIO()
+    call_command("payouts_run", "--tenant", tenant.slug, "--period", "2026-10", "--here", stdout=out)
+    assert "Resumed the 2026-10 run" in out.getvalue()
+    assert Payout.objects.count() == 1
+    with pytest.raises(CommandError, match="No tenant 'nope'"):
+        call_command("payouts_run", "--tenant", "nope", "--period", "2026-10")
+    with pytest.raises(CommandError, match="not a month"):
+        call_command("payouts_run", "--tenant", tenant.slug, "--period", "October")
+    call_command("ledger_check", "--tenant", tenant.slug, stdout=StringIO())

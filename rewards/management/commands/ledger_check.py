@@ -12,7 +12,8 @@ from tenants.selectors import tenant_list_or_one
 class Command(BaseCommand):
     help = (
         "Check every ledger invariant: balanced transactions, no negative balances, "
-        "cached balances equal to their entries. Exits non-zero naming the first violation."
+        "cached balances equal to their entries, payout-run totals equal to their payouts. "
+        "Exits non-zero naming the first violation."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,52 @@
+"""Manual bonuses and adjustments by the operator: a required reason, owners and managers only,
+recorded with who posted them. A form carries a one-time key, so a double submit posts once."""
+
+from __future__ import annotations
+
+import re
+
+from accounts.models import User
+from config.errors import DomainError
+from panel.models import Panelist
+from rewards.ledger import Leg, expense_account, ledger_post, panelist_account, panelist_credit
+from rewards.models import LedgerTransaction
+from rewards.offers import parse_money
+from tenants.models import Tenant
+
+MANUAL_REASONS = (LedgerTransaction.Reason.BONUS, LedgerTransaction.Reason.ADJUSTMENT)
+
+
+def manual_posting(
+    *, tenant: Tenant, panelist_public_id: str, amount: str, reason: str, memo: str, key: str, created_by: User
+) -> LedgerTransaction:
+    """Credit (a bonus, or a positive adjustment) or debit (a negative adjustment) one panelist."""
+    errors: dict[str, list[str]] = {}
+    memo = memo.strip()
+    if not memo:
+        errors["memo"] = ["Say why: the reason is recorded with the posting."]
+    elif len(memo) > 300:
+        errors["memo"] = ["At most 300 characters."]
+    if reason not in MANUAL_REASONS:
+        errors["reason"] = ["Choose a bonus or an adjustment."]
+    if not re.fullmatch(r"[0-9a-f]{32}", key):
+        errors["key"] = ["The form expired: reload the page."]
+    try:
+        minor = parse_money(amount, tenant.currency)
+    except ValueError as exc:
+        errors["amount"] = [str(exc)]
+        minor = 0
+    else:
+        if minor == 0 or (reason == LedgerTransaction.Reason.BONUS and minor < 0):
+            errors["amount"] = ["A bonus is more than zero; an adjustment is not zero."]
+    panelist = Panelist.objects.for_tenant(tenant).filter(public_id=panelist_public_id.strip()).first()
+    if panelist is None:
+        errors["panelist"] = ["No panelist with that id in this panel."]
+    if errors or panelist is None:
+        raise DomainError("The posting was not made.", fields=errors)
+    idempotency_key = f"manual:{key}"
+    if minor > 0:
+        return panelist_credit(panelist=panelist, amount=minor, reason=reason, idempotency_key=idempotency_key,
+                               source="console", memo=memo, created_by=created_by)  # fmt: skip
+    legs = [Leg(panelist_account(panelist=panelist), minor), Leg(expense_account(tenant=tenant), -minor)]
+    return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs, source="console",
+                       memo=memo, created_by=created_by)  # fmt: skip
