@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import pycountry
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
@@ -172,6 +173,8 @@ def ledger_post(
     if not idempotency_key or len(idempotency_key) > 200:
         raise DomainError("Every posting needs an idempotency key (at most 200 characters).",
                           fields={"idempotency_key": ["Required."]})  # fmt: skip
+    if reason not in LedgerTransaction.Reason.values:
+        raise DomainError(f"Unknown reason '{reason[:40]}'.", fields={"reason": ["Unknown reason."]})
     if any(leg.amount == 0 for leg in legs) or sum(leg.amount for leg in legs) != 0 or len(legs) < 2:
         raise DomainError(
             "A posting needs two or more non-zero legs that sum to zero.", fields={"legs": ["Unbalanced."]}
@@ -215,12 +218,21 @@ def ledger_post(
 
 def panelist_credit(
     *, panelist: Panelist, amount: int, reason: str, idempotency_key: str, source: str = "", memo: str = "",
-    created_by: User | None = None,
+    created_by: User | None = None, currency: str | None = None,
 ) -> LedgerTransaction:  # fmt: skip
-    """Credit a panelist (from the tenant's reward expense). Crediting twice with one key pays once."""
-    if amount <= 0:
-        raise DomainError("A credit is a positive amount.", fields={"amount": ["Use more than zero."]})
+    """Credit a panelist (from the tenant's reward expense). Crediting twice with one key pays once.
+
+    ``currency``, when the caller names one, must be the tenant's: amounts are never converted."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DomainError(
+            "A credit is a positive whole number of minor units.", fields={"amount": ["Use more than zero."]}
+        )
     tenant = panelist.tenant
+    if currency is not None and pycountry.currencies.get(alpha_3=currency) is None:
+        raise DomainError(f"'{currency[:10]}' is not an ISO 4217 currency.", fields={"currency": ["Unknown currency."]})
+    if currency is not None and currency != tenant.currency:
+        raise DomainError(f"This panel pays in {tenant.currency}, not {currency}.",
+                          fields={"currency": [f"Use {tenant.currency}."]})  # fmt: skip
     legs = [Leg(panelist_account(panelist=panelist), amount), Leg(expense_account(tenant=tenant), -amount)]
     return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs, source=source,
                        memo=memo, created_by=created_by)  # fmt: skip

@@ -84,6 +84,19 @@ def payout_due_at(tenant: Tenant, period: date) -> datetime:
     return datetime.combine(next_month(period), datetime.min.time().replace(hour=3), tzinfo=tenant.tzinfo)
 
 
+def runs_due(*, now: datetime | None = None) -> list[tuple[Tenant, date]]:
+    """The (tenant, period) runs due now: 03:00 on the 1st in each tenant's time zone has come, no
+    run exists yet, and it is less than a week late (beat was down: it still starts)."""
+    now = now or timezone.now()
+    due: list[tuple[Tenant, date]] = []
+    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
+        period = previous_period(tenant, now)
+        at = payout_due_at(tenant, period)
+        if at <= now < at + timedelta(days=7) and not PayoutRun.objects.filter(tenant=tenant, period=period).exists():
+            due.append((tenant, period))
+    return due
+
+
 # -- step 1: the month's participation rewards -------------------------------------------------------
 
 

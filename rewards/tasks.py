@@ -36,18 +36,12 @@ def payout_runs_due_task() -> list[int]:
     """Every 15 minutes (beat): start the run of each tenant whose 1st of the month, 03:00 in its
     own time zone, has come. Late by up to a week (beat was down) it still starts; a run that exists
     is never started again."""
-    from rewards.models import PayoutRun
-    from rewards.payouts import payout_due_at, previous_period
-    from tenants.models import Tenant
+    from rewards.payouts import runs_due
 
-    now = timezone.now()
     started = []
-    for tenant in Tenant.objects.filter(is_active=True):
-        period = previous_period(tenant, now)
-        due = payout_due_at(tenant, period)
-        if due <= now < due + timedelta(days=7) and not PayoutRun.objects.filter(tenant=tenant, period=period).exists():
-            payout_run_start_task.delay(tenant.pk, period.isoformat())
-            started.append(tenant.pk)
+    for tenant, period in runs_due():
+        payout_run_start_task.delay(tenant.pk, period.isoformat())
+        started.append(tenant.pk)
     return started
 
 

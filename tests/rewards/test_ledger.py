@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
-from config.errors import Conflict
+from config.errors import Conflict, DomainError
 from rewards.ledger import (
     InsufficientBalance,
     Leg,
@@ -137,3 +137,35 @@ def test_concurrent_credits_and_reversals_lose_nothing() -> None:
     entries_sum = sum(LedgerEntry.objects.filter(account=account).values_list("amount", flat=True))
     assert account.balance == entries_sum == 1000 + 6 * 5 * 7
     assert seed.pk
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": -50}, "amount"),
+        ({"amount": 1.5}, "amount"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "USD"}, "currency"),
+        ({"idempotency_key": ""}, "idempotency_key"),
+        ({"idempotency_key": "k" * 201}, "idempotency_key"),
+    ],
+)
+def test_bad_credits_are_refused_with_the_field_and_write_nothing(panelist, kwargs, field) -> None:
+    credit = {"panelist": panelist, "amount": 50, "reason": "survey", "idempotency_key": "survey:bad"} | kwargs
+
+    with pytest.raises(DomainError) as refused:
+        panelist_credit(**credit)
+
+    assert list((refused.value.fields or {}).keys()) == [field]
+    assert refused.value.status_code == 400
+    assert not LedgerTransaction.objects.exists()
+    assert not LedgerEntry.objects.exists()
+
+
+def test_an_unknown_reason_is_refused_and_the_database_would_refuse_it_too(panelist) -> None:
+    with pytest.raises(DomainError, match="Unknown reason 'lottery'"):
+        panelist_credit(panelist=panelist, amount=50, reason="lottery", idempotency_key="x:1")
+    assert not LedgerEntry.objects.exists()
+    with pytest.raises(IntegrityError, match="ledgertxn_reason_valid"), transaction.atomic():
+        LedgerTransaction.objects.create(tenant=panelist.tenant, idempotency_key="x:2", reason="lottery")

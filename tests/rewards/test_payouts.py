@@ -20,14 +20,17 @@ from rewards.payouts import (
     monthly_rewards_credit,
     payout_chunk_process,
     payout_due_at,
+    payout_run_enqueue,
     payout_run_start,
     payouts_return,
     period_parse,
     previous_period,
+    runs_due,
 )
 from rewards.providers import charity_totals
 from rewards.sources import RewardSource, SourceCredit, register_reward_source, unregister_reward_source
-from tests.factories import PanelistFactory, TenantFactory
+from rewards.tasks import payout_stock_alert_task, payout_sweep_task
+from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -214,3 +217,55 @@ def test_payouts_run_command_pays_once_and_names_bad_input(tenant) -> None:
     with pytest.raises(CommandError, match="not a month"):
         call_command("payouts_run", "--tenant", tenant.slug, "--period", "October")
     call_command("ledger_check", "--tenant", tenant.slug, stdout=StringIO())
+
+
+def test_runs_are_due_at_three_on_the_first_in_each_tenants_own_time_zone(tenant) -> None:
+    tokyo = TenantFactory.create(currency="JPY", timezone="Asia/Tokyo")
+    # 18:30 UTC on Oct 31st is 03:30 on Nov 1st in Tokyo, but still Oct 31st in Paris.
+    due = runs_due(now=datetime(2026, 10, 31, 18, 30, tzinfo=UTC))
+    assert [(t.pk, p) for t, p in due if t.pk in (tenant.pk, tokyo.pk)] == [(tokyo.pk, OCTOBER)]
+    # 02:30 UTC on Nov 1st is 03:30 in Paris: both are due, until a run exists.
+    due = runs_due(now=datetime(2026, 11, 1, 2, 30, tzinfo=UTC))
+    assert {t.pk for t, _ in due} >= {tenant.pk, tokyo.pk}
+    payout_run_start(tenant=tenant, period=OCTOBER, now=datetime(2026, 11, 1, 2, 30, tzinfo=UTC))
+    due = runs_due(now=datetime(2026, 11, 1, 2, 45, tzinfo=UTC))
+    assert tenant.pk not in {t.pk for t, _ in due}
+    # A week late, a missed run is no longer started by itself (the operator starts it by hand).
+    assert tokyo.pk not in {t.pk for t, _ in runs_due(now=datetime(2026, 11, 9, tzinfo=UTC))}
+
+
+def test_the_sweeper_requeues_chunks_that_stopped_moving_and_closes_finished_runs(tenant) -> None:
+    for n in range(3):
+        panelist_credit(panelist=PanelistFactory.create(tenant=tenant), amount=1000, reason="bonus",
+                        idempotency_key=f"b:{n}")  # fmt: skip
+    with override_settings(PAYOUT_CHUNK_SIZE=1):
+        run = payout_run_start(tenant=tenant, period=OCTOBER).run
+    assert payout_run_enqueue(run=run) == 3
+    first = PayoutChunk.objects.filter(run=run).order_by("number").first()
+    assert first is not None
+    payout_chunk_process(chunk_id=first.pk)
+    with override_settings(PAYOUT_CHUNK_STALL_SECONDS=3600):
+        assert payout_sweep_task()["requeued"] == 0  # enqueued a moment ago: still moving
+    with override_settings(PAYOUT_CHUNK_STALL_SECONDS=0):
+        assert payout_sweep_task()["requeued"] == 2  # only the pending ones
+    run_all(run)
+    assert payout_sweep_task()["requeued"] == 0
+    assert PayoutRun.objects.get(pk=run.pk).status == "done"
+
+
+def test_the_operator_is_mailed_once_when_gift_card_codes_run_out(tenant, mailoutbox) -> None:
+    owner, reviewer = UserFactory.create(), UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=owner, role="owner")
+    MembershipFactory.create(tenant=tenant, user=reviewer, role="reviewer")
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="gift_card")
+    panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
+    run = payout_run_start(tenant=tenant, period=OCTOBER).run
+    run_all(run)
+
+    assert Payout.objects.get().status == "waiting_stock"
+    assert payout_stock_alert_task(run.pk) == 1
+    [mail] = mailoutbox
+    assert mail.to == [owner.email]
+    assert "1 gift-card payout(s) waiting for codes" in mail.body
+    assert f"/t/{tenant.slug}/console/payouts/providers/" in mail.body
