@@ -114,7 +114,10 @@ def console_payout_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Done, pending, failed and amount of one run, polled by htmx every two seconds until it is done."""
     tenant = request.tenant  # type: ignore[attr-defined]
     run = get_object_or_404(PayoutRun.objects.for_tenant(tenant), pk=pk)
-    return render(request, "rewards/console/_run_progress.html", {"run": run, "progress": run_progress(run=run)})
+    response = render(request, "rewards/console/_run_progress.html", {"run": run, "progress": run_progress(run=run)})
+    if run.status == PayoutRun.Status.DONE and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the run just finished: reload once to list its payouts
+    return response
 
 
 @staff_required(Perm.PAYOUTS_MANAGE)

@@ -163,7 +163,7 @@ class Charity(TenantOwnedModel):
 
 
 class PayoutMethod(models.TextChoices):
-    MASS_PAYMENT = "mass_payment", _("Payment to my email address")
+    MASS_PAYMENT = "mass_payment", _("Payment to an email address")
     GIFT_CARD = "gift_card", _("Gift card")
     CHARITY = "charity", _("Donation to a charity")
 

@@ -11,5 +11,6 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')]
 
 def assert_fits_the_screen(page: Any) -> None:
     """Nothing but a deliberately scrollable box (``.overflow-auto``) is wider than the screen."""
-    assert page.evaluate(OVERFLOWING) == [], "the page scrolls sideways"
+    overflowing = page.evaluate(OVERFLOWING)
+    assert overflowing == [], f"the page scrolls sideways: {overflowing}"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"

@@ -230,3 +230,11 @@ def test_the_gift_card_value_is_kept_while_payouts_wait_for_codes(make_staff, te
     assert "Payouts are waiting for codes of the current value" in response.content.decode()
     assert RewardSettings.objects.get(tenant=tenant).gift_card_value == 1000
     assert staff.client.post("/t/money/console/rewards/", form | {"gift_card_value": "10.00"}).status_code == 302
+
+
+def test_a_poll_that_sees_the_run_finish_reloads_the_page_once(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant)
+    run = paid_run(tenant, PanelistFactory.create(tenant=tenant))
+    polled = staff.client.get(f"/t/money/console/payouts/runs/{run.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in staff.client.get(f"/t/money/console/payouts/runs/{run.pk}/progress/")

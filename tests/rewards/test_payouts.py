@@ -269,3 +269,16 @@ def test_the_operator_is_mailed_once_when_gift_card_codes_run_out(tenant, mailou
     assert mail.to == [owner.email]
     assert "1 gift-card payout(s) waiting for codes" in mail.body
     assert f"/t/{tenant.slug}/console/payouts/providers/" in mail.body
+
+
+def test_seed_demo_gives_the_wallet_and_console_real_history() -> None:
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # again: nothing paid twice
+    demo = PayoutRun.objects.get(tenant__slug="demo")
+    assert demo.status == "done"
+    assert set(Payout.objects.filter(run=demo).values_list("method", "status")) == {
+        ("gift_card", "paid"), ("charity", "paid"), ("mass_payment", "paid")
+    }  # fmt: skip
+    assert LedgerTransaction.objects.filter(tenant=demo.tenant, reason="reversal").count() == 1
+    assert charity_totals(tenant=demo.tenant)[0].donated > 0
+    assert ledger_violations(tenant=demo.tenant) == []

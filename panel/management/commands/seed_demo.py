@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.services import user_get_or_create_verified
 from consent.models import ConsentDocument, ConsentEvent, Purpose
 from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
+from panel.demo import demo_seeders
 from panel.invitations import invitation_revoke
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from panel.release import waitlist_release
@@ -180,6 +181,7 @@ class Command(BaseCommand):
             panelists.append(panelist_get_or_create(tenant=tenant, user=user)[0])
         seed_consent_histories(tenant, [p.public_id for p in panelists])
         seed_waitlist(tenant, panelists)
+        extras = [seeder(tenant, panelists) for seeder in demo_seeders()]
 
         self.stdout.write(f"Demo tenant '{tenant.slug}' is ready: {len(STAFF)} staff, {PANELISTS} panelists.")
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")
@@ -188,3 +190,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role_name:<9} {email:<32} TOTP secret {secret}")
         self.stdout.write(f"Panelists: panelist1@{DEMO_DOMAIN} … panelist{PANELISTS}@{DEMO_DOMAIN}")
         self.stdout.write(f"Waitlist: {WAITLIST} confirmed people; invitations sent, accepted, expired and revoked.")
+        for line in extras:
+            self.stdout.write(line)
