@@ -21,6 +21,7 @@ from rewards.models import (
 )
 from rewards.payouts import payout_chunk_process, payout_run_start
 from tenants.roles import Role
+from tenants.services import api_key_create
 from tests.factories import PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +239,19 @@ def test_a_poll_that_sees_the_run_finish_reloads_the_page_once(make_staff, tenan
     polled = staff.client.get(f"/t/money/console/payouts/runs/{run.pk}/progress/", HTTP_HX_REQUEST="true")
     assert polled["HX-Refresh"] == "true"
     assert "HX-Refresh" not in staff.client.get(f"/t/money/console/payouts/runs/{run.pk}/progress/")
+
+
+def test_the_payout_runs_api_for_managers_not_reviewers(client, tenant) -> None:
+    run = paid_run(tenant, PanelistFactory.create(tenant=tenant), PanelistFactory.create(tenant=tenant))
+    manager = api_key_create(tenant=tenant, name="finance", role=Role.MANAGER, created_by=None).key
+    reviewer = api_key_create(tenant=tenant, name="review", role=Role.REVIEWER, created_by=None).key
+
+    body = client.get("/api/v1/payouts/runs/", HTTP_AUTHORIZATION=f"Api-Key {manager}").json()
+
+    [row] = body["results"]
+    assert (row["id"], row["period"], row["status"], row["payout_count"], row["total_amount"]) == (
+        run.pk, "2026-10-01", "done", 2, 3000
+    )  # fmt: skip
+    assert row["by_status"] == {"pending": 2}
+    assert row["chunks_done"] == row["chunks_total"] == 1
+    assert client.get("/api/v1/payouts/runs/", HTTP_AUTHORIZATION=f"Api-Key {reviewer}").status_code == 403
