@@ -223,8 +223,8 @@ _ELIGIBLE_SQL = """
 SELECT a.id, a.panelist_id, a.balance, pref.method, pref.charity_id,
        COALESCE(NULLIF(pref.email, ''), u.email, '')
 FROM rewards_ledgeraccount a
-JOIN panel_panelist p ON p.id = a.panelist_id
-LEFT JOIN accounts_user u ON u.id = p.user_id
+JOIN panel_panelist p ON p.id = a.panelist_id AND p.user_id IS NOT NULL  -- erased: nobody to pay
+JOIN accounts_user u ON u.id = p.user_id
 LEFT JOIN rewards_payoutpreference pref ON pref.panelist_id = a.panelist_id
 WHERE a.tenant_id = %(tenant)s AND a.kind = 'panelist' AND a.id BETWEEN %(first)s AND %(last)s
   AND a.balance >= %(threshold)s

@@ -282,3 +282,27 @@ def test_seed_demo_gives_the_wallet_and_console_real_history() -> None:
     assert LedgerTransaction.objects.filter(tenant=demo.tenant, reason="reversal").count() == 1
     assert charity_totals(tenant=demo.tenant)[0].donated > 0
     assert ledger_violations(tenant=demo.tenant) == []
+
+
+def test_erasing_a_membership_keeps_the_money_and_forgets_the_payment_address(tenant) -> None:
+    from consent.privacy_services import erase_membership
+    from consent.subjects import subject_for
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    user = panelist.user
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="mass_payment", email="pay@me.test")
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    assert Payout.objects.get().email == "pay@me.test"
+
+    subject = subject_for(tenant, user)
+    assert subject is not None
+    erase_membership(subject=subject, user=user)
+
+    payout = Payout.objects.get()
+    assert (payout.status, payout.email) == ("returned", "")  # nobody left to pay at that address
+    assert not PayoutPreference.objects.exists()
+    assert panelist_balance(panelist=panelist) == 1500  # the amount outlives the erasure
+    run_all(payout_run_start(tenant=tenant, period=date(2026, 10, 1).replace(month=9)).run)
+    assert Payout.objects.count() == 1  # and is never paid to whoever holds a code or an address
+    assert ledger_violations(tenant=tenant) == []
