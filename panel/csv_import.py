@@ -46,9 +46,17 @@ def csv_lines(upload: IO[bytes]) -> Iterator[str]:
         ) from None
 
 
+def csv_rows(upload: IO[bytes]) -> Iterator[list[str]]:
+    """The rows of an uploaded CSV; a file the csv module cannot read is refused, never a 500."""
+    try:
+        yield from csv.reader(csv_lines(upload))
+    except csv.Error as exc:
+        raise CsvRefused(f"The file is not a readable CSV file: {exc}.", fields={"file": ["Not CSV."]}) from None
+
+
 def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: User | None) -> int:
     """Invite every address of a CSV with an ``email`` column; all or nothing. Returns how many."""
-    rows = csv.reader(csv_lines(upload))
+    rows = csv_rows(upload)
     header = next(rows, None)
     if not header or "email" not in [h.strip().lower() for h in header]:
         raise CsvRefused(

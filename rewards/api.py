@@ -15,7 +15,7 @@ from consent.api import SubjectApiView
 from panel.models import Panelist
 from rewards.ledger import panelist_balance
 from rewards.models import Payout, PayoutRun
-from rewards.payouts import run_progress
+from rewards.payouts import RunProgress, run_progress
 from rewards.wallet import (
     payout_methods_offered,
     payout_preference_get,
@@ -137,11 +137,16 @@ class PayoutRunSerializer(serializers.ModelSerializer):
         fields = ["id", "period", "status", "threshold", "chunks_total", "chunks_done", "payout_count", "total_amount",
                   "by_status", "started_at", "finished_at"]  # fmt: skip
 
+    def _progress(self, run: PayoutRun) -> RunProgress:
+        if getattr(run, "_progress", None) is None:  # once per run, not once per field
+            run._progress = run_progress(run=run)  # type: ignore[attr-defined]
+        return run._progress  # type: ignore[attr-defined]
+
     def get_chunks_done(self, run: PayoutRun) -> int:
-        return run_progress(run=run).chunks_done
+        return self._progress(run).chunks_done
 
     def get_by_status(self, run: PayoutRun) -> dict[str, int]:
-        return run_progress(run=run).by_status
+        return self._progress(run).by_status
 
 
 class PayoutRunListApi(TenantApiView, ListAPIView):

@@ -40,7 +40,7 @@ def _actor(request: HttpRequest) -> str:
 
 
 def _fail(errors: dict[str, list[str]], exc: DomainError) -> dict[str, list[str]]:
-    return errors | (exc.fields or {"form": [exc.detail]})
+    return errors | {"form": [exc.detail]} | (exc.fields or {})
 
 
 @staff_required(Perm.PAYOUTS_MANAGE)
@@ -145,7 +145,10 @@ def console_payout_providers(request: HttpRequest) -> HttpResponse:
                 charity_add(tenant=tenant, name=request.POST.get("name", ""), website=request.POST.get("website", ""))
                 messages.success(request, _("Charity added."))
             elif action == "toggle_charity":
-                charity = get_object_or_404(Charity.objects.for_tenant(tenant), pk=request.POST.get("charity") or 0)
+                charity_id = request.POST.get("charity", "")
+                charity = get_object_or_404(
+                    Charity.objects.for_tenant(tenant), pk=int(charity_id) if charity_id.isdigit() else 0
+                )
                 Charity.objects.filter(pk=charity.pk).update(is_active=not charity.is_active)
                 messages.success(request, _("Charity updated."))
             else:
@@ -231,8 +234,9 @@ class RewardSettingsForm(forms.Form):
         self.currency, self.waiting_for_codes = currency, waiting_for_codes
         for name in self.MONEY:  # amounts are typed in major units, with the currency's decimals
             label = self.fields[name].label
-            self.fields[name] = forms.DecimalField(label=label, min_value=0, max_digits=12,
-                                                   decimal_places=exponent(currency))  # fmt: skip
+            self.fields[name] = forms.DecimalField(
+                label=label, min_value=0, max_value=as_decimal(2**31 - 1, currency), decimal_places=exponent(currency)
+            )  # the columns are 32-bit integers of minor units
 
     def clean(self) -> dict:
         data = super().clean() or {}

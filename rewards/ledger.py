@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pycountry
 from django.db import IntegrityError, connection, transaction
@@ -116,6 +117,8 @@ def ledger_post_many(
     """
     if not postings:
         return {}
+    if len({p.key for p in postings}) != len(postings):
+        raise DomainError("A batch of postings names the same idempotency key twice.", code="duplicate_key")
     for posting in postings:
         if not posting.key or len(posting.key) > 200:
             raise DomainError("Every posting needs an idempotency key (at most 200 characters).")
@@ -130,6 +133,7 @@ def ledger_post_many(
             [tenant.pk, reason, memo[:300], actor, [p.key for p in postings], [p.source[:200] for p in postings]],
         )
         created = {key: pk for pk, key in cursor.fetchall()}
+        _refuse_other_legs(cursor, tenant, [p for p in postings if p.key not in created])
         if not created:
             return {}
         legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
@@ -151,6 +155,25 @@ def ledger_post_many(
         except IntegrityError:
             raise InsufficientBalance("That would take a panelist's balance below zero.") from None
     return created
+
+
+def _refuse_other_legs(cursor: Any, tenant: Tenant, replayed: list[Posting]) -> None:
+    """A key posted before must have been posted with the same legs; otherwise it is an error, as in
+    :func:`ledger_post` (a corrected amount is never silently dropped)."""
+    if not replayed:
+        return
+    cursor.execute(
+        "SELECT t.idempotency_key, e.account_id, e.amount FROM rewards_ledgerentry e"
+        " JOIN rewards_ledgertransaction t ON t.id = e.transaction_id"
+        " WHERE t.tenant_id = %s AND t.idempotency_key = ANY(%s)",
+        [tenant.pk, [p.key for p in replayed]],
+    )
+    recorded: dict[str, list[tuple[int, int]]] = {}
+    for key, account, amount in cursor.fetchall():
+        recorded.setdefault(key, []).append((account, amount))
+    for posting in replayed:
+        if sorted(recorded.get(posting.key, [])) != sorted(posting.legs):
+            raise Conflict(f"'{posting.key}' was already posted with other amounts.", code="idempotency_mismatch")
 
 
 def _same_legs(existing: LedgerTransaction, legs: list[Leg]) -> bool:

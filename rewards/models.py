@@ -291,6 +291,8 @@ class Payout(TenantOwnedModel):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=16, choices=PayoutMethod.choices)
+    # For gift cards: the value of each code it is paid in (the amount is a whole number of them).
+    gift_card_value = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reference = models.CharField(max_length=40, help_text=_("Unique, quoted to the payment provider."))
     email = models.EmailField(blank=True)

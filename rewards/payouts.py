@@ -145,6 +145,20 @@ class RunStart:
     credited: int
 
 
+def tenant_accounts_ensure(*, tenant: Tenant) -> list[int]:
+    """The ids of the tenant's own payout accounts (clearing, each provider, each charity), created
+    if missing. A chunk locks them all before any panelist's account."""
+    from rewards.models import Charity
+
+    accounts = [clearing_account(tenant=tenant)]
+    accounts += [provider_account(tenant=tenant, method=m) for m in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT)]
+    accounts += [
+        charity_account(tenant=tenant, charity_id=pk)
+        for pk in Charity.objects.for_tenant(tenant).values_list("pk", flat=True)
+    ]
+    return [a.pk for a in accounts]
+
+
 def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now: datetime | None = None) -> RunStart:
     """Create the run for ``period`` (or return the one that exists) and plan its chunks.
 
@@ -161,8 +175,7 @@ def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now
         return RunStart(existing, False, 0)
     credited = monthly_rewards_credit(tenant=tenant, period=period)
     threshold = reward_settings_get(tenant=tenant).payout_threshold
-    # The tenant's own accounts exist before any chunk locks them.
-    clearing_account(tenant=tenant)
+    tenant_accounts_ensure(tenant=tenant)  # they exist before any chunk locks them
     try:
         with transaction.atomic():
             run = PayoutRun.objects.create(
@@ -210,8 +223,9 @@ def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None
     chunks = PayoutChunk.objects.filter(run=run, status=PayoutChunk.Status.PENDING)
     if stalled_before is not None:
         chunks = chunks.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stalled_before))
-    ids = list(chunks.values_list("pk", flat=True))
-    PayoutChunk.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    with transaction.atomic():  # a chunk being paid right now is locked: it is moving, leave it
+        ids = list(chunks.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        PayoutChunk.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
     for chunk_id in ids:
         payout_chunk_task.delay(chunk_id)
     return len(ids)
@@ -220,12 +234,13 @@ def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None
 # -- step 3: paying a chunk -------------------------------------------------------------------------
 
 _ELIGIBLE_SQL = """
-SELECT a.id, a.panelist_id, a.balance, pref.method, pref.charity_id,
+SELECT a.id, a.panelist_id, a.balance, pref.method, c.id,
        COALESCE(NULLIF(pref.email, ''), u.email, '')
 FROM rewards_ledgeraccount a
 JOIN panel_panelist p ON p.id = a.panelist_id AND p.user_id IS NOT NULL  -- erased: nobody to pay
 JOIN accounts_user u ON u.id = p.user_id
 LEFT JOIN rewards_payoutpreference pref ON pref.panelist_id = a.panelist_id
+LEFT JOIN rewards_charity c ON c.id = pref.charity_id AND c.is_active  -- no longer offered: never donated to
 WHERE a.tenant_id = %(tenant)s AND a.kind = 'panelist' AND a.id BETWEEN %(first)s AND %(last)s
   AND a.balance >= %(threshold)s
   AND NOT EXISTS (SELECT 1 FROM rewards_payout x WHERE x.run_id = %(run)s AND x.panelist_id = a.panelist_id)
@@ -263,8 +278,9 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
             return False
         run, tenant = chunk.run, chunk.tenant
         rules = reward_settings_get(tenant=tenant)
+        # The tenant's own accounts (clearing, providers, charities) first: the global lock order.
+        accounts_lock(tenant_accounts_ensure(tenant=tenant))
         clearing = clearing_account(tenant=tenant)
-        accounts_lock([clearing.pk])  # the tenant's accounts first: the global lock order
         with connection.cursor() as cursor:
             cursor.execute(
                 _ELIGIBLE_SQL,
@@ -295,6 +311,7 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
                     reference=f"FP-{run.period:%Y%m}-{panelist_id}",
                     email=email if method == PayoutMethod.MASS_PAYMENT else "",
                     charity_id=charity_id if method == PayoutMethod.CHARITY else None,
+                    gift_card_value=rules.gift_card_value if method == PayoutMethod.GIFT_CARD else None,
                 )
             )
         ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.PAYOUT, postings=postings)

@@ -88,12 +88,13 @@ def _erase_payouts(person: Person) -> int:
     from rewards.payouts import payouts_return
 
     panelists = list(_panelists(person))
-    # An email payout not yet paid cannot reach a person whose address is gone: it goes back to the
-    # (pseudonymous) balance. Amounts stay; the addresses and the preference go.
+    # A payout not yet handed to a provider cannot reach a person who is gone: it goes back to the
+    # (pseudonymous) balance, which is never paid out again. A payout already in finance's batch
+    # keeps its address until the provider's result settles or returns it. Amounts stay.
     for panelist in panelists:
-        unpaid = list(Payout.objects.filter(panelist=panelist, method="mass_payment", status__in=["pending", "sent"]))
+        unpaid = list(Payout.objects.filter(panelist=panelist, status__in=["pending", "waiting_stock"]))
         payouts_return(tenant=panelist.tenant, payouts=unpaid, note="erased at the person's request")
-    erased = Payout.objects.filter(panelist__in=panelists).exclude(email="").update(email="")
+    erased = Payout.objects.filter(panelist__in=panelists).exclude(email="").exclude(status="sent").update(email="")
     deleted, _ = PayoutPreference.objects.filter(panelist__in=panelists).delete()
     return erased + deleted
 

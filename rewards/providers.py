@@ -10,12 +10,13 @@ from datetime import date
 from typing import IO
 
 import pycountry
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from config.errors import Conflict, DomainError
-from panel.csv_import import CsvRefused, csv_lines
+from panel.csv_import import CsvRefused, csv_rows
+from rewards.ledger import charity_account
 from rewards.models import Charity, GiftCard, LedgerAccount, MassPaymentBatch, Payout, PayoutMethod
 from rewards.offers import as_decimal, exponent, parse_money, reward_settings_get
 from rewards.payouts import payouts_return, payouts_settle
@@ -55,7 +56,7 @@ def _too_many() -> CsvRefused:
 
 def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
     """Add the codes of a CSV (``code,value,currency,expiry``) to the pool; all or nothing."""
-    rows = csv.reader(csv_lines(upload))
+    rows = csv_rows(upload)
     columns = _header(rows, ["code", "value", "currency", "expiry"])
     existing = set(GiftCard.objects.for_tenant(tenant).values_list("code", flat=True))
     today = timezone.localdate()
@@ -102,8 +103,12 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
     _refuse_if(problems)
     if not cards:
         raise CsvRefused("The file has no codes.", fields={"file": ["No rows."]})
-    with transaction.atomic():
-        GiftCard.objects.bulk_create(cards, batch_size=2000)
+    try:
+        with transaction.atomic():
+            GiftCard.objects.bulk_create(cards, batch_size=2000)
+    except IntegrityError:  # the same file imported twice at once: the first import stands
+        raise CsvRefused("Some of these codes were added a moment ago: nothing was imported.",
+                         fields={"file": ["Already in the pool."]}) from None  # fmt: skip
     from rewards.tasks import payout_giftcards_waiting_task
 
     payout_giftcards_waiting_task.delay_on_commit(tenant.pk)
@@ -120,25 +125,29 @@ def giftcards_assign(*, tenant: Tenant, payouts: list[Payout]) -> Assignment:
     """Give each gift-card payout its codes (all or none), settle the covered ones, and mark the
     rest as waiting for stock. A code is assigned at most once: its row is locked (SKIP LOCKED, so
     two workers never wait on each other) and its single ``payout`` column is set."""
-    value = reward_settings_get(tenant=tenant).gift_card_value
-    wanted = {p.pk: p.amount // value for p in payouts if p.amount % value == 0}
-    codes = list(
-        GiftCard.objects.select_for_update(skip_locked=True)
-        .filter(tenant=tenant, payout__isnull=True, currency=tenant.currency, value=value)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=timezone.localdate()))
-        .order_by(F("expires_on").asc(nulls_last=True), "pk")[: sum(wanted.values())]
-    )
+    default = reward_settings_get(tenant=tenant).gift_card_value
+    by_value: dict[int, list[Payout]] = {}
+    for payout in payouts:
+        by_value.setdefault(payout.gift_card_value or default, []).append(payout)
     now = timezone.now()
     covered: list[Payout] = []
     taken: list[GiftCard] = []
-    for payout in payouts:
-        n = wanted.get(payout.pk, 0)
-        if n and len(codes) >= n:
-            for card in codes[:n]:
-                card.payout, card.assigned_at = payout, now
-            taken += codes[:n]
-            covered.append(payout)
-            codes = codes[n:]
+    for value, group in sorted(by_value.items()):
+        wanted = {p.pk: p.amount // value for p in group if p.amount % value == 0}
+        codes = list(
+            GiftCard.objects.select_for_update(skip_locked=True)
+            .filter(tenant=tenant, payout__isnull=True, currency=tenant.currency, value=value)
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=timezone.localdate()))
+            .order_by(F("expires_on").asc(nulls_last=True), "pk")[: sum(wanted.values())]
+        )
+        for payout in group:
+            n = wanted.get(payout.pk, 0)
+            if n and len(codes) >= n:
+                for card in codes[:n]:
+                    card.payout, card.assigned_at = payout, now
+                taken += codes[:n]
+                covered.append(payout)
+                codes = codes[n:]
     with transaction.atomic():
         GiftCard.objects.bulk_update(taken, ["payout", "assigned_at"], batch_size=1000)
         payouts_settle(tenant=tenant, payouts=covered)
@@ -245,7 +254,7 @@ class ResultImport:
 def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], actor: str) -> ResultImport:
     """Apply the provider's result file (``reference,status[,note]``; status ``paid`` or
     ``returned``); all or nothing. A line repeating what is already recorded changes nothing."""
-    rows = csv.reader(csv_lines(upload))
+    rows = csv_rows(upload)
     columns = _header(rows, ["reference", "status"])
     payouts = {p.reference: p for p in batch.payouts.all()}
     decided: dict[str, tuple[str, str]] = {}
@@ -275,6 +284,9 @@ def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], ac
     if not decided:
         raise CsvRefused("The file has no results.", fields={"file": ["No rows."]})
     with transaction.atomic():
+        # Lock every payout of the file first (in pk order), then the accounts: the order every
+        # settle and return takes, so none of them deadlocks against this one.
+        list(Payout.objects.select_for_update().filter(pk__in=[payouts[r].pk for r in decided]).order_by("pk"))
         to_pay = [payouts[r] for r, (s, _) in decided.items() if s == "paid"]
         paid = payouts_settle(tenant=batch.tenant, payouts=to_pay, actor=actor)
         returned = 0
@@ -324,4 +336,10 @@ def charity_add(*, tenant: Tenant, name: str, website: str = "") -> Charity:
         raise DomainError("Name the charity (at most 120 characters).", fields={"name": ["Required."]})
     if Charity.objects.for_tenant(tenant).filter(name__iexact=name).exists():
         raise Conflict(f"{name} is already on the list.", code="charity_exists")
-    return Charity.objects.create(tenant=tenant, name=name, website=website.strip()[:200])
+    try:
+        with transaction.atomic():
+            charity = Charity.objects.create(tenant=tenant, name=name, website=website.strip()[:200])
+    except IntegrityError:  # added by a double submit a moment ago
+        raise Conflict(f"{name} is already on the list.", code="charity_exists") from None
+    charity_account(tenant=tenant, charity_id=charity.pk)  # before any payout run locks the tenant's accounts
+    return charity

@@ -9,6 +9,8 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from config.errors import DomainError
 from panel.models import Panelist
@@ -87,24 +89,30 @@ def payout_preference_set(
     """Choose how to be paid. Only what the panel offers; a charity must be one of the panel's."""
     tenant = panelist.tenant
     if method not in dict(payout_methods_offered(tenant=tenant)):
-        raise DomainError("This panel does not offer that way of being paid.", fields={"method": ["Not offered."]})
+        raise DomainError(
+            _("This panel does not offer that way of being paid."), fields={"method": [_("Not offered.")]}
+        )
     email = email.strip().lower()
     charity = None
     if method == PayoutMethod.MASS_PAYMENT and email:
         try:
             validate_email(email)
+            if len(email) > 254:
+                raise ValidationError("too long")
         except ValidationError:
-            raise DomainError("Give a valid email address, or leave it empty to use your account's.",
-                              fields={"email": ["Not an email address."]}) from None  # fmt: skip
+            raise DomainError(_("Give a valid email address, or leave it empty to use your account's."),
+                              fields={"email": [_("Not an email address.")]}) from None  # fmt: skip
     if method == PayoutMethod.CHARITY:
         charity = Charity.objects.for_tenant(tenant).filter(pk=_int_or_none(charity_id) or 0, is_active=True).first()
         if charity is None:
-            raise DomainError("Choose one of the panel's charities.", fields={"charity": ["Unknown charity."]})
-    preference, _ = PayoutPreference.objects.update_or_create(
-        panelist=panelist,
-        defaults={"tenant": tenant, "method": method, "email": email if method == PayoutMethod.MASS_PAYMENT else "",
-                  "charity": charity},
-    )  # fmt: skip
+            raise DomainError(_("Choose one of the panel's charities."), fields={"charity": [_("Unknown charity.")]})
+    values = {"tenant": tenant, "method": method, "email": email if method == PayoutMethod.MASS_PAYMENT else "",
+              "charity": charity}  # fmt: skip
+    try:
+        with transaction.atomic():
+            preference, _created = PayoutPreference.objects.update_or_create(panelist=panelist, defaults=values)
+    except IntegrityError:  # saved twice at once: the other one created the row, update it
+        preference, _created = PayoutPreference.objects.update_or_create(panelist=panelist, defaults=values)
     return preference
 
 

@@ -255,3 +255,18 @@ def test_the_payout_runs_api_for_managers_not_reviewers(client, tenant) -> None:
     assert row["by_status"] == {"pending": 2}
     assert row["chunks_done"] == row["chunks_total"] == 1
     assert client.get("/api/v1/payouts/runs/", HTTP_AUTHORIZATION=f"Api-Key {reviewer}").status_code == 403
+
+
+def test_settings_beyond_what_the_database_holds_and_bad_ids_are_refused_not_500(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant)
+    form = {"action": "settings", "survey_reward": "0.50", "receipts_required": "10", "receipts_reward": "10.00",
+            "ad_verification_monthly": "2.00", "ad_verification_active_days": "20", "payout_threshold": "30000000.00",
+            "gift_card_value": "10.00", "gift_cards_enabled": "on"}  # fmt: skip
+    assert staff.client.post("/t/money/console/rewards/", form).status_code == 400
+    toggle = {"action": "toggle_charity", "charity": "abc"}
+    assert staff.client.post("/t/money/console/payouts/providers/", toggle).status_code == 404
+    huge = b'code,value,currency,expiry\n"' + b"x" * 140_000 + b'",10.00,EUR,\n'
+    response = staff.client.post("/t/money/console/payouts/providers/",
+                                 {"action": "import_codes", "file": io.BytesIO(huge)})  # fmt: skip
+    assert response.status_code == 400
+    assert "not a readable CSV file" in response.content.decode()

@@ -169,3 +169,21 @@ def test_an_unknown_reason_is_refused_and_the_database_would_refuse_it_too(panel
     assert not LedgerEntry.objects.exists()
     with pytest.raises(IntegrityError, match="ledgertxn_reason_valid"), transaction.atomic():
         LedgerTransaction.objects.create(tenant=panelist.tenant, idempotency_key="x:2", reason="lottery")
+
+
+def test_a_batch_posting_refuses_a_repeated_key_and_a_changed_amount(panelist) -> None:
+    from rewards.ledger import Posting, ledger_post_many
+
+    account, expense = panelist_account(panelist=panelist), expense_account(tenant=panelist.tenant)
+    twice = [Posting("src:1", "s", ((account.pk, 50), (expense.pk, -50)))] * 2
+    with pytest.raises(DomainError, match="same idempotency key twice"), transaction.atomic():
+        ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice)
+    assert not LedgerEntry.objects.exists()
+
+    first = ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice[:1])
+    assert ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice[:1]) == {}  # replay: nothing
+    changed = [Posting("src:1", "s", ((account.pk, 60), (expense.pk, -60)))]
+    with pytest.raises(Conflict, match="other amounts"), transaction.atomic():
+        ledger_post_many(tenant=panelist.tenant, reason="survey", postings=changed)
+    assert list(first) == ["src:1"]
+    assert panelist_balance(panelist=panelist) == 50

@@ -14,7 +14,16 @@ from django.utils import timezone
 from config.errors import DomainError
 from rewards.checks import ledger_violations
 from rewards.ledger import clearing_account, panelist_balance, panelist_credit, provider_account
-from rewards.models import Charity, GiftCard, LedgerTransaction, Payout, PayoutChunk, PayoutPreference, PayoutRun
+from rewards.models import (
+    Charity,
+    GiftCard,
+    LedgerTransaction,
+    Payout,
+    PayoutChunk,
+    PayoutPreference,
+    PayoutRun,
+    RewardSettings,
+)
 from rewards.offers import reward_settings_get
 from rewards.payouts import (
     monthly_rewards_credit,
@@ -27,7 +36,7 @@ from rewards.payouts import (
     previous_period,
     runs_due,
 )
-from rewards.providers import charity_totals
+from rewards.providers import charity_totals, giftcards_assign_waiting
 from rewards.sources import RewardSource, SourceCredit, register_reward_source, unregister_reward_source
 from rewards.tasks import payout_stock_alert_task, payout_sweep_task
 from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory
@@ -305,4 +314,48 @@ def test_erasing_a_membership_keeps_the_money_and_forgets_the_payment_address(te
     assert panelist_balance(panelist=panelist) == 1500  # the amount outlives the erasure
     run_all(payout_run_start(tenant=tenant, period=date(2026, 10, 1).replace(month=9)).run)
     assert Payout.objects.count() == 1  # and is never paid to whoever holds a code or an address
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_a_charity_no_longer_offered_is_never_donated_to(tenant) -> None:
+    charity = Charity.objects.create(tenant=tenant, name="Closed Shelter", is_active=False)
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="charity", charity=charity)
+    panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    payout = Payout.objects.get()
+    assert (payout.method, payout.charity_id) == ("mass_payment", None)  # paid to the person instead
+
+
+def test_waiting_gift_card_payouts_keep_the_value_they_were_cut_to(tenant) -> None:
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="gift_card")
+    panelist_credit(panelist=panelist, amount=2000, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    assert Payout.objects.get().status == "waiting_stock"
+    RewardSettings.objects.filter(tenant=tenant).update(gift_card_value=2500)
+    GiftCard.objects.create(tenant=tenant, code="NEW-25", value=2500, currency="EUR")
+    GiftCard.objects.create(tenant=tenant, code="OLD-10-A", value=1000, currency="EUR")
+    GiftCard.objects.create(tenant=tenant, code="OLD-10-B", value=1000, currency="EUR")
+    assert giftcards_assign_waiting(tenant=tenant).paid == 1
+    payout = Payout.objects.get()
+    assert sorted(payout.gift_cards.values_list("code", flat=True)) == ["OLD-10-A", "OLD-10-B"]
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> None:
+    from consent.privacy_services import erase_membership
+    from consent.subjects import subject_for
+    from rewards.providers import mass_payment_batch_create
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    assert mass_payment_batch_create(tenant=tenant, actor="test") is not None
+    subject = subject_for(tenant, panelist.user)
+    assert subject is not None
+    erase_membership(subject=subject, user=panelist.user)
+    payout = Payout.objects.get()
+    assert payout.status == "sent"
+    assert payout.email != ""  # finance still needs it to finish (or return) the payment
     assert ledger_violations(tenant=tenant) == []
