@@ -87,12 +87,16 @@ def panelist_accounts_ensure(*, tenant: Tenant, panelist_ids: Sequence[int]) -> 
 
 
 def accounts_lock(account_ids: Iterable[int]) -> None:
-    """Lock ledger accounts in the one global order every posting uses: the tenant's own accounts
-    (expense, clearing, providers, charities) before panelists' accounts, each by primary key.
-    Concurrent postings over the same accounts then queue up instead of deadlocking."""
+    """Lock ledger accounts in the one global order every posting uses: panelists' accounts before
+    the tenant's own (expense, clearing, providers, charities), each by primary key. Concurrent
+    postings over the same accounts then queue up instead of deadlocking. A payout chunk holds its
+    panelists for its whole transaction and takes the busy tenant accounts only at its very end.
+
+    ``FOR NO KEY UPDATE``, the lock an UPDATE of the balance takes anyway: it does not block the
+    foreign-key checks of other transactions' entries (``FOR KEY SHARE``) on the same account."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM rewards_ledgeraccount WHERE id = ANY(%s) ORDER BY kind = 'panelist', id FOR UPDATE",
+            "SELECT id FROM rewards_ledgeraccount WHERE id = ANY(%s) ORDER BY kind <> 'panelist', id FOR NO KEY UPDATE",
             [sorted(set(account_ids))],
         )
 
@@ -104,16 +108,26 @@ class Posting:
     key: str
     source: str
     legs: tuple[tuple[int, int], ...]
+    memo: str = ""  # this posting's own memo; the batch's when empty
 
 
 def ledger_post_many(
-    *, tenant: Tenant, reason: str, postings: Sequence[Posting], memo: str = "", actor: str = "system"
+    *,
+    tenant: Tenant,
+    reason: str,
+    postings: Sequence[Posting],
+    memo: str = "",
+    actor: str = "system",
+    deferred: frozenset[int] = frozenset(),
 ) -> dict[str, int]:
     """Post many transactions in a few statements, for system batches (payout chunks, monthly credits).
 
     Keys already posted are skipped (their transactions stand), so a rerun after a crash writes only
     what is missing. Returns the newly posted transactions' ids by key. Must run inside the caller's
     transaction, which should already hold the accounts' locks when it read the balances it pays.
+
+    The balances of the ``deferred`` accounts are left for the caller to lock and move before it
+    commits (a payout chunk does it last, so the busy clearing account is held only for a moment).
     """
     if not postings:
         return {}
@@ -128,16 +142,25 @@ def ledger_post_many(
         cursor.execute(
             "INSERT INTO rewards_ledgertransaction"
             " (tenant_id, idempotency_key, reason, source, memo, actor, created_at)"
-            " SELECT %s, k, %s, s, %s, %s, clock_timestamp() FROM unnest(%s::text[], %s::text[]) AS u(k, s)"
+            " SELECT %s, k, %s, s, COALESCE(NULLIF(m, ''), %s), %s, clock_timestamp()"
+            " FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(k, s, m)"
             " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key",
-            [tenant.pk, reason, memo[:300], actor, [p.key for p in postings], [p.source[:200] for p in postings]],
+            [
+                tenant.pk,
+                reason,
+                memo[:300],
+                actor,
+                [p.key for p in postings],
+                [p.source[:200] for p in postings],
+                [p.memo[:300] for p in postings],
+            ],
         )
         created = {key: pk for pk, key in cursor.fetchall()}
         _refuse_other_legs(cursor, tenant, [p for p in postings if p.key not in created])
         if not created:
             return {}
         legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
-        accounts_lock(account for _, account, _ in legs)
+        accounts_lock(account for _, account, _ in legs if account not in deferred)
         cursor.execute(
             "INSERT INTO rewards_ledgerentry (tenant_id, transaction_id, account_id, amount)"
             " SELECT %s, t, a, m FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(t, a, m)",
@@ -150,7 +173,7 @@ def ledger_post_many(
                     " FROM (SELECT a, SUM(m) AS total FROM unnest(%s::bigint[], %s::bigint[]) AS u(a, m)"
                     " GROUP BY a) AS d"
                     " WHERE acc.id = d.a",
-                    [[a for _, a, _ in legs], [m for _, _, m in legs]],
+                    [[a for _, a, _ in legs if a not in deferred], [m for _, a, m in legs if a not in deferred]],
                 )
         except IntegrityError:
             raise InsufficientBalance("That would take a panelist's balance below zero.") from None

@@ -243,7 +243,6 @@ LEFT JOIN rewards_payoutpreference pref ON pref.panelist_id = a.panelist_id
 LEFT JOIN rewards_charity c ON c.id = pref.charity_id AND c.is_active  -- no longer offered: never donated to
 WHERE a.tenant_id = %(tenant)s AND a.kind = 'panelist' AND a.id BETWEEN %(first)s AND %(last)s
   AND a.balance >= %(threshold)s
-  AND NOT EXISTS (SELECT 1 FROM rewards_payout x WHERE x.run_id = %(run)s AND x.panelist_id = a.panelist_id)
 ORDER BY a.id
 FOR UPDATE OF a
 """
@@ -278,17 +277,15 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
             return False
         run, tenant = chunk.run, chunk.tenant
         rules = reward_settings_get(tenant=tenant)
-        # The tenant's own accounts (clearing, providers, charities) first: the global lock order.
-        accounts_lock(tenant_accounts_ensure(tenant=tenant))
         clearing = clearing_account(tenant=tenant)
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # locks the chunk's panelist accounts, in id order
             cursor.execute(
                 _ELIGIBLE_SQL,
                 {"tenant": tenant.pk, "first": chunk.first_account_id, "last": chunk.last_account_id,
-                 "threshold": run.threshold, "run": run.pk},
+                 "threshold": run.threshold},
             )  # fmt: skip
             rows = cursor.fetchall()
-        payouts: list[Payout] = []
+        planned: list[tuple[int, int, int, str, str, int | None, int | None]] = []
         postings: list[Posting] = []
         for account_id, panelist_id, balance, chosen, charity_id, email in rows:
             method = _method_for(chosen, charity_id, email, rules)
@@ -299,34 +296,61 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
                 continue
             key = f"payout:{run.pk}:{panelist_id}"
             postings.append(Posting(key, f"payout-run:{run.pk}", ((account_id, -amount), (clearing.pk, amount))))
-            payouts.append(
-                Payout(
-                    tenant=tenant,
-                    run=run,
-                    panelist_id=panelist_id,
-                    account_id=account_id,
-                    amount=amount,
-                    currency=tenant.currency,
-                    method=method,
-                    reference=f"FP-{run.period:%Y%m}-{panelist_id}",
-                    email=email if method == PayoutMethod.MASS_PAYMENT else "",
-                    charity_id=charity_id if method == PayoutMethod.CHARITY else None,
-                    gift_card_value=rules.gift_card_value if method == PayoutMethod.GIFT_CARD else None,
-                )
-            )
-        ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.PAYOUT, postings=postings)
-        Payout.objects.bulk_create(payouts)
-        _hand_to_providers(tenant, [p for p in payouts if p.method != PayoutMethod.MASS_PAYMENT], run)
+            planned.append((panelist_id, account_id, amount, method,
+                            email if method == PayoutMethod.MASS_PAYMENT else "",
+                            charity_id if method == PayoutMethod.CHARITY else None,
+                            rules.gift_card_value if method == PayoutMethod.GIFT_CARD else None))  # fmt: skip
+        # A pending chunk has no payouts yet (its payouts and its "done" commit together), so every key
+        # is new; were one posted already, its payout would be too, and both are skipped.
+        posted = ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.PAYOUT, postings=postings,
+                                  deferred=frozenset([clearing.pk]))  # fmt: skip
+        planned = [p for p in planned if f"payout:{run.pk}:{p[0]}" in posted]
+        created = _payouts_insert(run, planned)
+        _hand_to_providers(tenant, [p for p in created if p.method != PayoutMethod.MASS_PAYMENT], run)
+        total = sum(p[2] for p in planned)
         now = timezone.now()
         PayoutChunk.objects.filter(pk=chunk.pk).update(status=PayoutChunk.Status.DONE, done_at=now)
         with connection.cursor() as cursor:
+            # Check the deferred constraints now, then take the busy tenant accounts for a moment only.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            accounts_lock(tenant_accounts_ensure(tenant=tenant))
+            cursor.execute(
+                "UPDATE rewards_ledgeraccount SET balance = balance + %s WHERE id = %s", [total, clearing.pk]
+            )
             cursor.execute(
                 "UPDATE rewards_payoutrun SET payout_count = payout_count + %s, total_amount = total_amount + %s,"
                 " last_progress_at = %s WHERE id = %s",
-                [len(payouts), sum(p.amount for p in payouts), now, run.pk],
+                [len(planned), total, now, run.pk],
             )
     payout_run_finish_if_done(run_id=run.pk)
     return True
+
+
+def _payouts_insert(
+    run: PayoutRun, planned: list[tuple[int, int, int, str, str, int | None, int | None]]
+) -> list[Payout]:
+    """Insert a chunk's payouts in one statement; returns the ones a provider must take at once
+    (gift cards, donations), as model instances."""
+    if not planned:
+        return []
+    columns = list(zip(*planned, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rewards_payout (tenant_id, run_id, panelist_id, account_id, amount, currency, method,"
+            " status, reference, email, charity_id, gift_card_value, note, created_at)"
+            " SELECT %s, %s, p, a, m, %s, meth, 'pending', %s || p, e, c, g, '', now()"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[])"
+            " AS u(p, a, m, meth, e, c, g) RETURNING id, panelist_id",
+            [run.tenant_id, run.pk, run.tenant.currency, f"FP-{run.period:%Y%m}-", *[list(c) for c in columns]],
+        )
+        ids = {panelist: pk for pk, panelist in cursor.fetchall()}
+    return [
+        Payout(pk=ids[p], tenant_id=run.tenant_id, run=run, panelist_id=p, account_id=a, amount=m,
+               currency=run.tenant.currency, method=meth, status=Payout.Status.PENDING,
+               reference=f"FP-{run.period:%Y%m}-{p}", email=e, charity_id=c, gift_card_value=g)
+        for p, a, m, meth, e, c, g in planned
+        if meth != PayoutMethod.MASS_PAYMENT
+    ]  # fmt: skip
 
 
 def _hand_to_providers(tenant: Tenant, payouts: list[Payout], run: PayoutRun) -> None:
@@ -399,8 +423,11 @@ def payouts_settle(*, tenant: Tenant, payouts: list[Payout], actor: str = "syste
     return len(open_)
 
 
-def payouts_return(*, tenant: Tenant, payouts: list[Payout], note: str = "", actor: str = "system") -> int:
-    """The provider could not pay: clearing -> the panelist's balance, paid again at the next run."""
+def payouts_return(
+    *, tenant: Tenant, payouts: list[Payout], note: str = "", actor: str = "system", notes: dict[int, str] | None = None
+) -> int:
+    """The provider could not pay: clearing -> the panelist's balance, paid again at the next run.
+    ``notes`` gives a payout its own note (by id); all are returned in one posting, one lock round."""
     if not payouts:
         return 0
     with transaction.atomic():
@@ -410,14 +437,20 @@ def payouts_return(*, tenant: Tenant, payouts: list[Payout], note: str = "", act
         clearing = clearing_account(tenant=tenant)
         postings = [
             Posting(f"payout-return:{p.pk}", f"payout:{p.reference}",
-                    ((clearing.pk, -p.amount), (p.account_id, p.amount)))
+                    ((clearing.pk, -p.amount), (p.account_id, p.amount)), (notes or {}).get(p.pk, ""))
             for p in open_
         ]  # fmt: skip
         ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.RETURNED, postings=postings, actor=actor,
                          memo=note)  # fmt: skip
-        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(
-            status=Payout.Status.RETURNED, settled_at=timezone.now(), note=note[:300]
-        )
+        now = timezone.now()
+        if notes:
+            for p in open_:
+                Payout.objects.filter(pk=p.pk).update(status=Payout.Status.RETURNED, settled_at=now,
+                                                      note=notes.get(p.pk, note)[:300])  # fmt: skip
+        else:
+            Payout.objects.filter(pk__in=[p.pk for p in open_]).update(
+                status=Payout.Status.RETURNED, settled_at=now, note=note[:300]
+            )
     return len(open_)
 
 

@@ -289,10 +289,10 @@ def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], ac
         list(Payout.objects.select_for_update().filter(pk__in=[payouts[r].pk for r in decided]).order_by("pk"))
         to_pay = [payouts[r] for r, (s, _) in decided.items() if s == "paid"]
         paid = payouts_settle(tenant=batch.tenant, payouts=to_pay, actor=actor)
-        returned = 0
-        for reference, (status, note) in decided.items():
-            if status == "returned":
-                returned += payouts_return(tenant=batch.tenant, payouts=[payouts[reference]], note=note, actor=actor)
+        back = [payouts[r] for r, (s, _) in decided.items() if s == "returned"]
+        notes = {payouts[r].pk: note for r, (s, note) in decided.items() if s == "returned"}
+        returned = payouts_return(tenant=batch.tenant, payouts=back, notes=notes, note="returned by the provider",
+                                  actor=actor)  # fmt: skip
         _batch_close_if_settled(batch)
     return ResultImport(paid, returned, len(decided) - paid - returned)
 
