@@ -14,7 +14,6 @@ from typing import Any
 
 import pycountry
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 
 from accounts.models import User
 from config.errors import Conflict, DomainError
@@ -34,6 +33,9 @@ class Leg:
 
 
 def account_get_or_create(*, tenant: Tenant, key: str, kind: str, panelist: Panelist | None = None) -> LedgerAccount:
+    found = LedgerAccount.objects.filter(tenant=tenant, key=key).first()  # the usual case: one query
+    if found is not None:
+        return found
     try:
         with transaction.atomic():
             account, _ = LedgerAccount.objects.get_or_create(
@@ -254,9 +256,13 @@ def ledger_post(
     LedgerEntry.objects.bulk_create([LedgerEntry(tenant=tenant, transaction=txn, account=leg.account, amount=leg.amount)
                                      for leg in legs])  # fmt: skip
     try:
-        with transaction.atomic():
-            for leg in legs:
-                LedgerAccount.objects.filter(pk=leg.account.pk).update(balance=F("balance") + leg.amount)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE rewards_ledgeraccount AS acc SET balance = acc.balance + u.m"
+                " FROM (SELECT a, SUM(m) AS m FROM unnest(%s::bigint[], %s::bigint[]) AS x(a, m) GROUP BY a) AS u"
+                " WHERE acc.id = u.a",
+                [[leg.account.pk for leg in legs], [leg.amount for leg in legs]],
+            )
     except IntegrityError:
         raise InsufficientBalance("That would take a panelist's balance below zero.") from None
     return txn
