@@ -229,34 +229,38 @@ def ledger_post(
         )
     if any(leg.account.tenant_id != tenant.pk for leg in legs):
         raise DomainError("Every leg must be an account of this tenant.", fields={"legs": ["Wrong tenant."]})
-    existing = LedgerTransaction.objects.for_tenant(tenant).filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if not _same_legs(existing, legs):
-            raise Conflict(f"'{idempotency_key}' was already posted with other amounts.", code="idempotency_mismatch")
-        return existing
-    try:
-        with transaction.atomic():
-            txn = LedgerTransaction.objects.create(
-                tenant=tenant,
-                idempotency_key=idempotency_key,
-                reason=reason,
-                source=source[:200],
-                memo=memo[:300],
-                actor=f"user:{created_by.pk}" if created_by is not None else "system",
-                reverses=reverses,
-            )
-    except IntegrityError:  # the same key posted concurrently: that one stands
+    txn = LedgerTransaction(
+        tenant=tenant,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        source=source[:200],
+        memo=memo[:300],
+        actor=f"user:{created_by.pk}" if created_by is not None else "system",
+        reverses=reverses,
+    )
+    with connection.cursor() as cursor:  # no savepoint: a concurrent twin is skipped, not an error
+        cursor.execute(
+            "INSERT INTO rewards_ledgertransaction"
+            " (tenant_id, idempotency_key, reason, source, memo, actor, reverses_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, clock_timestamp())"
+            " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, created_at",
+            [tenant.pk, txn.idempotency_key, txn.reason, txn.source, txn.memo, txn.actor, txn.reverses_id],
+        )
+        row = cursor.fetchone()
+    if row is None:  # the key was posted before (a retry), or concurrently a moment ago: that one stands
         first = LedgerTransaction.objects.for_tenant(tenant).get(idempotency_key=idempotency_key)
         if not _same_legs(first, legs):
             raise Conflict(
                 f"'{idempotency_key}' was already posted with other amounts.", code="idempotency_mismatch"
             ) from None
         return first
+    txn.pk, txn.created_at = row
+    txn._state.adding = False
     accounts_lock([leg.account.pk for leg in legs])
     LedgerEntry.objects.bulk_create([LedgerEntry(tenant=tenant, transaction=txn, account=leg.account, amount=leg.amount)
                                      for leg in legs])  # fmt: skip
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
+    try:  # no savepoint: the error rolls this whole posting back, as it should
+        with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE rewards_ledgeraccount AS acc SET balance = acc.balance + u.m"
                 " FROM (SELECT a, SUM(m) AS m FROM unnest(%s::bigint[], %s::bigint[]) AS x(a, m) GROUP BY a) AS u"

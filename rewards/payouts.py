@@ -264,6 +264,8 @@ def _method_for(chosen: str | None, charity_id: int | None, email: str, rules: R
 
 def payout_chunk_process(*, chunk_id: int) -> bool:
     """Pay one chunk. Returns False when it is done already or another worker holds it."""
+    if not PayoutChunk.objects.filter(pk=chunk_id, status=PayoutChunk.Status.PENDING).exists():
+        return False  # a redelivered task of a paid chunk: one cheap read, no transaction
     with transaction.atomic():
         chunk = (
             # of=self: lock the chunk only, never the joined tenant and run rows (credits' foreign-key
