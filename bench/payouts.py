@@ -330,7 +330,9 @@ class Worker:
         self.name = f"bench-payouts-{os.getpid()}@%h"
         self.log = directory / "worker.log"
         self.retries = 0
-        env = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT)}
+        # Test settings (no debug query log), but connections kept between tasks as in production.
+        env = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT),
+                            "TEST_CONN_MAX_AGE": "60"}  # fmt: skip
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO", "-P", "prefork",
              "-c", str(concurrency), "-Q", QUEUE, "-n", self.name, "--without-gossip", "--without-mingle"],
