@@ -157,6 +157,11 @@ def console_payout_providers(request: HttpRequest) -> HttpResponse:
             errors = _fail(errors, exc)
         else:
             return redirect("console_payout_providers", tenant_slug=tenant.slug)
+    return _providers_page(request, errors)
+
+
+def _providers_page(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
     pending_n, pending_amount = mass_payment_pending(tenant=tenant)
     response = render_console(
         request,
@@ -206,10 +211,8 @@ def console_mass_payment_settle(request: HttpRequest, pk: int) -> HttpResponse:
                 _("%(paid)s paid, %(returned)s returned to balances, %(same)s unchanged.")
                 % {"paid": result.paid, "returned": result.returned, "same": result.unchanged},
             )
-    except DomainError as exc:
-        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
-        messages.error(request, f"{exc.detail} {details}".strip())
-        return redirect("console_payout_providers", tenant_slug=tenant.slug)
+    except DomainError as exc:  # the page again, with the reason and the lines to fix (nothing written)
+        return _providers_page(request, _fail({}, exc))
     return redirect("console_payout_providers", tenant_slug=tenant.slug)
 
 

@@ -270,3 +270,20 @@ def test_settings_beyond_what_the_database_holds_and_bad_ids_are_refused_not_500
                                  {"action": "import_codes", "file": io.BytesIO(huge)})  # fmt: skip
     assert response.status_code == 400
     assert "not a readable CSV file" in response.content.decode()
+
+
+def test_a_bad_result_file_is_refused_with_its_lines_and_settles_nothing(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant)
+    paid_run(tenant, PanelistFactory.create(tenant=tenant))
+    staff.client.post("/t/money/console/payouts/providers/", {"action": "create_batch"})
+    batch = MassPaymentBatch.objects.get()
+    result = io.BytesIO(b"reference,status\nFP-NOPE-1,paid\n")
+
+    response = staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/settle/",
+                                 {"action": "import_result", "file": result})  # fmt: skip
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was imported: 1 line(s) need fixing." in page
+    assert "line 2: &#x27;FP-NOPE-1&#x27; is not a payout of this batch" in page
+    assert Payout.objects.get().status == "sent"
