@@ -22,6 +22,11 @@ def as_decimal(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exponent(currency))
 
 
+def decimal_text(minor: int, currency: str) -> str:
+    """Minor units as plain text of the major unit with the currency's decimals ("15.50"), for files."""
+    return f"{as_decimal(minor, currency):.{exponent(currency)}f}"
+
+
 def money(minor: int, currency: str) -> str:
     """Minor units as the tenant's currency, formatted for the current language (no floats)."""
     code = pycountry.currencies.get(alpha_3=currency)

@@ -20,6 +20,7 @@ provider returns it, so it is paid at the next run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -406,23 +407,39 @@ def _lock_open(payouts: list[Payout]) -> list[Payout]:
     )
 
 
-def payouts_settle(*, tenant: Tenant, payouts: list[Payout], actor: str = "system") -> int:
-    """The provider paid (or the donation is made): clearing -> provider or charity; status paid."""
+def _payouts_close(
+    *, tenant: Tenant, payouts: list[Payout], status: str, reason: str, key: str, actor: str,
+    counter_account: Callable[[Payout], int], note: str = "", notes: dict[int, str] | None = None,
+) -> int:  # fmt: skip
+    """Move the still-open ``payouts`` out of clearing to each one's counter account, and close them
+    with ``status``; payouts settled or returned meanwhile are left alone."""
     if not payouts:
         return 0
+    notes = notes or {}
     with transaction.atomic():
         open_ = _lock_open(payouts)
         if not open_:
             return 0
         clearing = clearing_account(tenant=tenant)
         postings = [
-            Posting(f"payout-settle:{p.pk}", f"payout:{p.reference}",
-                    ((clearing.pk, -p.amount), (_settle_account(tenant, p), p.amount)))
+            Posting(f"{key}:{p.pk}", f"payout:{p.reference}",
+                    ((clearing.pk, -p.amount), (counter_account(p), p.amount)), notes.get(p.pk, ""))
             for p in open_
         ]  # fmt: skip
-        ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.SETTLED, postings=postings, actor=actor)
-        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(status=Payout.Status.PAID, settled_at=timezone.now())
+        ledger_post_many(tenant=tenant, reason=reason, postings=postings, actor=actor, memo=note)
+        now = timezone.now()
+        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(status=status, settled_at=now, note=note[:300])
+        for p in open_:
+            if p.pk in notes:
+                Payout.objects.filter(pk=p.pk).update(note=notes[p.pk][:300])
     return len(open_)
+
+
+def payouts_settle(*, tenant: Tenant, payouts: list[Payout], actor: str = "system") -> int:
+    """The provider paid (or the donation is made): clearing -> provider or charity; status paid."""
+    return _payouts_close(tenant=tenant, payouts=payouts, status=Payout.Status.PAID,
+                          reason=LedgerTransaction.Reason.SETTLED, key="payout-settle", actor=actor,
+                          counter_account=lambda p: _settle_account(tenant, p))  # fmt: skip
 
 
 def payouts_return(
@@ -430,30 +447,9 @@ def payouts_return(
 ) -> int:
     """The provider could not pay: clearing -> the panelist's balance, paid again at the next run.
     ``notes`` gives a payout its own note (by id); all are returned in one posting, one lock round."""
-    if not payouts:
-        return 0
-    with transaction.atomic():
-        open_ = _lock_open(payouts)
-        if not open_:
-            return 0
-        clearing = clearing_account(tenant=tenant)
-        postings = [
-            Posting(f"payout-return:{p.pk}", f"payout:{p.reference}",
-                    ((clearing.pk, -p.amount), (p.account_id, p.amount)), (notes or {}).get(p.pk, ""))
-            for p in open_
-        ]  # fmt: skip
-        ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.RETURNED, postings=postings, actor=actor,
-                         memo=note)  # fmt: skip
-        now = timezone.now()
-        if notes:
-            for p in open_:
-                Payout.objects.filter(pk=p.pk).update(status=Payout.Status.RETURNED, settled_at=now,
-                                                      note=notes.get(p.pk, note)[:300])  # fmt: skip
-        else:
-            Payout.objects.filter(pk__in=[p.pk for p in open_]).update(
-                status=Payout.Status.RETURNED, settled_at=now, note=note[:300]
-            )
-    return len(open_)
+    return _payouts_close(tenant=tenant, payouts=payouts, status=Payout.Status.RETURNED,
+                          reason=LedgerTransaction.Reason.RETURNED, key="payout-return", actor=actor,
+                          counter_account=lambda p: p.account_id, note=note, notes=notes)  # fmt: skip
 
 
 # -- reading ----------------------------------------------------------------------------------------

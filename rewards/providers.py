@@ -3,7 +3,6 @@ donations to charities (settled as soon as the payout is made, totalled per char
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,8 +17,9 @@ from config.errors import Conflict, DomainError
 from panel.csv_import import CsvRefused, csv_rows
 from rewards.ledger import charity_account
 from rewards.models import Charity, GiftCard, LedgerAccount, MassPaymentBatch, Payout, PayoutMethod
-from rewards.offers import as_decimal, exponent, parse_money, reward_settings_get
+from rewards.offers import decimal_text, parse_money, reward_settings_get
 from rewards.payouts import payouts_return, payouts_settle
+from rewards.wallet import csv_line_writer
 from tenants.models import Tenant
 
 MAX_ROWS = 50_000
@@ -216,17 +216,12 @@ def mass_payment_batch_create(*, tenant: Tenant, actor: str) -> MassPaymentBatch
 
 def mass_payment_csv(*, batch: MassPaymentBatch) -> Iterator[str]:
     """The batch for the payment provider: recipient email, amount (exact decimal), currency, reference."""
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
+    writer = csv_line_writer()
     yield writer.writerow(["recipient_email", "amount", "currency", "reference"])
     for email, amount, currency, reference in (
         batch.payouts.order_by("pk").values_list("email", "amount", "currency", "reference").iterator(chunk_size=2000)
     ):
-        yield writer.writerow([email, f"{as_decimal(amount, currency):.{exponent(currency)}f}", currency, reference])
+        yield writer.writerow([email, decimal_text(amount, currency), currency, reference])
 
 
 def _batch_close_if_settled(batch: MassPaymentBatch) -> None:

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from config.errors import DomainError
 from panel.models import Panelist
 from rewards.models import Charity, LedgerAccount, LedgerEntry, Payout, PayoutMethod, PayoutPreference
-from rewards.offers import as_decimal, exponent, reward_settings_get
+from rewards.offers import decimal_text, reward_settings_get
 from rewards.sources import PendingItem, pending_for
 from tenants.models import Tenant
 
@@ -49,12 +50,17 @@ class _Echo:
         return value
 
 
+def csv_line_writer() -> Any:
+    """A ``csv.writer`` whose ``writerow`` returns the line, for streamed CSV responses."""
+    return csv.writer(_Echo())
+
+
 def wallet_csv(*, panelist: Panelist, currency: str) -> Iterator[str]:
     """The history as CSV rows (amounts in major units as exact decimals, never floats)."""
-    writer = csv.writer(_Echo())
+    writer = csv_line_writer()
     yield writer.writerow(["date", "amount", "currency", "reason", "source", "memo"])
     for line in wallet_lines(panelist=panelist):
-        amount = f"{as_decimal(line.amount, currency):.{exponent(currency)}f}"
+        amount = decimal_text(line.amount, currency)
         yield writer.writerow([line.at.isoformat(), amount, currency, line.reason, line.source, line.memo])
 
 
