@@ -9,8 +9,7 @@ import pytest
 
 from consent.models import ConsentEvent
 from tenants.roles import Role
-from tests.browser.helpers import assert_fits_the_screen
-from tests.conftest import totp_now
+from tests.browser.helpers import assert_fits_the_screen, staff_sign_in
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -72,14 +71,8 @@ def test_a_panelist_consents_withdraws_and_an_auditor_verifies(
     secret = activate_totp(auditor)
     staff = browser.new_context(viewport=viewport, locale="en-US")
     console = staff.new_page()
-    console.goto(f"{live_server.url}/t/brightside/console/consent/?subject={panelist.public_id}")
-    console.fill("input[name=login]", auditor.email)
-    console.fill("input[name=password]", PASSWORD)
-    console.press("input[name=password]", "Enter")
-    console.wait_for_url("**/accounts/2fa/authenticate/**")
-    console.fill("input[name=code]", totp_now(secret))
-    console.press("input[name=code]", "Enter")
-    console.wait_for_url("**/console/consent/**")
+    staff_sign_in(console, f"{live_server.url}/t/brightside/console/consent/?subject={panelist.public_id}",
+                  auditor.email, secret)  # fmt: skip
     assert console.locator("table tbody tr").count() == 2
     console.click("[data-testid=verify]")
     console.wait_for_selector("#verify-result[data-ok=true]")

@@ -12,9 +12,8 @@ from django.core import mail
 from panel.invitations import invitation_send
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from tenants.roles import Role
-from tests.browser.helpers import assert_fits_the_screen
-from tests.conftest import totp_now
-from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp, publish
+from tests.browser.helpers import assert_fits_the_screen, staff_sign_in
+from tests.factories import MembershipFactory, TenantFactory, UserFactory, activate_totp, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,14 +60,7 @@ def test_from_the_waitlist_to_the_panelist_home(browser, live_server, screenshot
     secret = activate_totp(manager)
     staff = browser.new_context(viewport=viewport, locale="en-US")
     console = staff.new_page()
-    console.goto(f"{live_server.url}/t/meadow/console/waitlist/")
-    console.fill("input[name=login]", manager.email)
-    console.fill("input[name=password]", PASSWORD)
-    console.press("input[name=password]", "Enter")
-    console.wait_for_url("**/accounts/2fa/authenticate/**")
-    console.fill("input[name=code]", totp_now(secret))
-    console.press("input[name=code]", "Enter")
-    console.wait_for_url("**/console/waitlist/")
+    staff_sign_in(console, f"{live_server.url}/t/meadow/console/waitlist/", manager.email, secret)
     console.fill("input[name=count]", "5")
     console.select_option("select[name=method]", "fcfs")
     console.click("[data-testid=release]")

@@ -10,8 +10,7 @@ import pytest
 from rewards.ledger import panelist_credit
 from rewards.models import GiftCard, Payout, PayoutPreference, PayoutRun
 from tenants.roles import Role
-from tests.browser.helpers import assert_fits_the_screen
-from tests.conftest import totp_now
+from tests.browser.helpers import assert_fits_the_screen, staff_sign_in
 from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,14 +37,7 @@ def test_a_manager_runs_the_monthly_payout_and_a_panelist_sees_the_code(
 
     staff = browser.new_context(viewport=viewport, locale="en-US")
     console = staff.new_page()
-    console.goto(f"{live_server.url}/t/{slug}/console/payouts/")
-    console.fill("input[name=login]", manager.email)
-    console.fill("input[name=password]", PASSWORD)
-    console.press("input[name=password]", "Enter")
-    console.wait_for_url("**/accounts/2fa/authenticate/**")
-    console.fill("input[name=code]", totp_now(secret))
-    console.press("input[name=code]", "Enter")
-    console.wait_for_url(f"**/t/{slug}/console/payouts/")
+    staff_sign_in(console, f"{live_server.url}/t/{slug}/console/payouts/", manager.email, secret)
 
     # start October's run by hand; the worker plans and pays it
     console.fill("input[name=period]", "2026-10")
