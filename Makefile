@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 help:
 	@echo "make run     start Fairpanel (web, worker, beat) with the demo data on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
-	@echo "make lint    ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make lint    ruff, ruff format --check, mypy, import layers, structure, makemigrations --check"
 	@echo "make bench   run the benchmarks under bench/"
 
 $(VENV)/.installed: pyproject.toml uv.lock
@@ -35,6 +35,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m scripts.services -- $(PY) manage.py makemigrations --check --dry-run
 
 format: install

@@ -13,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import DomainError
 from consent.chain import chain_verify
 from consent.exports import export_response
 from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog
@@ -26,6 +25,7 @@ from consent.selectors import (
 )
 from consent.services import consent_change_by_subject
 from consent.subjects import Subject, subject_for
+from core.errors import DomainError
 from tenants.api_base import TENANT_HEADER, TenantApiView
 from tenants.models import Tenant
 from tenants.roles import Perm

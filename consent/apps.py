@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentConfig(AppConfig):
@@ -8,6 +9,13 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from consent import signals  # noqa: F401  (connects the receivers)
+        from tenants.console import ConsoleSection, register_console_section
+        from tenants.roles import Perm
 
         # Every app's privacy.py registers its categories of personal data with the registry.
         autodiscover_modules("privacy")
+        for section in [
+            ConsoleSection("purposes", _("Purposes"), Perm.PURPOSES_MANAGE, "console_purposes", order=40),
+            ConsoleSection("consent", _("Consent"), Perm.CONSENT_AUDIT, "console_consent", order=50),
+        ]:
+            register_console_section(section)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from config.errors import DomainError
 from consent.chain import chain_verify
 from consent.exports import export_response
 from consent.models import ConsentEvent, PurgeLog
@@ -20,15 +19,17 @@ from consent.selectors import (
     processing_record,
     purpose_list,
 )
+from core.errors import DomainError
 from tenants.access import staff_required
+from tenants.http import StaffRequest
+from tenants.pages import render_console
 from tenants.roles import Perm
-from tenants.views import render_console
 
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
-def console_consent(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_consent(request: StaffRequest) -> HttpResponse:
+    tenant = request.tenant
     errors: dict[str, list[str]] = {}
     try:
         filters = event_filter_from(request.GET)
@@ -60,30 +61,30 @@ def console_consent(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
-def console_consent_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+def console_consent_export(request: StaffRequest, fmt: str) -> HttpResponseBase:
     try:
         filters = event_filter_from(request.GET)
     except DomainError as exc:
         return HttpResponse(exc.detail, status=400, content_type="text/plain")
-    return export_response(tenant=request.tenant, filters=filters, fmt=fmt)  # type: ignore[attr-defined]
+    return export_response(tenant=request.tenant, filters=filters, fmt=fmt)
 
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
-def console_consent_verify(request: HttpRequest) -> HttpResponse:
-    report = chain_verify(tenant=request.tenant)  # type: ignore[attr-defined]
+def console_consent_verify(request: StaffRequest) -> HttpResponse:
+    report = chain_verify(tenant=request.tenant)
     return render(request, "consent/console/_verify.html", {"report": report})
 
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
-def console_processing_record(request: HttpRequest) -> HttpResponse:
-    record = processing_record(tenant=request.tenant, language=get_language())  # type: ignore[attr-defined]
+def console_processing_record(request: StaffRequest) -> HttpResponse:
+    record = processing_record(tenant=request.tenant, language=get_language())
     return render_console(request, "consent/console/processing_record.html", "consent", {"record": record})
 
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
-def console_purge_log(request: HttpRequest) -> HttpResponse:
-    page = Paginator(PurgeLog.objects.for_tenant(request.tenant), 50).get_page(request.GET.get("page"))  # type: ignore[attr-defined]
+def console_purge_log(request: StaffRequest) -> HttpResponse:
+    page = Paginator(PurgeLog.objects.for_tenant(request.tenant), 50).get_page(request.GET.get("page"))
     return render_console(request, "consent/console/purge_log.html", "consent", {"page": page})

@@ -16,12 +16,12 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import DomainError, NotFound
 from consent.models import DataExport, PurgeLog, RetentionOverride
 from consent.privacy import EXPORT_DAYS
 from consent.registry import Category, Person, categories
 from consent.subjects import Subject
-from consent.tasks import data_export_build
+from consent.tasks import data_export_build_task
+from core.errors import DomainError, NotFound
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def data_export_request(*, subject: Subject, user: Any) -> DataExport:
     if recent.count() >= EXPORTS_PER_DAY:
         raise RateLimited(f"At most {EXPORTS_PER_DAY} copies a day: try again tomorrow.")
     export = DataExport.objects.create(tenant=subject.tenant, user=user, subject=subject.id)
-    data_export_build.delay_on_commit(export.pk)
+    data_export_build_task.delay_on_commit(export.pk)
     return export
 
 

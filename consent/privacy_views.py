@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import DomainError
 from consent.models import DataExport
 from consent.privacy_services import (
     data_export_from_token,
@@ -20,15 +19,16 @@ from consent.privacy_services import (
     erase_membership,
 )
 from consent.registry import categories
-from consent.subjects import subject_for
-from consent.views import _subject
+from consent.subjects import subject_for, subject_for_request
+from core.errors import DomainError
+from tenants.http import SignedInRequest
 from tenants.models import Tenant
 
 
 @login_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
-    subject = _subject(request)
+def my_data(request: SignedInRequest) -> HttpResponse:
+    subject = subject_for_request(request)
     exports = DataExport.objects.for_tenant(subject.tenant).filter(subject=subject.id).order_by("-requested_at")[:10]
     rows = [(e, data_export_link_token(e) if e.status == DataExport.Status.READY else None) for e in exports]
     return render(request, "consent/my_data.html", {"exports": rows, "categories": categories()})
@@ -36,8 +36,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def data_export_create(request: HttpRequest) -> HttpResponse:
-    subject = _subject(request)
+def data_export_create(request: SignedInRequest) -> HttpResponse:
+    subject = subject_for_request(request)
     try:
         data_export_request(subject=subject, user=request.user)
     except DomainError as exc:
@@ -51,7 +51,7 @@ def data_export_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def data_export_download(request: HttpRequest, token: str) -> HttpResponseBase:
+def data_export_download(request: SignedInRequest, token: str) -> HttpResponseBase:
     try:
         export, path = data_export_from_token(token=token, user=request.user)
     except DomainError:
@@ -61,8 +61,8 @@ def data_export_download(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @login_required
 @require_POST
-def erase(request: HttpRequest) -> HttpResponse:
-    subject = _subject(request)
+def erase(request: SignedInRequest) -> HttpResponse:
+    subject = subject_for_request(request)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm: erasure cannot be undone."))
         return redirect("my_data", tenant_slug=subject.tenant.slug)

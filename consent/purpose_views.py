@@ -5,26 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.dateparse import parse_date
 from django.utils.timezone import make_aware
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import DomainError
 from consent.models import ConsentDocument, LegalBasis
 from consent.privacy_services import retention_days, retention_set
 from consent.registry import categories, category_get
 from consent.selectors import documents_by_purpose, purpose_get
 from consent.services import document_publish, purpose_create
+from core.errors import DomainError
 from tenants.access import staff_required
+from tenants.http import StaffRequest
+from tenants.pages import render_console
 from tenants.roles import Perm
-from tenants.views import render_console
 
 
-def _render(request: HttpRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def _render(request: StaffRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
+    tenant = request.tenant
     response = render_console(
         request,
         "consent/console/purposes.html",
@@ -44,10 +45,10 @@ def _render(request: HttpRequest, errors: dict[str, list[str]] | None = None, st
 
 @staff_required(Perm.PURPOSES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def console_purposes(request: HttpRequest) -> HttpResponse:
+def console_purposes(request: StaffRequest) -> HttpResponse:
     if request.method == "GET":
         return _render(request)
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     data = request.POST
     try:
         days = int(data.get("retention_days", ""))
@@ -71,8 +72,8 @@ def console_purposes(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Perm.PURPOSES_MANAGE)
 @require_POST
-def console_document_publish(request: HttpRequest, purpose_key: str) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_document_publish(request: StaffRequest, purpose_key: str) -> HttpResponse:
+    tenant = request.tenant
     data = request.POST
     try:
         purpose = purpose_get(tenant=tenant, key=purpose_key)
@@ -90,7 +91,7 @@ def console_document_publish(request: HttpRequest, purpose_key: str) -> HttpResp
             texts=texts,
             change=data.get("change", ""),
             effective_at=make_aware(datetime.combine(day, datetime.min.time()), tenant.tzinfo) if day else None,
-            created_by=request.user,  # type: ignore[arg-type]
+            created_by=request.user,
         )
     except DomainError as exc:
         return _render(
@@ -102,9 +103,9 @@ def console_document_publish(request: HttpRequest, purpose_key: str) -> HttpResp
 
 @staff_required(Perm.PURPOSES_MANAGE)
 @require_POST
-def console_retention_set(request: HttpRequest) -> HttpResponse:
+def console_retention_set(request: StaffRequest) -> HttpResponse:
     """Shorten how long one category of personal data is kept (never past its ceiling)."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     key = request.POST.get("category", "")
     try:
         category = category_get(key)

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from django.db import models
 
+from core.registry import Registry
 from tenants.models import Tenant
 
 
@@ -63,23 +65,13 @@ class Category:
         return min(tenant_days, self.retention_days)
 
 
-_categories: dict[str, Category] = {}
-
-
-def register(category: Category) -> Category:
-    existing = _categories.get(category.key)
-    if existing is not None and existing != category:
-        raise ValueError(f"Privacy category '{category.key}' is registered twice.")
-    _categories[category.key] = category
-    return category
+CATEGORIES: Registry[Category] = Registry("privacy categories", key=attrgetter("key"))
+register = CATEGORIES.register
+category_get = CATEGORIES.get
 
 
 def categories() -> list[Category]:
-    return [_categories[key] for key in sorted(_categories)]
-
-
-def category_get(key: str) -> Category:
-    return _categories[key]
+    return sorted(CATEGORIES, key=attrgetter("key"))
 
 
 def purge_in_batches(queryset: Any, batch_size: int, dry_run: bool, action: Callable[[Any], int] | None = None) -> int:

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_aware, make_aware
 
-from config.errors import DomainError, NotFound
 from consent.models import ConsentDocument, ConsentEvent, ConsentReceipt, Purpose
+from core.errors import DomainError, NotFound
 from tenants.models import Tenant
 
 

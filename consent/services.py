@@ -9,7 +9,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import Conflict, DomainError
 from consent.builtin import BUILTIN_PURPOSES
 from consent.chain import event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
@@ -17,7 +16,8 @@ from consent.models import GENESIS_HASH, ConsentChain, ConsentDocument, ConsentE
 from consent.receipts import receipt_issue
 from consent.selectors import consent_latest_event, document_current, major_version_current, purpose_get
 from consent.subjects import Subject
-from consent.tasks import consent_receipt_email_send
+from consent.tasks import consent_receipt_email_send_task
+from core.errors import Conflict, DomainError
 from tenants.models import Tenant
 
 MAX_DOCUMENT_CHARS = 100_000
@@ -219,7 +219,7 @@ def consent_change_by_subject(
         raise DomainError(f"Unknown action '{action}'.", fields={"action": ["Use 'grant' or 'withdraw'."]})
     receipt = receipt_issue(event=event, purpose=purpose_get(tenant=subject.tenant, key=purpose_key), base_url=base_url)
     if subject.email:
-        consent_receipt_email_send.delay_on_commit(receipt.pk, subject.email, subject.language)
+        consent_receipt_email_send_task.delay_on_commit(receipt.pk, subject.email, subject.language)
     return receipt
 
 

@@ -10,6 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import Http404
+
+from core.registry import Registry
+from tenants.http import TenantRequest
 from tenants.models import Tenant
 
 
@@ -22,18 +26,21 @@ class Subject:
 
 
 SubjectResolver = Callable[[Tenant, Any], Subject | None]
-_resolvers: list[SubjectResolver] = []
-
-
-def register_subject_resolver(resolver: SubjectResolver) -> None:
-    if resolver not in _resolvers:
-        _resolvers.append(resolver)
+SUBJECT_RESOLVERS: Registry[SubjectResolver] = Registry("subject resolvers")
 
 
 def subject_for(tenant: Tenant, user: Any) -> Subject | None:
     if user is None or not user.is_authenticated:
         return None
-    for resolver in _resolvers:
+    for resolver in SUBJECT_RESOLVERS:
         if (subject := resolver(tenant, user)) is not None:
             return subject
     return None
+
+
+def subject_for_request(request: TenantRequest) -> Subject:
+    """The data subject behind a page request; anyone who is not a panelist here gets a 404."""
+    subject = subject_for(request.tenant, request.user)
+    if subject is None:
+        raise Http404("You are not a panelist of this panel.")
+    return subject

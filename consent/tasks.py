@@ -2,17 +2,18 @@ from __future__ import annotations
 
 import json
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from config.celery import app
 from consent.models import ConsentReceipt
+from core.tasks import BaseTask
 
 
-@app.task(name="consent.tasks.consent_receipt_email_send")
-def consent_receipt_email_send(receipt_pk: int, email: str, language: str) -> None:
+@shared_task(base=BaseTask, name="consent.tasks.consent_receipt_email_send_task")
+def consent_receipt_email_send_task(receipt_pk: int, email: str, language: str) -> None:
     """Mail the panelist a copy of their consent receipt: a summary and the signed receipt attached.
 
     Safe to run twice (the worst case is a second copy of the same receipt, never a different one).
@@ -29,16 +30,16 @@ def consent_receipt_email_send(receipt_pk: int, email: str, language: str) -> No
     message.send()
 
 
-@app.task(name="consent.tasks.data_export_build")
-def data_export_build(export_id: int) -> None:
+@shared_task(base=BaseTask, name="consent.tasks.data_export_build_task")
+def data_export_build_task(export_id: int) -> None:
     # Imported here: the services enqueue this task, so they import this module first.
     from consent.privacy_services import data_export_build_run
 
     data_export_build_run(export_id=export_id)
 
 
-@app.task(name="consent.tasks.purge_personal_data")
-def purge_personal_data() -> None:
+@shared_task(base=BaseTask, name="consent.tasks.privacy_purge_task")
+def privacy_purge_task() -> None:
     """The daily retention purge of every tenant (Celery beat, queue ``purges``)."""
     from consent.privacy_services import privacy_purge
     from tenants.models import Tenant

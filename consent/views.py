@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import DomainError
 from consent.receipts import jwks
 from consent.rendering import markdown_to_safe_html, text_diff
 from consent.selectors import (
@@ -19,24 +18,19 @@ from consent.selectors import (
     receipt_get_for_subject,
 )
 from consent.services import consent_change_by_subject
-from consent.subjects import Subject, subject_for
+from consent.subjects import subject_for_request
+from core.errors import DomainError
+from tenants.http import SignedInRequest, TenantRequest
 
 
-def _subject(request: HttpRequest) -> Subject:
-    subject = subject_for(request.tenant, request.user)  # type: ignore[attr-defined]
-    if subject is None:
-        raise Http404("You are not a panelist of this panel.")
-    return subject
-
-
-def _base_url(request: HttpRequest) -> str:
+def _base_url(request: TenantRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
 @login_required
 @require_GET
-def my_consents(request: HttpRequest) -> HttpResponse:
-    subject = _subject(request)
+def my_consents(request: SignedInRequest) -> HttpResponse:
+    subject = subject_for_request(request)
     states = consent_states_for_subject(tenant=subject.tenant, subject=subject.id, language=get_language())
     return render(
         request,
@@ -47,9 +41,9 @@ def my_consents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_change(request: HttpRequest, purpose_key: str) -> HttpResponse:
+def consent_change(request: SignedInRequest, purpose_key: str) -> HttpResponse:
     """One click to grant, one click to withdraw, from the same place."""
-    subject = _subject(request)
+    subject = subject_for_request(request)
     status = 200
     receipt = None
     try:
@@ -66,7 +60,7 @@ def consent_change(request: HttpRequest, purpose_key: str) -> HttpResponse:
     else:
         done = _("Consent given.") if receipt.event.kind != "withdraw" else _("Consent withdrawn.")
         messages.success(request, done)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect("my_consents", tenant_slug=subject.tenant.slug)
     states = consent_states_for_subject(tenant=subject.tenant, subject=subject.id, language=get_language())
     state = next(s for s in states if s.purpose.key == purpose_key) if status < 400 else None
@@ -77,8 +71,8 @@ def consent_change(request: HttpRequest, purpose_key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def receipt_detail(request: HttpRequest, receipt_id: str) -> HttpResponse:
-    subject = _subject(request)
+def receipt_detail(request: SignedInRequest, receipt_id: str) -> HttpResponse:
+    subject = subject_for_request(request)
     try:
         receipt = receipt_get_for_subject(tenant=subject.tenant, subject=subject.id, receipt_id=receipt_id)
     except DomainError:
@@ -93,10 +87,10 @@ def receipt_detail(request: HttpRequest, receipt_id: str) -> HttpResponse:
 
 
 @require_GET
-def document_detail(request: HttpRequest, purpose_key: str, version: int) -> HttpResponse:
+def document_detail(request: TenantRequest, purpose_key: str, version: int) -> HttpResponse:
     """Consent texts are public: anyone may read what a panel asks its panelists to agree to."""
     try:
-        purpose = purpose_get(tenant=request.tenant, key=purpose_key)  # type: ignore[attr-defined]
+        purpose = purpose_get(tenant=request.tenant, key=purpose_key)
         document = document_get(purpose=purpose, version=version, language=request.GET.get("lang") or get_language())
     except DomainError:
         raise Http404 from None
@@ -113,9 +107,9 @@ def document_detail(request: HttpRequest, purpose_key: str, version: int) -> Htt
 
 
 @require_GET
-def document_diff(request: HttpRequest, purpose_key: str) -> HttpResponse:
+def document_diff(request: TenantRequest, purpose_key: str) -> HttpResponse:
     try:
-        purpose = purpose_get(tenant=request.tenant, key=purpose_key)  # type: ignore[attr-defined]
+        purpose = purpose_get(tenant=request.tenant, key=purpose_key)
         language = request.GET.get("lang") or get_language()
         old = document_get(purpose=purpose, version=int(request.GET.get("from", "")), language=language)
         new = document_get(purpose=purpose, version=int(request.GET.get("to", "")), language=language)
@@ -126,5 +120,5 @@ def document_diff(request: HttpRequest, purpose_key: str) -> HttpResponse:
 
 
 @require_GET
-def signing_keys(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(jwks(tenant=request.tenant))  # type: ignore[attr-defined]
+def signing_keys(request: TenantRequest) -> JsonResponse:
+    return JsonResponse(jwks(tenant=request.tenant))

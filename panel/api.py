@@ -6,7 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import DomainError
+from core.errors import DomainError
 from panel.models import Panelist
 from panel.selectors import panelist_get, panelist_list
 from tenants.api_base import TenantApiView

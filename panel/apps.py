@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PanelConfig(AppConfig):
@@ -6,10 +7,17 @@ class PanelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from consent.subjects import register_subject_resolver
+        from consent.subjects import SUBJECT_RESOLVERS
         from panel.console import panel_overview
         from panel.subjects import panelist_subject
-        from tenants.console import register_overview_source
+        from tenants.console import OVERVIEW_SOURCES, ConsoleSection, register_console_section
+        from tenants.roles import Perm
 
-        register_overview_source(panel_overview)
-        register_subject_resolver(panelist_subject)
+        OVERVIEW_SOURCES.register(panel_overview)
+        SUBJECT_RESOLVERS.register(panelist_subject)
+        for section in [
+            ConsoleSection("panelists", _("Panelists"), Perm.PANELISTS_VIEW, "console_panelists", order=10),
+            ConsoleSection("waitlist", _("Waitlist"), Perm.WAITLIST_MANAGE, "console_waitlist", order=20),
+            ConsoleSection("invitations", _("Invitations"), Perm.INVITATIONS_MANAGE, "console_invitations", order=30),
+        ]:
+            register_console_section(section)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import DomainError
+from core.errors import DomainError
 from panel.csv_import import invitations_import_csv
 from panel.invitations import invitation_create, invitation_resend, invitation_revoke
 from panel.models import Invitation
 from tenants.access import staff_required
+from tenants.http import StaffRequest
+from tenants.pages import render_console
 from tenants.roles import Perm
-from tenants.views import render_console
 
 
 def invitation_funnel(tenant: object) -> dict[str, int]:
@@ -33,8 +34,8 @@ def invitation_funnel(tenant: object) -> dict[str, int]:
 
 @staff_required(Perm.INVITATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def console_invitations(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_invitations(request: StaffRequest) -> HttpResponse:
+    tenant = request.tenant
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and "file" in request.FILES:
         try:
@@ -46,7 +47,7 @@ def console_invitations(request: HttpRequest) -> HttpResponse:
             return redirect("console_invitations", tenant_slug=tenant.slug)
     elif request.method == "POST":
         try:
-            invitation_create(tenant=tenant, email=request.POST.get("email", ""), created_by=request.user)  # type: ignore[arg-type]
+            invitation_create(tenant=tenant, email=request.POST.get("email", ""), created_by=request.user)
         except DomainError as exc:
             errors = exc.fields or {"form": [exc.detail]}
         else:
@@ -68,8 +69,8 @@ def console_invitations(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Perm.INVITATIONS_MANAGE)
 @require_POST
-def console_invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_invitation_action(request: StaffRequest, pk: int, action: str) -> HttpResponse:
+    tenant = request.tenant
     invitation = get_object_or_404(Invitation.objects.for_tenant(tenant).select_related("tenant"), pk=pk)
     try:
         if action == "revoke":

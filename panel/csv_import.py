@@ -3,10 +3,7 @@ nothing. The file is read as a stream, so a huge one is refused without being he
 
 from __future__ import annotations
 
-import codecs
-import csv
 import secrets
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO
 
@@ -16,53 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError
+from core.csvfiles import MAX_REPORTED, MAX_ROWS, CsvRefused, csv_header, csv_refuse_if, csv_rows, csv_too_many
 from panel.models import Invitation, Panelist
 from panel.release import SEND_BATCH
 from panel.tasks import invitation_send_batch_task
 from tenants.models import Tenant
 
-MAX_ROWS = 50_000
-MAX_REPORTED = 100
-
-
-class CsvRefused(DomainError):
-    code = "csv_invalid"
-    status_code = 400
-
-
-def csv_lines(upload: IO[bytes]) -> Iterator[str]:
-    # Decode incrementally: the first bad byte stops the import with its line, nothing is buffered.
-    reader = codecs.getreader("utf-8-sig")(upload, "strict")
-    line = 0
-    try:
-        for text in reader:
-            line += 1
-            yield text
-    except UnicodeDecodeError:
-        raise CsvRefused(
-            f"The file is not UTF-8 text (at line {line + 1}). Save it as CSV UTF-8 and try again.",
-            fields={"file": ["Not UTF-8."]},
-        ) from None
-
-
-def csv_rows(upload: IO[bytes]) -> Iterator[list[str]]:
-    """The rows of an uploaded CSV; a file the csv module cannot read is refused, never a 500."""
-    try:
-        yield from csv.reader(csv_lines(upload))
-    except csv.Error as exc:
-        raise CsvRefused(f"The file is not a readable CSV file: {exc}.", fields={"file": ["Not CSV."]}) from None
-
 
 def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: User | None) -> int:
     """Invite every address of a CSV with an ``email`` column; all or nothing. Returns how many."""
     rows = csv_rows(upload)
-    header = next(rows, None)
-    if not header or "email" not in [h.strip().lower() for h in header]:
-        raise CsvRefused(
-            "The first line must name the columns, one of them 'email'.", fields={"file": ["No 'email' column."]}
-        )
-    column = [h.strip().lower() for h in header].index("email")
+    column = csv_header(rows, ["email"])["email"]
     pending = set(
         Invitation.objects.for_tenant(tenant)
         .filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
@@ -74,9 +35,7 @@ def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: Use
     problems: dict[str, list[str]] = {}
     for number, row in enumerate(rows, start=2):
         if len(emails) + len(problems) >= MAX_ROWS:
-            raise CsvRefused(
-                f"The file has more than {MAX_ROWS:,} rows: split it.", fields={"file": ["Too many rows."]}
-            )
+            raise csv_too_many()
         if not any(cell.strip() for cell in row):
             continue
         email = row[column].strip().lower() if column < len(row) else ""
@@ -97,8 +56,7 @@ def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: Use
             continue
         seen[email] = number
         emails.append(email)
-    if problems:
-        raise CsvRefused(f"Nothing was imported: {len(problems)} line(s) need fixing.", fields=problems)
+    csv_refuse_if(problems)
     if not emails:
         raise CsvRefused("The file has no addresses.", fields={"file": ["No rows."]})
     expires = timezone.now() + timedelta(days=tenant.invitation_days)

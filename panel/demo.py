@@ -5,17 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.registry import Registry
 from panel.models import Panelist
 from tenants.models import Tenant
 
 DemoSeeder = Callable[[Tenant, list[Panelist]], str]
-_SEEDERS: list[DemoSeeder] = []
-
-
-def register_demo_seeder(seeder: DemoSeeder) -> None:
-    if seeder not in _SEEDERS:
-        _SEEDERS.append(seeder)
-
-
-def demo_seeders() -> list[DemoSeeder]:
-    return list(_SEEDERS)
+DEMO_SEEDERS: Registry[DemoSeeder] = Registry("demo seeders")

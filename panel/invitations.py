@@ -28,9 +28,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
-from config.errors import Conflict, DomainError
 from consent.services import consent_change_by_subject
 from consent.subjects import Subject
+from core.errors import Conflict, DomainError
 from panel.contact import contact_allowed, contact_record, email_hash
 from panel.errors import InvitationUnusable, TooYoung
 from panel.models import ContactLog, Invitation, Panelist, WaitlistEntry

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.registry import Registry
 from tenants.models import Tenant
 
 OfferProvider = Callable[[Tenant, str], dict[str, str]]
-_providers: list[OfferProvider] = []
-
-
-def register_offer_provider(provider: OfferProvider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
+OFFER_PROVIDERS: Registry[OfferProvider] = Registry("offer providers")
 
 
 def offers_for(*, tenant: Tenant, language: str) -> dict[str, str]:
     offers: dict[str, str] = {}
-    for provider in _providers:
+    for provider in OFFER_PROVIDERS:
         offers |= provider(tenant, language)
     return offers

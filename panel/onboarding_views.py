@@ -6,20 +6,21 @@ from datetime import date
 
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from config.errors import DomainError
 from consent.selectors import consent_states_for_subject, document_current, panelist_purpose_list
 from consent.subjects import subject_for
+from core.errors import DomainError
 from panel.errors import InvitationUnusable, TooYoung
 from panel.invitations import invitation_accept, invitation_from_token
+from tenants.http import SignedInRequest, TenantRequest
 
 
-def _purposes(request: HttpRequest) -> list[dict[str, object]]:
+def _purposes(request: TenantRequest) -> list[dict[str, object]]:
     language = get_language()
     return [
         {
@@ -28,13 +29,13 @@ def _purposes(request: HttpRequest) -> list[dict[str, object]]:
             "description": purpose.description_in(language),
             "document": document_current(purpose=purpose, language=language),
         }
-        for purpose in panelist_purpose_list(tenant=request.tenant)  # type: ignore[attr-defined]
+        for purpose in panelist_purpose_list(tenant=request.tenant)
     ]
 
 
 @require_http_methods(["GET", "POST"])
-def join(request: HttpRequest, token: str) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def join(request: TenantRequest, token: str) -> HttpResponse:
+    tenant = request.tenant
     try:
         invitation = invitation_from_token(tenant=tenant, token=token)
     except InvitationUnusable as exc:
@@ -81,8 +82,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def panelist_home(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def panelist_home(request: SignedInRequest) -> HttpResponse:
+    tenant = request.tenant
     subject = subject_for(tenant, request.user)
     if subject is None:
         raise Http404("You are not a panelist of this panel.")

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import DomainError
 from consent.selectors import document_current, purpose_get, purpose_list
+from core.errors import DomainError
 from panel.models import ScreeningQuestion
 from panel.offers import offers_for
 from panel.waitlist import waitlist_confirm, waitlist_join, waitlist_leave, waitlist_status, waitlist_token
+from tenants.http import TenantRequest
 
 
-def _client_ip(request: HttpRequest) -> str:
+def _client_ip(request: TenantRequest) -> str:
     # allauth's reading of the client address honours TRUSTED_PROXY_COUNT (see README).
     return str(get_adapter(request).get_client_ip(request))
 
 
-def _landing(request: HttpRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def _landing(request: TenantRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
+    tenant = request.tenant
     language = get_language()
     waitlist_doc = document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language)
     offers = offers_for(tenant=tenant, language=language)
@@ -56,10 +57,10 @@ def _landing(request: HttpRequest, errors: dict[str, list[str]] | None = None, s
 
 
 @require_http_methods(["GET", "POST"])
-def landing(request: HttpRequest) -> HttpResponse:
+def landing(request: TenantRequest) -> HttpResponse:
     if request.method == "GET":
         return _landing(request)
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     try:
         waitlist_join(
             tenant=tenant,
@@ -77,29 +78,29 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
+def confirm(request: TenantRequest, token: str) -> HttpResponse:
     # A GET only shows a button: mail scanners that open links must not confirm on someone's behalf.
     if request.method == "GET":
         return render(request, "panel/waitlist_confirm.html", {"token": token})
     try:
-        entry = waitlist_confirm(tenant=request.tenant, token=token)  # type: ignore[attr-defined]
+        entry = waitlist_confirm(tenant=request.tenant, token=token)
     except DomainError as exc:
         return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
     return render(request, "panel/waitlist_confirmed.html", {"status_token": waitlist_token(entry, "status")})
 
 
-def status(request: HttpRequest, token: str) -> HttpResponse:
+def status(request: TenantRequest, token: str) -> HttpResponse:
     try:
-        entry, state = waitlist_status(tenant=request.tenant, token=token)  # type: ignore[attr-defined]
+        entry, state = waitlist_status(tenant=request.tenant, token=token)
     except DomainError as exc:
         return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
     return render(request, "panel/waitlist_status.html", {"entry": entry, "state": state, "token": token})
 
 
 @require_POST
-def leave(request: HttpRequest, token: str) -> HttpResponse:
+def leave(request: TenantRequest, token: str) -> HttpResponse:
     try:
-        waitlist_leave(tenant=request.tenant, token=token)  # type: ignore[attr-defined]
+        waitlist_leave(tenant=request.tenant, token=token)
     except DomainError as exc:
         return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
     return render(request, "panel/waitlist_left.html")

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from panel.tasks import invitation_send_batch_task
 from tenants.models import Tenant

@@ -5,13 +5,13 @@ from typing import Any
 from django.utils import translation
 
 from consent.subjects import Subject
-from panel.models import Panelist
+from panel.selectors import panelist_get_active
 from tenants.models import Tenant
 
 
 def panelist_subject(tenant: Tenant, user: Any) -> Subject | None:
     """The consent subject of a signed-in person in a tenant: their active panelist row, if any."""
-    panelist = Panelist.objects.for_tenant(tenant).filter(user=user, status=Panelist.Status.ACTIVE).first()
+    panelist = panelist_get_active(tenant=tenant, user=user)
     if panelist is None:
         return None
     language = translation.get_language() or "en"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from config.celery import app
+from celery import shared_task
+
+from core.tasks import BaseTask
 
 
-@app.task(name="panel.tasks.invitation_send_task")
+@shared_task(base=BaseTask, name="panel.tasks.invitation_send_task")
 def invitation_send_task(invitation_id: int) -> None:
     # Imported here: the invitation services import this module to enqueue the task.
     from panel.invitations import invitation_send
@@ -11,7 +13,7 @@ def invitation_send_task(invitation_id: int) -> None:
     invitation_send(invitation_id=invitation_id)
 
 
-@app.task(name="panel.tasks.invitation_send_batch_task")
+@shared_task(base=BaseTask, name="panel.tasks.invitation_send_batch_task")
 def invitation_send_batch_task(invitation_ids: list[int]) -> int:
     """Mail a batch of invitations; already-sent ones are skipped, so a redelivered batch is harmless."""
     from panel.invitations import invitation_send
@@ -22,7 +24,7 @@ def invitation_send_batch_task(invitation_ids: list[int]) -> int:
     return sum(invitation_send(invitation_id=pk) for pk in unsent)
 
 
-@app.task(name="panel.tasks.invitation_send_due_task")
+@shared_task(base=BaseTask, name="panel.tasks.invitation_send_due_task")
 def invitation_send_due_task() -> dict[str, int]:
     """Hourly (beat): send invitations the contact cap deferred, and reminders that are due."""
     from panel.invitations import invitation_send, invitations_due

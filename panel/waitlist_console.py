@@ -6,24 +6,25 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from config.errors import DomainError
+from core.errors import DomainError
 from panel.models import ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from panel.release import parse_targets, remaining_capacity, waitlist_queryset, waitlist_release
 from panel.waitlist import screening_question_add
 from tenants.access import staff_required
+from tenants.http import StaffRequest
+from tenants.pages import render_console
 from tenants.roles import Perm
-from tenants.views import render_console
 
 
 @staff_required(Perm.WAITLIST_MANAGE)
 @require_http_methods(["GET", "POST"])
-def console_waitlist(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_waitlist(request: StaffRequest) -> HttpResponse:
+    tenant = request.tenant
     questions = list(ScreeningQuestion.objects.for_tenant(tenant).order_by("position"))
     filters = {q.key: request.GET.get(f"f_{q.key}", "") for q in questions if request.GET.get(f"f_{q.key}")}
     errors: dict[str, list[str]] = {}
@@ -57,7 +58,7 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
                 seed=int(seed_raw) if seed_raw else None,
                 filters=filters,
                 targets=parse_targets(request.POST.get("targets", "")) or None,
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
             )
         except (ValueError, OverflowError):
             errors = {"count": [_("Give whole numbers for the count and the seed.")]}
@@ -102,9 +103,9 @@ def console_waitlist(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Perm.WAITLIST_MANAGE)
-def console_release_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def console_release_progress(request: StaffRequest, pk: int) -> HttpResponse:
     """How far the Celery batches have got in mailing one release's invitations (polled by htmx)."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     release = get_object_or_404(WaitlistRelease.objects.for_tenant(tenant), pk=pk)
     sent = release.invitations.filter(sent_at__isnull=False).count()
     return render(request, "panel/console/_release_progress.html", {"release": release, "sent": sent,

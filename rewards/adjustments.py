@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from panel.models import Panelist
 from rewards.ledger import Leg, expense_account, ledger_post, panelist_account, panelist_credit
 from rewards.models import LedgerTransaction

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from consent.api import SubjectApiView
 from panel.models import Panelist
+from panel.selectors import panelist_get_active
 from rewards.ledger import panelist_balance
 from rewards.models import Payout, PayoutRun
 from rewards.payouts import RunProgress, run_progress
@@ -35,7 +36,7 @@ class PanelistApiView(SubjectApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        panelist = Panelist.objects.for_tenant(self.subject.tenant).filter(public_id=self.subject.id).first()
+        panelist = panelist_get_active(tenant=self.subject.tenant, user=request.user)
         if panelist is None:
             raise Http404
         self.panelist = panelist

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RewardsConfig(AppConfig):
@@ -6,10 +7,17 @@ class RewardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from panel.demo import register_demo_seeder
-        from panel.offers import register_offer_provider
+        from panel.demo import DEMO_SEEDERS
+        from panel.offers import OFFER_PROVIDERS
         from rewards.demo import seed_rewards
         from rewards.offers import program_offers
+        from tenants.console import ConsoleSection, register_console_section
+        from tenants.roles import Perm
 
-        register_offer_provider(program_offers)
-        register_demo_seeder(seed_rewards)
+        OFFER_PROVIDERS.register(program_offers)
+        DEMO_SEEDERS.register(seed_rewards)
+        for section in [
+            ConsoleSection("payouts", _("Payouts"), Perm.PAYOUTS_MANAGE, "console_payouts", order=80),
+            ConsoleSection("rewards", _("Rewards"), Perm.PAYOUTS_MANAGE, "console_rewards", order=90),
+        ]:
+            register_console_section(section)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.errors import DomainError
+from core.errors import DomainError
 from rewards.adjustments import manual_posting
 from rewards.models import Charity, LedgerTransaction, MassPaymentBatch, Payout, PayoutRun, RewardSettings
 from rewards.offers import as_decimal, exponent, reward_settings_get
@@ -31,8 +31,9 @@ from rewards.providers import (
     mass_payment_pending,
 )
 from tenants.access import staff_required
+from tenants.http import StaffRequest
+from tenants.pages import render_console
 from tenants.roles import Perm
-from tenants.views import render_console
 
 
 def _actor(request: HttpRequest) -> str:
@@ -45,11 +46,11 @@ def _fail(errors: dict[str, list[str]], exc: DomainError) -> dict[str, list[str]
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def console_payouts(request: HttpRequest) -> HttpResponse:
+def console_payouts(request: StaffRequest) -> HttpResponse:
     """Runs, newest first, and starting one by hand for a month that has ended."""
     from rewards.tasks import payout_run_start_task
 
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -87,8 +88,8 @@ def console_payouts(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_GET
-def console_payout_run(request: HttpRequest, pk: int) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_payout_run(request: StaffRequest, pk: int) -> HttpResponse:
+    tenant = request.tenant
     run = get_object_or_404(PayoutRun.objects.for_tenant(tenant), pk=pk)
     payouts = Payout.objects.filter(run=run).select_related("panelist", "charity").order_by("pk")
     status = request.GET.get("status", "")
@@ -110,9 +111,9 @@ def console_payout_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_GET
-def console_payout_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def console_payout_run_progress(request: StaffRequest, pk: int) -> HttpResponse:
     """Done, pending, failed and amount of one run, polled by htmx every two seconds until it is done."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     run = get_object_or_404(PayoutRun.objects.for_tenant(tenant), pk=pk)
     response = render(request, "rewards/console/_run_progress.html", {"run": run, "progress": run_progress(run=run)})
     if run.status == PayoutRun.Status.DONE and request.headers.get("HX-Request"):
@@ -122,9 +123,9 @@ def console_payout_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def console_payout_providers(request: HttpRequest) -> HttpResponse:
+def console_payout_providers(request: StaffRequest) -> HttpResponse:
     """The gift-card pool, the mass-payment batches and the charities."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -160,8 +161,8 @@ def console_payout_providers(request: HttpRequest) -> HttpResponse:
     return _providers_page(request, errors)
 
 
-def _providers_page(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def _providers_page(request: StaffRequest, errors: dict[str, list[str]]) -> HttpResponse:
+    tenant = request.tenant
     pending_n, pending_amount = mass_payment_pending(tenant=tenant)
     response = render_console(
         request,
@@ -183,8 +184,8 @@ def _providers_page(request: HttpRequest, errors: dict[str, list[str]]) -> HttpR
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_GET
-def console_mass_payment_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def console_mass_payment_csv(request: StaffRequest, pk: int) -> StreamingHttpResponse:
+    tenant = request.tenant
     batch = get_object_or_404(MassPaymentBatch.objects.for_tenant(tenant), pk=pk)
     response = StreamingHttpResponse(mass_payment_csv(batch=batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mass-payment-{tenant.slug}-{batch.pk}.csv"'
@@ -193,9 +194,9 @@ def console_mass_payment_csv(request: HttpRequest, pk: int) -> StreamingHttpResp
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_POST
-def console_mass_payment_settle(request: HttpRequest, pk: int) -> HttpResponse:
+def console_mass_payment_settle(request: StaffRequest, pk: int) -> HttpResponse:
     """Mark a whole batch paid, or apply the provider's result file."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     batch = get_object_or_404(MassPaymentBatch.objects.for_tenant(tenant), pk=pk)
     try:
         if request.POST.get("action") == "mark_paid":
@@ -270,9 +271,9 @@ class RewardSettingsForm(forms.Form):
 
 @staff_required(Perm.PAYOUTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def console_rewards(request: HttpRequest) -> HttpResponse:
+def console_rewards(request: StaffRequest) -> HttpResponse:
     """The liability, the expense per reason and month, manual postings, and the reward settings."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     rules = reward_settings_get(tenant=tenant)
     errors: dict[str, list[str]] = {}
     form = RewardSettingsForm(initial=RewardSettingsForm.initial_from(rules, tenant.currency), currency=tenant.currency)
@@ -299,7 +300,7 @@ def console_rewards(request: HttpRequest) -> HttpResponse:
                 reason=posted["reason"],
                 memo=posted["memo"],
                 key=posted["key"],
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
             )
         except DomainError as exc:
             errors = _fail(errors, exc)

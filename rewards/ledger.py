@@ -16,7 +16,7 @@ import pycountry
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from panel.models import Panelist
 from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from tenants.models import Tenant

@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from config.errors import DomainError
+from core.errors import DomainError
 from rewards.ledger import (
     Posting,
     accounts_lock,
@@ -50,7 +50,7 @@ from rewards.models import (
     RewardSettings,
 )
 from rewards.offers import reward_settings_get
-from rewards.sources import reward_sources
+from rewards.sources import REWARD_SOURCES
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def monthly_rewards_credit(*, tenant: Tenant, period: date) -> int:
     """Credit what every registered source says was earned in ``period``; safe to run again."""
     posted = 0
     end = next_month(period)
-    for source in reward_sources():
+    for source in REWARD_SOURCES:
         batch: list = []
         for credit in source.collect(tenant, period, end):
             if credit.amount <= 0:

@@ -13,43 +13,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from config.errors import Conflict, DomainError
-from panel.csv_import import CsvRefused, csv_rows
+from core.csvfiles import (
+    MAX_REPORTED,
+    MAX_ROWS,
+    CsvRefused,
+    csv_cell,
+    csv_header,
+    csv_line_writer,
+    csv_refuse_if,
+    csv_rows,
+    csv_too_many,
+)
+from core.errors import Conflict, DomainError
 from rewards.ledger import charity_account
 from rewards.models import Charity, GiftCard, LedgerAccount, MassPaymentBatch, Payout, PayoutMethod
 from rewards.offers import decimal_text, parse_money, reward_settings_get
 from rewards.payouts import payouts_return, payouts_settle
-from rewards.wallet import csv_line_writer
 from tenants.models import Tenant
-
-MAX_ROWS = 50_000
-MAX_REPORTED = 100
-
-
-def _refuse_if(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise CsvRefused(f"Nothing was imported: {len(problems)} line(s) need fixing.", fields=problems)
-
-
-def _header(rows: Iterator[list[str]], needed: list[str]) -> dict[str, int]:
-    header = [h.strip().lower() for h in next(rows, None) or []]
-    missing = [name for name in needed if name not in header]
-    if missing:
-        raise CsvRefused(
-            f"The first line must name the columns {', '.join(needed)}; missing: {', '.join(missing)}.",
-            fields={"file": [f"No '{name}' column." for name in missing]},
-        )
-    return {name: header.index(name) for name in header}
-
-
-def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
-    index = columns.get(name)
-    return row[index].strip() if index is not None and index < len(row) else ""
-
-
-def _too_many() -> CsvRefused:
-    return CsvRefused(f"The file has more than {MAX_ROWS:,} rows: split it.", fields={"file": ["Too many rows."]})
-
 
 # -- gift cards -------------------------------------------------------------------------------------
 
@@ -57,7 +37,7 @@ def _too_many() -> CsvRefused:
 def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
     """Add the codes of a CSV (``code,value,currency,expiry``) to the pool; all or nothing."""
     rows = csv_rows(upload)
-    columns = _header(rows, ["code", "value", "currency", "expiry"])
+    columns = csv_header(rows, ["code", "value", "currency", "expiry"])
     existing = set(GiftCard.objects.for_tenant(tenant).values_list("code", flat=True))
     today = timezone.localdate()
     cards: list[GiftCard] = []
@@ -65,10 +45,10 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
     problems: dict[str, list[str]] = {}
     for number, row in enumerate(rows, start=2):
         if len(cards) + len(problems) >= MAX_ROWS:
-            raise _too_many()
+            raise csv_too_many()
         if not any(cell.strip() for cell in row):
             continue
-        code, currency = _cell(row, columns, "code"), _cell(row, columns, "currency").upper()
+        code, currency = csv_cell(row, columns, "code"), csv_cell(row, columns, "currency").upper()
         reason, value, expiry = "", 0, None
         if not code or len(code) > 200 or any(c.isspace() for c in code):
             reason = "the code is empty, too long, or contains spaces"
@@ -82,10 +62,10 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
             reason = f"the panel pays in {tenant.currency}, not {currency}"
         if not reason:
             try:
-                value = parse_money(_cell(row, columns, "value"), currency)
+                value = parse_money(csv_cell(row, columns, "value"), currency)
                 if value <= 0:
                     raise ValueError("the value must be more than zero")
-                raw = _cell(row, columns, "expiry")
+                raw = csv_cell(row, columns, "expiry")
                 try:
                     expiry = date.fromisoformat(raw) if raw else None
                 except ValueError:
@@ -100,7 +80,7 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
             continue
         seen[code] = number
         cards.append(GiftCard(tenant=tenant, code=code, value=value, currency=currency, expires_on=expiry))
-    _refuse_if(problems)
+    csv_refuse_if(problems)
     if not cards:
         raise CsvRefused("The file has no codes.", fields={"file": ["No rows."]})
     try:
@@ -250,16 +230,16 @@ def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], ac
     """Apply the provider's result file (``reference,status[,note]``; status ``paid`` or
     ``returned``); all or nothing. A line repeating what is already recorded changes nothing."""
     rows = csv_rows(upload)
-    columns = _header(rows, ["reference", "status"])
+    columns = csv_header(rows, ["reference", "status"])
     payouts = {p.reference: p for p in batch.payouts.all()}
     decided: dict[str, tuple[str, str]] = {}
     problems: dict[str, list[str]] = {}
     for number, row in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:
-            raise _too_many()
+            raise csv_too_many()
         if not any(cell.strip() for cell in row):
             continue
-        reference, status = _cell(row, columns, "reference"), _cell(row, columns, "status").lower()
+        reference, status = csv_cell(row, columns, "reference"), csv_cell(row, columns, "status").lower()
         payout = payouts.get(reference)
         reason = ""
         if payout is None:
@@ -274,8 +254,8 @@ def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], ac
             if len(problems) < MAX_REPORTED:
                 problems[f"line {number}"] = [reason]
             continue
-        decided[reference] = (status, _cell(row, columns, "note"))
-    _refuse_if(problems)
+        decided[reference] = (status, csv_cell(row, columns, "note"))
+    csv_refuse_if(problems)
     if not decided:
         raise CsvRefused("The file has no results.", fields={"file": ["No rows."]})
     with transaction.atomic():

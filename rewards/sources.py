@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 
+from core.registry import Registry
 from panel.models import Panelist
 from tenants.models import Tenant
 
@@ -40,28 +42,15 @@ class PendingItem:
     amount: int
 
 
-_SOURCES: dict[str, RewardSource] = {}
-_PENDING: list[Callable[[Panelist], Iterable[PendingItem]]] = []
+REWARD_SOURCES: Registry[RewardSource] = Registry("reward sources", key=attrgetter("key"))
+PENDING_PROVIDERS: Registry[Callable[[Panelist], Iterable[PendingItem]]] = Registry("pending providers")
 
 
-def register_reward_source(source: RewardSource) -> None:
-    if ":" in source.key:
+def register_reward_source(source: RewardSource) -> RewardSource:
+    if ":" in source.key:  # the key is a part of the idempotency key ``<source>:<YYYY-MM>:<panelist>``
         raise ValueError("A reward source's key cannot contain ':'.")
-    _SOURCES[source.key] = source
-
-
-def unregister_reward_source(key: str) -> None:
-    _SOURCES.pop(key, None)
-
-
-def reward_sources() -> list[RewardSource]:
-    return list(_SOURCES.values())
-
-
-def register_pending_provider(provider: Callable[[Panelist], Iterable[PendingItem]]) -> None:
-    if provider not in _PENDING:
-        _PENDING.append(provider)
+    return REWARD_SOURCES.register(source)
 
 
 def pending_for(*, panelist: Panelist) -> list[PendingItem]:
-    return [item for provider in _PENDING for item in provider(panelist)]
+    return [item for provider in PENDING_PROVIDERS for item in provider(panelist)]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from config.celery import app
+from core.tasks import BaseTask
 
 
-@app.task(name="rewards.tasks.payout_run_start_task")
+@shared_task(base=BaseTask, name="rewards.tasks.payout_run_start_task")
 def payout_run_start_task(tenant_id: int, period: str, actor: str = "system") -> int:
     """Credit the month's rewards, create the run and its chunks, and enqueue them. Returns the run id."""
     from rewards.payouts import payout_run_enqueue, payout_run_start
@@ -24,14 +25,14 @@ def payout_run_start_task(tenant_id: int, period: str, actor: str = "system") ->
     return start.run.pk
 
 
-@app.task(name="rewards.tasks.payout_chunk_task")
+@shared_task(base=BaseTask, name="rewards.tasks.payout_chunk_task")
 def payout_chunk_task(chunk_id: int) -> bool:
     from rewards.payouts import payout_chunk_process
 
     return payout_chunk_process(chunk_id=chunk_id)
 
 
-@app.task(name="rewards.tasks.payout_runs_due_task")
+@shared_task(base=BaseTask, name="rewards.tasks.payout_runs_due_task")
 def payout_runs_due_task() -> list[int]:
     """Every 15 minutes (beat): start the run of each tenant whose 1st of the month, 03:00 in its
     own time zone, has come. Late by up to a week (beat was down) it still starts; a run that exists
@@ -45,7 +46,7 @@ def payout_runs_due_task() -> list[int]:
     return started
 
 
-@app.task(name="rewards.tasks.payout_sweep_task")
+@shared_task(base=BaseTask, name="rewards.tasks.payout_sweep_task")
 def payout_sweep_task() -> dict[str, int]:
     """Every 2 minutes (beat): re-enqueue chunks that stopped moving, close finished runs, and retry
     gift-card payouts that wait for codes."""
@@ -67,7 +68,7 @@ def payout_sweep_task() -> dict[str, int]:
     return {"requeued": requeued, "finished": finished, "gift_cards_assigned": assigned}
 
 
-@app.task(name="rewards.tasks.payout_giftcards_waiting_task")
+@shared_task(base=BaseTask, name="rewards.tasks.payout_giftcards_waiting_task")
 def payout_giftcards_waiting_task(tenant_id: int) -> int:
     from rewards.providers import giftcards_assign_waiting
     from tenants.models import Tenant
@@ -75,7 +76,7 @@ def payout_giftcards_waiting_task(tenant_id: int) -> int:
     return giftcards_assign_waiting(tenant=Tenant.objects.get(pk=tenant_id)).paid
 
 
-@app.task(name="rewards.tasks.payout_stock_alert_task")
+@shared_task(base=BaseTask, name="rewards.tasks.payout_stock_alert_task")
 def payout_stock_alert_task(run_id: int) -> int:
     """Email the tenant's owners and managers that gift-card payouts wait for codes."""
     from rewards.models import Payout, PayoutRun

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import DomainError
+from core.errors import DomainError
 from panel.models import Panelist
+from panel.selectors import panelist_for_request
 from rewards.ledger import panelist_balance
 from rewards.models import Charity, PayoutPreference
 from rewards.offers import reward_settings_get
@@ -22,18 +23,10 @@ from rewards.wallet import (
     wallet_lines,
     wallet_payouts,
 )
+from tenants.http import SignedInRequest, TenantRequest
 
 
-def _panelist(request: HttpRequest) -> Panelist:
-    tenant = request.tenant  # type: ignore[attr-defined]
-    user_id = int(request.user.pk or 0)  # login_required: a signed-in user
-    panelist = Panelist.objects.for_tenant(tenant).filter(user_id=user_id, status=Panelist.Status.ACTIVE).first()
-    if panelist is None:
-        raise Http404("You are not a panelist of this panel.")
-    return panelist
-
-
-def _wallet(request: HttpRequest, panelist: Panelist, errors: dict[str, list[str]] | None = None) -> HttpResponse:
+def _wallet(request: TenantRequest, panelist: Panelist, errors: dict[str, list[str]] | None = None) -> HttpResponse:
     tenant = panelist.tenant
     page = Paginator(list(wallet_lines(panelist=panelist)), 50).get_page(request.GET.get("page"))
     pending = pending_amounts(panelist=panelist)
@@ -60,14 +53,14 @@ def _wallet(request: HttpRequest, panelist: Panelist, errors: dict[str, list[str
 
 @login_required
 @require_GET
-def wallet(request: HttpRequest) -> HttpResponse:
-    return _wallet(request, _panelist(request))
+def wallet(request: SignedInRequest) -> HttpResponse:
+    return _wallet(request, panelist_for_request(request))
 
 
 @login_required
 @require_POST
-def payout_method_set(request: HttpRequest) -> HttpResponse:
-    panelist = _panelist(request)
+def payout_method_set(request: SignedInRequest) -> HttpResponse:
+    panelist = panelist_for_request(request)
     try:
         payout_preference_set(
             panelist=panelist,
@@ -83,8 +76,8 @@ def payout_method_set(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
-    panelist = _panelist(request)
+def wallet_export(request: SignedInRequest) -> StreamingHttpResponse:
+    panelist = panelist_for_request(request)
     response = StreamingHttpResponse(
         wallet_csv(panelist=panelist, currency=panelist.tenant.currency), content_type="text/csv; charset=utf-8"
     )

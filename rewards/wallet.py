@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError
+from core.csvfiles import csv_line_writer
+from core.errors import DomainError
 from panel.models import Panelist
 from rewards.models import Charity, LedgerAccount, LedgerEntry, Payout, PayoutMethod, PayoutPreference
 from rewards.offers import decimal_text, reward_settings_get
@@ -43,16 +42,6 @@ def wallet_lines(*, panelist: Panelist) -> Iterator[WalletLine]:
     for entry in entries.iterator(chunk_size=500):
         txn = entry.transaction
         yield WalletLine(txn.created_at, entry.amount, txn.reason, txn.get_reason_display(), txn.source, txn.memo)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_line_writer() -> Any:
-    """A ``csv.writer`` whose ``writerow`` returns the line, for streamed CSV responses."""
-    return csv.writer(_Echo())
 
 
 def wallet_csv(*, panelist: Panelist, currency: str) -> Iterator[str]:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.mfa import session_passed_mfa
-from config.errors import DomainError, PermissionDenied
+from core.errors import DomainError, PermissionDenied
 from tenants.models import ApiKey, Tenant
 from tenants.roles import Perm, role_has_perm
 from tenants.selectors import membership_list_for_user

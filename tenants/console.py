@@ -1,19 +1,23 @@
-"""The console's navigation, as data: each section names the permission that shows it.
+"""The console's menu and overview, filled by each app from its ``AppConfig.ready()``.
 
-A section without a URL is part of the console's plan that a later part of Fairpanel fills; it is
-listed (so each role sees the shape of its work) but disabled, never a page that pretends.
+tenants sits low in the import order, so it cannot know the sections of the apps above it. Each app
+registers its sections (a key, a label, the permission that shows it, a URL name, and a place in the
+menu) and its overview figures. A section without a URL is planned: it is listed, disabled, so that
+each role sees the shape of its work, never a page that pretends. When the app that builds it
+registers the real section, the planned one gives way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
+from core.registry import Registry
 from tenants.roles import Perm, role_has_perm
 
 if TYPE_CHECKING:
@@ -21,28 +25,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class NavItem:
+class ConsoleSection:
     key: str
     label: str | Promise
     perm: Perm
-    url_name: str | None = None
+    url_name: str | None = None  # None: planned, shown disabled
+    order: int = 100  # place in the menu, lowest first
 
 
-NAV: list[NavItem] = [
-    NavItem("overview", _("Overview"), Perm.CONSOLE_VIEW, "console_home"),
-    NavItem("panelists", _("Panelists"), Perm.PANELISTS_VIEW, "console_panelists"),
-    NavItem("waitlist", _("Waitlist"), Perm.WAITLIST_MANAGE, "console_waitlist"),
-    NavItem("invitations", _("Invitations"), Perm.INVITATIONS_MANAGE, "console_invitations"),
-    NavItem("purposes", _("Purposes"), Perm.PURPOSES_MANAGE, "console_purposes"),
-    NavItem("consent", _("Consent"), Perm.CONSENT_AUDIT, "console_consent"),
-    NavItem("surveys", _("Surveys"), Perm.SURVEYS_MANAGE),
-    NavItem("receipts", _("Receipts"), Perm.RECEIPTS_REVIEW),
-    NavItem("payouts", _("Payouts"), Perm.PAYOUTS_MANAGE, "console_payouts"),
-    NavItem("rewards", _("Rewards"), Perm.PAYOUTS_MANAGE, "console_rewards"),
-    NavItem("reports", _("Reports"), Perm.REPORTS_VIEW),
-    NavItem("team", _("Team"), Perm.TEAM_VIEW, "console_team"),
-    NavItem("api_keys", _("API keys"), Perm.APIKEYS_MANAGE, "console_api_keys"),
-]
+NAV: Registry[ConsoleSection] = Registry("console sections", key=attrgetter("key"))
+
+
+def register_console_section(section: ConsoleSection) -> ConsoleSection:
+    existing = NAV.get(section.key) if section.key in NAV else None
+    if existing is not None and existing.url_name is None and section.url_name is not None:
+        NAV.unregister(section.key)  # the app that builds a planned section has arrived
+    elif existing is not None and section.url_name is None:
+        return existing  # a plan never hides what is built
+    return NAV.register(section)
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,13 @@ class NavLink:
 def nav_for(*, role: str, tenant_slug: str, current: str) -> list[NavLink]:
     return [
         NavLink(
-            item.key,
-            item.label,
-            reverse(item.url_name, kwargs={"tenant_slug": tenant_slug}) if item.url_name else None,
-            item.key == current,
+            section.key,
+            section.label,
+            reverse(section.url_name, kwargs={"tenant_slug": tenant_slug}) if section.url_name else None,
+            section.key == current,
         )
-        for item in NAV
-        if role_has_perm(role, item.perm)
+        for section in sorted(NAV, key=attrgetter("order"))
+        if role_has_perm(role, section.perm)
     ]
 
 
@@ -74,18 +74,8 @@ class OverviewCard:
 
 
 OverviewSource = Callable[["Tenant"], list[OverviewCard]]
-_overview_sources: list[OverviewSource] = []
-
-
-def register_overview_source(source: OverviewSource) -> OverviewSource:
-    """Higher apps add figures to the console overview from ``AppConfig.ready()``.
-
-    tenants never imports them (imports run one way); they come to it.
-    """
-    if source not in _overview_sources:
-        _overview_sources.append(source)
-    return source
+OVERVIEW_SOURCES: Registry[OverviewSource] = Registry("console overview sources")
 
 
 def overview_cards(*, tenant: Tenant, role: str) -> list[OverviewCard]:
-    return [card for source in _overview_sources for card in source(tenant) if role_has_perm(role, card.perm)]
+    return [card for source in OVERVIEW_SOURCES for card in source(tenant) if role_has_perm(role, card.perm)]

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from config.errors import NotFound
+from core.errors import NotFound
 from tenants.models import ApiKey, Membership, Tenant
+from tenants.roles import Role
 
 
 def tenant_get_active(*, slug: str) -> Tenant:
@@ -20,6 +21,12 @@ def membership_get(*, tenant: Tenant, user: User) -> Membership | None:
 
 def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
     return Membership.objects.for_tenant(tenant).select_related("user").order_by("role", "user__email")
+
+
+def membership_counts_by_role(*, tenant: Tenant) -> list[tuple[str, int]]:
+    """How many staff hold each role, in the roles' own order (zero included)."""
+    counts = dict(membership_list(tenant=tenant).values_list("role").annotate(n=Count("id")).order_by())
+    return [(str(role.label), counts.get(role.value, 0)) for role in Role]
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:

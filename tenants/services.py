@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from tenants.models import ApiKey, Membership, Tenant
 from tenants.roles import API_KEY_ROLES, Role
 

@@ -237,15 +237,16 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "ingest", "payouts", "purges"]
+# Routed by the task's name, which is its service's name plus ``_task`` (see STYLE.md).
 CELERY_TASK_ROUTES = {
-    "*.tasks.purge_*": {"queue": "purges"},
+    "*.tasks.*_purge_task": {"queue": "purges"},
     "*.tasks.payout_*": {"queue": "payouts"},
-    "*.tasks.ingest_*": {"queue": "ingest"},
+    "*.tasks.*_ingest_task": {"queue": "ingest"},
 }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-sessions": {
-        "task": "accounts.tasks.purge_expired_sessions",
+        "task": "accounts.tasks.session_purge_task",
         "schedule": crontab(minute=17, hour=2),
     },
     "send-due-invitations": {
@@ -253,7 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     "purge-personal-data": {
-        "task": "consent.tasks.purge_personal_data",
+        "task": "consent.tasks.privacy_purge_task",
         "schedule": crontab(minute=37, hour=2),
     },
     # Each tenant's run starts at 03:00 on the 1st in its own time zone: the task checks every

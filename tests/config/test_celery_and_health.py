@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from accounts.tasks import purge_expired_sessions
+from accounts.tasks import session_purge_task
 from config.celery import app
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,13 +58,13 @@ def test_a_task_is_enqueued_only_after_the_transaction_commits() -> None:
     drain("purges")
 
     with transaction.atomic():
-        purge_expired_sessions.delay_on_commit()
+        session_purge_task.delay_on_commit()
         assert queue_length("purges") == 0  # not yet: the transaction is open
     assert queue_length("purges") == 1
 
     try:
         with transaction.atomic():
-            purge_expired_sessions.delay_on_commit()
+            session_purge_task.delay_on_commit()
             raise RuntimeError("roll back")
     except RuntimeError:
         pass
@@ -75,9 +75,9 @@ def test_a_task_is_enqueued_only_after_the_transaction_commits() -> None:
 def test_tasks_are_routed_to_their_queues() -> None:
     router = app.amqp.router
 
-    assert router.route({}, "accounts.tasks.purge_expired_sessions")["queue"].name == "purges"
-    assert router.route({}, "rewards.tasks.payout_run_start")["queue"].name == "payouts"
-    assert router.route({}, "adverification.tasks.ingest_events")["queue"].name == "ingest"
+    assert router.route({}, "accounts.tasks.session_purge_task")["queue"].name == "purges"
+    assert router.route({}, "rewards.tasks.payout_run_start_task")["queue"].name == "payouts"
+    assert router.route({}, "adverification.tasks.ad_event_ingest_task")["queue"].name == "ingest"
     assert router.route({}, "config.ping")["queue"].name == "default"
 
 
@@ -88,12 +88,12 @@ def test_the_celery_defaults_are_safe() -> None:
     assert conf.accept_content == ["json"]
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
-    assert purge_expired_sessions.max_retries == 5
+    assert session_purge_task.max_retries == 5
     from django.db import OperationalError
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    assert OperationalError in purge_expired_sessions.autoretry_for
-    assert RedisConnectionError in purge_expired_sessions.autoretry_for
+    assert OperationalError in session_purge_task.autoretry_for
+    assert RedisConnectionError in session_purge_task.autoretry_for
     assert "purge-expired-sessions" in conf.beat_schedule
 
 
@@ -103,7 +103,7 @@ def test_a_real_worker_runs_a_task_from_the_real_broker(celery_worker_process) -
     Session.objects.create(session_key="current" * 4, session_data="x", expire_date=timezone.now() + timedelta(days=1))
 
     # when the purge is enqueued on the broker
-    purge_expired_sessions.delay()
+    session_purge_task.delay()
 
     # then the worker process deletes the expired one
     deadline = time.monotonic() + 30
@@ -111,7 +111,7 @@ def test_a_real_worker_runs_a_task_from_the_real_broker(celery_worker_process) -
         assert time.monotonic() < deadline, celery_worker_process.log.read_text()[-3000:]
         time.sleep(0.2)
     assert Session.objects.filter(session_key="current" * 4).exists()
-    assert "accounts.tasks.purge_expired_sessions" in celery_worker_process.log.read_text()
+    assert "accounts.tasks.session_purge_task" in celery_worker_process.log.read_text()
 
 
 def test_health_is_200_when_the_database_broker_and_worker_are_up(celery_worker_process, client: Client) -> None:

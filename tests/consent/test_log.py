@@ -8,11 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from config.errors import Conflict
 from consent.chain import chain_verify, event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
 from consent.models import ConsentChain, ConsentDocument, ConsentEvent, Purpose
 from consent.services import consent_grant, consent_require, consent_withdraw
+from core.errors import Conflict
 from tests.factories import TenantFactory, publish
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from consent.errors import ConsentWithdrawn
 from consent.models import ConsentEvent, ConsentReceipt
 from consent.receipts import receipt_verify
 from consent.services import consent_require
-from consent.tasks import consent_receipt_email_send
+from consent.tasks import consent_receipt_email_send_task
 from panel.models import Panelist
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
 
@@ -82,7 +82,7 @@ def test_the_email_copy_carries_the_signed_receipt(panelist) -> None:
         subject=subject, purpose_key="receipts", action="grant", method="web", base_url="https://panel.example"
     )
 
-    consent_receipt_email_send(receipt.pk, subject.email, "fr")
+    consent_receipt_email_send_task(receipt.pk, subject.email, "fr")
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

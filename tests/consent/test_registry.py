@@ -22,13 +22,13 @@ from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError
 from consent.chain import chain_verify
 from consent.models import ConsentEvent, DataExport, PurgeLog
 from consent.privacy import evidence_purge
 from consent.privacy_services import data_export_build_run, retention_set
 from consent.registry import categories, category_get
 from consent.services import consent_grant, consent_withdraw
+from core.errors import DomainError
 from panel.models import Panelist
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, UserFactory, publish
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from panel.csv_import import MAX_ROWS, CsvRefused, invitations_import_csv
+from core.csvfiles import MAX_ROWS, CsvRefused
+from panel.csv_import import invitations_import_csv
 from panel.models import Invitation
 from tenants.roles import Role
 from tests.factories import PanelistFactory, TenantFactory

@@ -15,8 +15,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError
 from consent.models import ConsentEvent
+from core.errors import DomainError
 from panel.invitations import invitation_accept, invitation_create, invitation_send, invitation_token
 from panel.models import Invitation, Panelist
 from tenants.roles import Role

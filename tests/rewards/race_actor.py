@@ -22,7 +22,7 @@ import django
 
 django.setup()
 
-from config.errors import Conflict  # noqa: E402
+from core.errors import Conflict  # noqa: E402
 from panel.models import Panelist  # noqa: E402
 from rewards.ledger import panelist_credit, transaction_reverse  # noqa: E402
 from rewards.models import LedgerTransaction, PayoutChunk  # noqa: E402

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from rewards.ledger import (
     InsufficientBalance,
     Leg,

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from config.errors import Conflict
+from core.errors import Conflict
 from rewards.checks import ledger_violations
 from rewards.ledger import InsufficientBalance, panelist_balance, panelist_credit, transaction_reverse
 from rewards.models import LedgerTransaction, Payout, PayoutChunk, RewardSettings

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from config.errors import DomainError
+from core.errors import DomainError
 from rewards.checks import ledger_violations
 from rewards.ledger import clearing_account, panelist_balance, panelist_credit, provider_account
 from rewards.models import (
@@ -37,7 +37,7 @@ from rewards.payouts import (
     runs_due,
 )
 from rewards.providers import charity_totals, giftcards_assign_waiting
-from rewards.sources import RewardSource, SourceCredit, register_reward_source, unregister_reward_source
+from rewards.sources import REWARD_SOURCES, RewardSource, SourceCredit, register_reward_source
 from rewards.tasks import payout_stock_alert_task, payout_sweep_task
 from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory
 
@@ -110,7 +110,7 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
         assert calls == [(OCTOBER, date(2026, 11, 1))]
         assert monthly_rewards_credit(tenant=tenant, period=OCTOBER) == 0  # once per panelist and month
     finally:
-        unregister_reward_source("receipts")
+        REWARD_SOURCES.unregister("receipts")
     run_all(start.run)
     assert panelist_balance(panelist=a) == 0  # credited, then paid
     assert panelist_balance(panelist=b) == 600  # under the threshold: waits

@@ -14,8 +14,8 @@ from django.db.models import QuerySet, Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from config.errors import Conflict, DomainError
-from panel.csv_import import CsvRefused
+from core.csvfiles import CsvRefused
+from core.errors import Conflict, DomainError
 from panel.models import Panelist
 from rewards.checks import ledger_violations
 from rewards.ledger import panelist_balance, panelist_credit

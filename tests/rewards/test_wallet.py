@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from rewards import sources
 from rewards.ledger import panelist_credit, transaction_reverse
 from rewards.models import Charity, GiftCard, PayoutChunk, PayoutPreference, RewardSettings
 from rewards.payouts import payout_chunk_process, payout_run_start
-from rewards.sources import PendingItem, register_pending_provider
+from rewards.sources import PENDING_PROVIDERS, PendingItem
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,11 +96,11 @@ def test_pending_shows_registered_earnings_and_unsettled_payouts(setup) -> None:
     def receipts_under_review(p):
         return [PendingItem("2 receipts under review", 0)] if p == panelist else []
 
-    register_pending_provider(receipts_under_review)
+    PENDING_PROVIDERS.register(receipts_under_review)
     try:
         html = client.get("/t/walleted/wallet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     finally:
-        sources._PENDING.remove(receipts_under_review)
+        PENDING_PROVIDERS.unregister(receipts_under_review)
     assert "2 receipts under review" in html
 
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.errors import NotFound
 from consent.privacy_services import privacy_purge
+from core.errors import NotFound
 from tenants.selectors import tenant_list_or_one
 
 

@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.services import user_get_or_create_verified
 from consent.models import ConsentDocument, ConsentEvent, Purpose
 from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
-from panel.demo import demo_seeders
+from panel.demo import DEMO_SEEDERS
 from panel.invitations import invitation_revoke
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from panel.release import waitlist_release
@@ -181,7 +181,7 @@ class Command(BaseCommand):
             panelists.append(panelist_get_or_create(tenant=tenant, user=user)[0])
         seed_consent_histories(tenant, [p.public_id for p in panelists])
         seed_waitlist(tenant, panelists)
-        extras = [seeder(tenant, panelists) for seeder in demo_seeders()]
+        extras = [seeder(tenant, panelists) for seeder in DEMO_SEEDERS]
 
         self.stdout.write(f"Demo tenant '{tenant.slug}' is ready: {len(STAFF)} staff, {PANELISTS} panelists.")
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from rewards.models import PayoutChunk
 from rewards.payouts import payout_chunk_process, payout_run_enqueue, payout_run_start, period_parse, run_progress
 from tenants.selectors import tenant_list_or_one

@@ -1,0 +1,84 @@
+"""CSV files in and out, the same way everywhere.
+
+In: an uploaded file is decoded and parsed as a stream, so a huge or broken file is refused (with the
+line at fault) without being held in memory; an import is all or nothing, and names its bad lines.
+Out: ``csv_line_writer`` yields each line as text, for streamed responses.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from typing import IO, Any
+
+from core.errors import DomainError
+
+MAX_ROWS = 50_000  # the most data rows an import reads
+MAX_REPORTED = 100  # the most bad lines an import names
+
+
+class CsvRefused(DomainError):
+    code = "csv_invalid"
+    status_code = 400
+
+
+def csv_lines(upload: IO[bytes]) -> Iterator[str]:
+    # Decode incrementally: the first bad byte stops the import with its line, nothing is buffered.
+    reader = codecs.getreader("utf-8-sig")(upload, "strict")
+    line = 0
+    try:
+        for text in reader:
+            line += 1
+            yield text
+    except UnicodeDecodeError:
+        raise CsvRefused(
+            f"The file is not UTF-8 text (at line {line + 1}). Save it as CSV UTF-8 and try again.",
+            fields={"file": ["Not UTF-8."]},
+        ) from None
+
+
+def csv_rows(upload: IO[bytes]) -> Iterator[list[str]]:
+    """The rows of an uploaded CSV; a file the csv module cannot read is refused, never a 500."""
+    try:
+        yield from csv.reader(csv_lines(upload))
+    except csv.Error as exc:
+        raise CsvRefused(f"The file is not a readable CSV file: {exc}.", fields={"file": ["Not CSV."]}) from None
+
+
+def csv_header(rows: Iterator[list[str]], needed: list[str]) -> dict[str, int]:
+    """Read the header line: the column index of each name. Refused when a needed column is missing."""
+    header = [h.strip().lower() for h in next(rows, None) or []]
+    missing = [name for name in needed if name not in header]
+    if missing:
+        raise CsvRefused(
+            "The first line must name the columns "
+            f"{', '.join(repr(n) for n in needed)}; missing: {', '.join(repr(n) for n in missing)}.",
+            fields={"file": [f"No '{name}' column." for name in missing]},
+        )
+    return {name: header.index(name) for name in header}
+
+
+def csv_cell(row: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def csv_too_many() -> CsvRefused:
+    return CsvRefused(f"The file has more than {MAX_ROWS:,} rows: split it.", fields={"file": ["Too many rows."]})
+
+
+def csv_refuse_if(problems: dict[str, list[str]]) -> None:
+    """All or nothing: any bad line refuses the whole file, naming (up to ``MAX_REPORTED``) lines."""
+    if problems:
+        raise CsvRefused(f"Nothing was imported: {len(problems)} line(s) need fixing.", fields=problems)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_line_writer() -> Any:
+    """A ``csv.writer`` whose ``writerow`` returns the line, for streamed CSV responses."""
+    return csv.writer(_Echo())
