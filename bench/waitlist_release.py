@@ -28,7 +28,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 from panel.models import Invitation, WaitlistEntry  # noqa: E402
-from panel.release import waitlist_release  # noqa: E402
+from panel.services.release import waitlist_release  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "100000"))

@@ -8,7 +8,7 @@ class PanelConfig(AppConfig):
 
     def ready(self) -> None:
         from consent.subjects import SUBJECT_RESOLVERS
-        from panel.console import panel_overview
+        from panel.selectors import panel_overview
         from panel.subjects import panelist_subject
         from tenants.console import OVERVIEW_SOURCES, ConsoleSection, register_console_section
         from tenants.roles import Perm

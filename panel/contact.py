@@ -2,7 +2,7 @@
 
 Invitations, reminders and (later) survey invitations ask ``contact_allowed`` before sending and call
 ``contact_record`` after. A message over the cap is not sent now and not lost: its sender leaves it
-due, and the periodic tasks try again (``panel.tasks.invitation_send_due_task``).
+due, and the periodic tasks try again (``panel.tasks.invitations_send_due_task``).
 """
 
 from __future__ import annotations

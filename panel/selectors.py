@@ -1,14 +1,36 @@
+"""Reads of the panel: panelists, invitations, the waitlist and its releases, and what the public and
+onboarding pages show. Every read is scoped to one tenant; a row of another tenant is a 404."""
+
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 
-from panel.models import Panelist
+from accounts.models import User
+from consent.models import ConsentDocument, Purpose
+from consent.selectors import document_current, panelist_purpose_list, purpose_get, purpose_list
+from core.errors import DomainError, NotFound
+from panel.errors import InvitationUnusable
+from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
+from panel.offers import offers_for
+from panel.tokens import invitation_token, waitlist_token
+from tenants.console import OverviewCard
 from tenants.http import TenantRequest
 from tenants.models import Tenant
+from tenants.roles import Perm
+
+# -- panelists ----------------------------------------------------------------------------------------
 
 
 def panelist_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Panelist]:
@@ -45,3 +67,271 @@ def panelist_counts(*, tenant: Tenant) -> dict[str, int]:
     return Panelist.objects.for_tenant(tenant).aggregate(
         total=Count("id"), active=Count("id", filter=Q(status=Panelist.Status.ACTIVE))
     )
+
+
+def panel_overview(tenant: Tenant) -> list[OverviewCard]:
+    """The panel's figures on the console overview (registered with tenants in ``ready()``)."""
+    counts = panelist_counts(tenant=tenant)
+    return [
+        OverviewCard(_("Active panelists"), counts["active"], Perm.CONSOLE_VIEW),
+        OverviewCard(_("Panel capacity"), tenant.panel_capacity, Perm.CONSOLE_VIEW),
+    ]
+
+
+def panel_remaining_capacity(*, tenant: Tenant) -> int:
+    """Room left in the panel: its capacity less the active panelists and the live invitations."""
+    active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE).count()
+    waiting = (
+        Invitation.objects.for_tenant(tenant)
+        .filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+        .count()
+    )
+    return max(0, tenant.panel_capacity - active - waiting)
+
+
+# -- invitations --------------------------------------------------------------------------------------
+
+
+def invitation_list(*, tenant: Tenant) -> QuerySet[Invitation]:
+    return Invitation.objects.for_tenant(tenant).order_by("-created_at", "-id")
+
+
+def invitation_get(*, tenant: Tenant, pk: int) -> Invitation:
+    return get_object_or_404(Invitation.objects.for_tenant(tenant).select_related("tenant"), pk=pk)
+
+
+def invitation_funnel(*, tenant: Tenant) -> dict[str, int]:
+    now = timezone.now()
+    pending = Q(status=Invitation.Status.PENDING)
+    return Invitation.objects.for_tenant(tenant).aggregate(
+        sent=Count("id"),
+        accepted=Count("id", filter=Q(status=Invitation.Status.ACCEPTED)),
+        pending=Count("id", filter=pending & Q(expires_at__gt=now)),
+        expired=Count("id", filter=pending & Q(expires_at__lte=now)),
+        revoked=Count("id", filter=Q(status=Invitation.Status.REVOKED)),
+    )
+
+
+def invitation_get_by_token(*, tenant: Tenant, token: str, for_update: bool = False) -> Invitation:
+    """The usable invitation behind ``token`` in ``tenant``; a clear refusal otherwise.
+
+    ``for_update`` locks the row (inside the caller's transaction), so that two signups racing on one
+    token make one panelist.
+    """
+    invalid = InvitationUnusable("This invitation link is not valid. Ask the panel for a new one.")
+    pk, _sep, digest = token.partition(".")
+    if not re.fullmatch(r"[0-9]{1,18}", pk) or not digest:
+        raise invalid
+    qs = Invitation.objects.for_tenant(tenant).filter(pk=int(pk)).select_related("tenant")
+    invitation = (qs.select_for_update() if for_update else qs).first()
+    if invitation is None or not constant_time_compare(invitation_token(invitation), token):
+        raise invalid  # unknown, forged, or another panel's: all look the same
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise InvitationUnusable("This invitation has already been used. Sign in instead.", code="invitation_used")
+    if invitation.status == Invitation.Status.REVOKED:
+        raise InvitationUnusable("This invitation was withdrawn by the panel.", code="invitation_revoked")
+    if invitation.is_expired:
+        raise InvitationUnusable("This invitation has expired. Ask the panel for a new one.", code="invitation_expired")
+    return invitation
+
+
+def invitee_has_account(*, invitation: Invitation) -> bool:
+    """Whether the invited address already signs in to Fairpanel (then the join page asks to sign in)."""
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
+MAX_REMINDERS = 2
+
+
+def invitations_due(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
+    """What the periodic run sends: invitations never sent (deferred by the cap) and reminders due."""
+    now = now or timezone.now()
+    live = Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=now)
+    unsent = list(live.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:5000])
+    # The gap is the tenant's own: computed in the database, so the run scales with what is due.
+    due_at = ExpressionWrapper(
+        Coalesce("last_reminded_at", "sent_at") + F("tenant__reminder_gap_days") * timedelta(days=1),
+        output_field=DateTimeField(),
+    )
+    reminders = list(
+        live.filter(sent_at__isnull=False, reminders_sent__lt=MAX_REMINDERS)
+        .annotate(due_at=due_at)
+        .filter(due_at__lte=now)
+        .order_by("id")
+        .values_list("id", flat=True)[:5000]
+    )
+    return unsent, reminders
+
+
+def invitations_unsent(*, invitation_ids: list[int]) -> list[int]:
+    """Which of these invitations have not been mailed yet (a redelivered batch skips the others)."""
+    return list(
+        Invitation.objects.filter(pk__in=invitation_ids, sent_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# -- the waitlist -------------------------------------------------------------------------------------
+
+
+def screening_question_list(*, tenant: Tenant) -> list[ScreeningQuestion]:
+    return list(ScreeningQuestion.objects.for_tenant(tenant).order_by("position"))
+
+
+def waitlist_entry_get_by_token(*, tenant: Tenant, token: str, purpose: str) -> WaitlistEntry:
+    public_id, _sep, _digest = token.partition(".")
+    entry = WaitlistEntry.objects.for_tenant(tenant).filter(public_id=public_id[:32]).first()
+    if entry is None or not constant_time_compare(waitlist_token(entry, purpose), token):
+        raise NotFound("This link is not valid, or you have left the waitlist.", code="link_invalid")
+    return entry
+
+
+def waitlist_entry_status(*, tenant: Tenant, token: str) -> tuple[WaitlistEntry, str]:
+    """The entry behind a status link and what to tell its person: waiting, invited or expired."""
+    entry = waitlist_entry_get_by_token(tenant=tenant, token=token, purpose="status")
+    if entry.status != WaitlistEntry.Status.INVITED:
+        return entry, "waiting"
+    invitation = Invitation.objects.filter(pk=entry.invitation_id).first() if entry.invitation_id else None
+    if invitation is not None and invitation.state == "expired":
+        return entry, "expired"
+    return entry, "invited"
+
+
+def waitlist_pool(*, tenant: Tenant, filters: dict[str, str]) -> QuerySet[WaitlistEntry]:
+    """Who can be released: waiting, matching the filters, and neither holding a live invitation nor
+    a panelist already (those are left waiting, never picked again and again)."""
+    now = timezone.now()
+    live_invitation = Invitation.objects.filter(
+        tenant=tenant, status=Invitation.Status.PENDING, expires_at__gt=now, email=OuterRef("email")
+    )
+    member = Panelist.objects.filter(
+        tenant=tenant, status=Panelist.Status.ACTIVE, user__email__iexact=OuterRef("email")
+    )
+    qs = (
+        WaitlistEntry.objects.for_tenant(tenant)
+        .filter(status=WaitlistEntry.Status.WAITING)
+        .exclude(Exists(live_invitation))
+        .exclude(Exists(member))
+    )
+    kinds = dict(ScreeningQuestion.objects.for_tenant(tenant).values_list("key", "kind"))
+    for key, value in filters.items():
+        if not value or key not in kinds:
+            continue
+        if kinds[key] == ScreeningQuestion.Kind.NUMBER:
+            if not re.fullmatch(r"-?[0-9]{1,9}", value):
+                raise DomainError(f"'{key}' is a number.", fields={key: ["Enter a whole number."]})
+            qs = qs.filter(**{f"answers__{key}": int(value)})
+        else:
+            qs = qs.filter(**{f"answers__{key}": value})
+    return qs
+
+
+def waitlist_answer_counts(
+    *, pool: QuerySet[WaitlistEntry], questions: list[ScreeningQuestion]
+) -> dict[str, list[tuple[str, int]]]:
+    """For each screening question, how many of ``pool`` gave each answer, most given first.
+
+    Counted by the database (one GROUP BY per question), however long the list is.
+    """
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for question in questions:
+        rows = (
+            pool.order_by()
+            .annotate(answer=KeyTextTransform(question.key, "answers"))
+            .values("answer")
+            .annotate(n=Count("id"))
+            .order_by("-n", "answer")
+        )
+        counts[question.key] = [(str(row["answer"]), row["n"]) for row in rows]
+    return counts
+
+
+def waitlist_status_counts(*, tenant: Tenant) -> dict[str, int]:
+    rows = WaitlistEntry.objects.for_tenant(tenant).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True)
+class WaitlistOverview:
+    questions: list[ScreeningQuestion]
+    filters: dict[str, str]
+    pool: QuerySet[WaitlistEntry]  # ordered first come, first served
+    by_attribute: dict[str, list[tuple[str, int]]]
+    status_counts: dict[str, int]
+    capacity: int
+    releases: QuerySet[WaitlistRelease]
+    filter_error: DomainError | None
+
+
+def waitlist_overview(*, tenant: Tenant, params: dict[str, str]) -> WaitlistOverview:
+    """What the operators' waitlist page shows, for the filters in ``params`` (``f_<question key>``).
+
+    A filter that cannot be read is dropped and reported in ``filter_error``, so the page still shows.
+    """
+    questions = screening_question_list(tenant=tenant)
+    filters = {q.key: params[f"f_{q.key}"] for q in questions if params.get(f"f_{q.key}")}
+    filter_error = None
+    try:
+        pool = waitlist_pool(tenant=tenant, filters=filters)
+    except DomainError as exc:
+        filter_error, filters = exc, {}
+        pool = waitlist_pool(tenant=tenant, filters=filters)
+    return WaitlistOverview(
+        questions=questions,
+        filters=filters,
+        pool=pool.order_by("confirmed_at", "id"),
+        by_attribute=waitlist_answer_counts(pool=pool, questions=questions),
+        status_counts=waitlist_status_counts(tenant=tenant),
+        capacity=panel_remaining_capacity(tenant=tenant),
+        releases=WaitlistRelease.objects.for_tenant(tenant).select_related("created_by")[:20],
+        filter_error=filter_error,
+    )
+
+
+def release_progress(*, tenant: Tenant, pk: int) -> tuple[WaitlistRelease, int]:
+    """A release and how many of its invitations the Celery batches have mailed so far."""
+    release = get_object_or_404(WaitlistRelease.objects.for_tenant(tenant), pk=pk)
+    return release, release.invitations.filter(sent_at__isnull=False).count()
+
+
+# -- what the public and onboarding pages show ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurposeOffer:
+    purpose: Purpose
+    name: str
+    description: str
+    document: ConsentDocument | None
+
+
+def join_purposes(*, tenant: Tenant, language: str) -> list[PurposeOffer]:
+    """The purposes a new panelist is asked about, each with its current text in ``language``."""
+    offers = [
+        PurposeOffer(p, p.name_in(language), p.description_in(language), document_current(purpose=p, language=language))
+        for p in panelist_purpose_list(tenant=tenant)
+    ]
+    return [offer for offer in offers if offer.document is not None]
+
+
+def landing_context(*, tenant: Tenant, language: str) -> dict[str, Any]:
+    """The public landing page: each program with what it collects, keeps and pays; the waitlist form."""
+    offers = offers_for(tenant=tenant, language=language)
+    programs = [
+        {
+            "name": p.name_in(language),
+            "description": p.description_in(language),
+            "days": p.retention_days,
+            "key": p.key,
+            "data": p.data_categories,
+            "pays": offers.get(p.key, ""),
+        }
+        for p in purpose_list(tenant=tenant)
+        if p.key != "waitlist"
+    ]
+    return {
+        "programs": programs,
+        "questions": [{"q": q, "label": q.label_in(language)} for q in screening_question_list(tenant=tenant)],
+        "waitlist_doc": document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language),
+    }

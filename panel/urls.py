@@ -1,33 +1,33 @@
 """panel's URLs: the public landing page and waitlist, joining, the panelist's home, the operators'
 panelists, waitlist and invitations, and the panelists API."""
 
-from django.urls import URLPattern, URLResolver, path, re_path
+from django.urls import URLPattern, URLResolver, path
 
-from panel import api, console_views, onboarding_views, public_views, views, waitlist_console
+from panel import api
+from panel.views import console as console_views
+from panel.views import onboarding, public
 
 pages: list[URLPattern | URLResolver] = [
-    path("", public_views.landing, name="tenant_home"),
-    path("waitlist/confirm/<str:token>/", public_views.confirm, name="waitlist_confirm"),
-    path("waitlist/status/<str:token>/", public_views.status, name="waitlist_status"),
-    path("waitlist/leave/<str:token>/", public_views.leave, name="waitlist_leave"),
-    path("join/<str:token>/", onboarding_views.join, name="join"),
-    path("home/", onboarding_views.panelist_home, name="panelist_home"),
+    path("", public.landing, name="tenant_home"),
+    path("waitlist/confirm/<str:token>/", public.confirm, name="waitlist_confirm"),
+    path("waitlist/status/<str:token>/", public.status, name="waitlist_status"),
+    path("waitlist/leave/<str:token>/", public.leave, name="waitlist_leave"),
+    path("join/<str:token>/", onboarding.join, name="join"),
+    path("home/", onboarding.panelist_home, name="panelist_home"),
 ]
 
 console: list[URLPattern | URLResolver] = [
-    path("panelists/", views.console_panelists, name="console_panelists"),
+    path("panelists/", console_views.console_panelists, name="console_panelists"),
     path("invitations/", console_views.console_invitations, name="console_invitations"),
-    path("waitlist/", waitlist_console.console_waitlist, name="console_waitlist"),
+    path("invitations/import/", console_views.console_invitations_import, name="console_invitations_import"),
+    path("invitations/<int:pk>/revoke/", console_views.console_invitation_revoke, name="console_invitation_revoke"),
+    path("invitations/<int:pk>/resend/", console_views.console_invitation_resend, name="console_invitation_resend"),
+    path("waitlist/", console_views.console_waitlist, name="console_waitlist"),
+    path("waitlist/releases/", console_views.console_waitlist_release, name="console_waitlist_release"),
     path(
-        "waitlist/releases/<int:pk>/progress/",
-        waitlist_console.console_release_progress,
-        name="console_release_progress",
+        "waitlist/releases/<int:pk>/progress/", console_views.console_release_progress, name="console_release_progress"
     ),
-    re_path(
-        r"^invitations/(?P<pk>[0-9]+)/(?P<action>revoke|resend)/$",
-        console_views.console_invitation_action,
-        name="console_invitation_action",
-    ),
+    path("waitlist/questions/", console_views.console_screening_question_add, name="console_screening_question_add"),
 ]
 
 api_v1: list[URLPattern | URLResolver] = [

@@ -71,7 +71,7 @@ def is_view_module(path: Path, tree: ast.Module) -> bool:
 
 def check_rooms(app: str) -> Iterator[str]:
     folder = ROOT / app
-    if not folder.is_dir() or not (folder / "models.py").exists() and app == "surveys":
+    if not folder.is_dir() or (not (folder / "models.py").exists() and app == "surveys"):
         return  # an app that does not exist yet, or has no models yet, has no rooms to keep
     for room in ROOMS:
         if not (folder / room).exists():
@@ -101,7 +101,8 @@ def check_view_module(path: Path, tree: ast.Module) -> Iterator[str]:
 def check_enqueues(path: Path, tree: ast.Module) -> Iterator[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ENQUEUE_NOW:
-            yield f"{path.relative_to(ROOT)}:{node.lineno}: .{node.func.attr}() enqueues before the commit; use delay_on_commit"
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            yield f"{where}: .{node.func.attr}() enqueues before the commit; use delay_on_commit"
 
 
 def check_tasks(app: str, path: Path, tree: ast.Module) -> Iterator[str]:

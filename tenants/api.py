@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -76,8 +75,7 @@ class ApiKeyDetailApi(TenantApiView):
 
     @extend_schema(responses=ApiKeyOutputSerializer, summary="Revoke an API key; revoking twice is harmless")
     def delete(self, request: Request, pk: int) -> Response:
-        with transaction.atomic():
-            api_key = api_key_revoke(api_key=api_key_get(tenant=self.tenant, pk=pk))
+        api_key = api_key_revoke(api_key=api_key_get(tenant=self.tenant, pk=pk))
         return Response(ApiKeyOutputSerializer(api_key).data)
 
 

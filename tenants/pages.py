@@ -2,9 +2,10 @@
 
 A view authorises, parses, calls one service or selector, and renders. When the service refuses
 (a ``DomainError``), the view renders the same page again through ``render_page(..., error=exc)``:
-the reason and the fields at fault go to the template as ``errors``, what was typed comes back as
-``form``, and the status is the error's own 4xx. Nothing was written: services write in a
-transaction, and refuse before they write.
+the fields at fault go to the template as ``errors`` (or the reason, under ``form``, when no field is
+named), the refusal itself as ``error`` (``error.detail`` is its summary), what was typed comes back as
+``form``, and the status is the error's own 4xx (400 bad input, 409 conflict, 429 too many).
+Nothing was written: services write in a transaction, and refuse before they write.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from tenants.http import StaffRequest
 
 
 def form_errors(exc: DomainError) -> dict[str, list[str]]:
-    """A refused call as a form's errors: the reason under ``form``, then each field at fault."""
-    return {"form": [exc.detail], **exc.fields}
+    """A refused call as a form's errors: each field at fault, or the reason under ``form`` when the
+    refusal names no field."""
+    return exc.fields or {"form": [exc.detail]}
 
 
 def form_refused(form: forms.Form) -> DomainError:
@@ -37,7 +39,7 @@ def render_page(
 ) -> HttpResponse:
     if error is None:
         return render(request, template, context)
-    context = context | {"errors": form_errors(error), "form": request.POST}
+    context = context | {"error": error, "errors": form_errors(error), "form": request.POST}
     return render(request, template, context, status=error.status_code)
 
 

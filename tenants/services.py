@@ -146,9 +146,9 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+    """Revoke a key at once; revoking twice (or two requests racing) keeps the first moment."""
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_key.refresh_from_db(fields=["revoked_at"])
     return api_key
 
 

@@ -250,7 +250,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17, hour=2),
     },
     "send-due-invitations": {
-        "task": "panel.tasks.invitation_send_due_task",
+        "task": "panel.tasks.invitations_send_due_task",
         "schedule": crontab(minute=5),
     },
     "purge-personal-data": {

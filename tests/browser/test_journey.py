@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from panel.invitations import invitation_send
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
+from panel.services.invitations import invitation_send
 from tenants.roles import Role
 from tests.browser.helpers import assert_fits_the_screen, staff_sign_in
 from tests.factories import MembershipFactory, TenantFactory, UserFactory, activate_totp, publish

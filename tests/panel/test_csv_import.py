@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.csvfiles import MAX_ROWS, CsvRefused
-from panel.csv_import import invitations_import_csv
 from panel.models import Invitation
+from panel.services.invitation_import import invitations_csv_import
 from tenants.roles import Role
 from tests.factories import PanelistFactory, TenantFactory
 
@@ -25,7 +25,7 @@ def test_a_clean_file_invites_everyone_in_it(tenant, django_capture_on_commit_ca
     data = "name,email\nAna,ana@example.test\nBo,BO@example.test\n\n"
 
     with django_capture_on_commit_callbacks() as callbacks:
-        count = invitations_import_csv(tenant=tenant, upload=io.BytesIO(data.encode("utf-8-sig")), created_by=None)
+        count = invitations_csv_import(tenant=tenant, upload=io.BytesIO(data.encode("utf-8-sig")), created_by=None)
 
     assert count == 2
     assert sorted(Invitation.objects.filter(tenant=tenant).values_list("email", flat=True)) == [
@@ -41,7 +41,7 @@ def test_a_file_with_bad_lines_imports_nothing_and_names_each_line(tenant) -> No
     data = f"email\nok@example.test\nnot-an-email\nok@example.test\n{member.user.email}\n"
 
     with pytest.raises(CsvRefused) as refused:
-        invitations_import_csv(tenant=tenant, upload=io.BytesIO(data.encode()), created_by=None)
+        invitations_csv_import(tenant=tenant, upload=io.BytesIO(data.encode()), created_by=None)
 
     assert refused.value.fields == {
         "line 3": ["'not-an-email' is not an email address"],
@@ -55,7 +55,7 @@ def test_a_file_that_is_not_utf8_is_refused(tenant) -> None:
     data = "email\nzoë@example.test\n".encode("latin-1")
 
     with pytest.raises(CsvRefused, match="not UTF-8 text"):
-        invitations_import_csv(tenant=tenant, upload=io.BytesIO(data), created_by=None)
+        invitations_csv_import(tenant=tenant, upload=io.BytesIO(data), created_by=None)
     assert not Invitation.objects.exists()
 
 
@@ -77,20 +77,20 @@ def test_a_file_with_too_many_rows_is_refused_while_streaming(tenant) -> None:
             return len(chunk)
 
     with pytest.raises(CsvRefused, match=f"more than {MAX_ROWS:,} rows"):
-        invitations_import_csv(tenant=tenant, upload=io.BufferedReader(Rows()), created_by=None)
+        invitations_csv_import(tenant=tenant, upload=io.BufferedReader(Rows()), created_by=None)
     assert not Invitation.objects.exists()
 
 
 def test_a_file_without_an_email_column_is_refused(tenant) -> None:
     with pytest.raises(CsvRefused, match="'email'"):
-        invitations_import_csv(tenant=tenant, upload=io.BytesIO(b"name,phone\nAna,123\n"), created_by=None)
+        invitations_csv_import(tenant=tenant, upload=io.BytesIO(b"name,phone\nAna,123\n"), created_by=None)
 
 
 def test_the_console_upload_reports_line_numbers(make_staff, tenant) -> None:
     manager = make_staff(tenant=tenant, role=Role.MANAGER)
     upload = SimpleUploadedFile("people.csv", b"email\ngood@example.test\nbad\n", content_type="text/csv")
 
-    response = manager.client.post("/t/csvpanel/console/invitations/", {"file": upload})
+    response = manager.client.post("/t/csvpanel/console/invitations/import/", {"file": upload})
 
     assert response.status_code == 400
     assert "line 3" in response.content.decode()
@@ -102,12 +102,12 @@ def test_an_address_with_an_expired_invitation_can_be_invited_again(tenant) -> N
 
     from django.utils import timezone
 
-    from panel.invitations import invitation_create
+    from panel.services.invitations import invitation_create
 
     old = invitation_create(tenant=tenant, email="again@example.test")
     Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
 
-    count = invitations_import_csv(tenant=tenant, upload=io.BytesIO(b"email\nagain@example.test\n"), created_by=None)
+    count = invitations_csv_import(tenant=tenant, upload=io.BytesIO(b"email\nagain@example.test\n"), created_by=None)
 
     assert count == 1
     assert Invitation.objects.get(pk=old.pk).status == "revoked"

@@ -17,8 +17,9 @@ from django.utils import timezone
 from accounts.models import User
 from consent.models import ConsentEvent
 from core.errors import DomainError
-from panel.invitations import invitation_accept, invitation_create, invitation_send, invitation_token
 from panel.models import Invitation, Panelist
+from panel.services.invitations import invitation_accept, invitation_create, invitation_send
+from panel.tokens import invitation_token
 from tenants.roles import Role
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
 
@@ -228,7 +229,8 @@ def test_operators_invite_revoke_resend_and_see_the_funnel(make_staff, tenant) -
     Invitation.objects.filter(pk=a.pk).update(expires_at=timezone.now() - timedelta(days=1))
     manager.client.post(f"{base}{a.pk}/resend/")
 
-    assert (duplicate.status_code, bad.status_code) == (400, 400)
+    # A refused form answers with its error's own status: a conflict (already invited) is a 409, bad input a 400.
+    assert (duplicate.status_code, bad.status_code) == (409, 400)
     a.refresh_from_db()
     assert a.expires_at > timezone.now()  # resending renews the validity
     funnel = manager.client.get(base).context["funnel"]
@@ -253,7 +255,7 @@ def test_the_token_in_the_email_is_the_one_that_works(tenant) -> None:
 
 def test_the_contact_cap_defers_an_invitation_without_losing_it(tenant) -> None:
     from panel.contact import contact_record
-    from panel.invitations import invitations_due
+    from panel.selectors import invitations_due
 
     tenant.contact_cap = 2
     tenant.save(update_fields=["contact_cap"])
@@ -275,7 +277,7 @@ def test_the_contact_cap_defers_an_invitation_without_losing_it(tenant) -> None:
 
 
 def test_at_most_two_reminders_with_the_tenants_gap(tenant) -> None:
-    from panel.invitations import invitations_due
+    from panel.selectors import invitations_due
 
     invitation = invitation_create(tenant=tenant, email="slow@example.test")
     invitation_send(invitation_id=invitation.pk)

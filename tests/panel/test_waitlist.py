@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from consent.models import ConsentEvent
 from panel.models import Invitation, ScreeningQuestion, WaitlistEntry, WaitlistRelease
-from panel.release import waitlist_release
+from panel.services.release import waitlist_release
 from tenants.roles import Role
 from tests.factories import PanelistFactory, TenantFactory, publish
 
@@ -207,10 +207,10 @@ def test_the_console_filters_counts_and_releases(make_staff, tenant) -> None:
 
     page = manager.client.get("/t/greenfield/console/waitlist/?f_gender=male")
     released = manager.client.post(
-        "/t/greenfield/console/waitlist/?f_gender=male", {"count": "3", "method": "fcfs", "seed": "7"}
+        "/t/greenfield/console/waitlist/releases/?f_gender=male", {"count": "3", "method": "fcfs", "seed": "7"}
     )
     bad = manager.client.post(
-        "/t/greenfield/console/waitlist/", {"count": "3", "method": "quota", "targets": "gender=female:70"}
+        "/t/greenfield/console/waitlist/releases/", {"count": "3", "method": "quota", "targets": "gender=female:70"}
     )
 
     assert page.context["matching"] == 4
@@ -242,7 +242,7 @@ def test_the_status_page_tells_invited_and_expired(tenant) -> None:
 
 
 def test_the_console_shows_how_far_a_release_has_been_mailed(make_staff, tenant) -> None:
-    from panel.invitations import invitation_send
+    from panel.services.invitations import invitation_send
 
     manager = make_staff(tenant=tenant, role=Role.MANAGER)
     fill(tenant, 4, 0)
@@ -264,16 +264,12 @@ def test_the_console_shows_how_far_a_release_has_been_mailed(make_staff, tenant)
 
 def test_operators_add_screening_questions_to_the_form(make_staff, tenant) -> None:
     manager = make_staff(tenant=tenant, role=Role.MANAGER)
-    url = "/t/greenfield/console/waitlist/"
+    url = "/t/greenfield/console/waitlist/questions/"
 
     pets = {"label_en": "Pets at home", "label_fr": "Animaux", "kind": "choice", "choices": "none, cat, dog"}
-    added = manager.client.post(url, {"action": "add_question", "key": "pets", **pets})
-    duplicate = manager.client.post(
-        url, {"action": "add_question", "key": "pets", "label_en": "Pets", "kind": "choice", "choices": "a,b"}
-    )
-    one_choice = manager.client.post(
-        url, {"action": "add_question", "key": "car", "label_en": "Car", "kind": "choice", "choices": "yes"}
-    )
+    added = manager.client.post(url, {"key": "pets", **pets})
+    duplicate = manager.client.post(url, {"key": "pets", "label_en": "Pets", "kind": "choice", "choices": "a,b"})
+    one_choice = manager.client.post(url, {"key": "car", "label_en": "Car", "kind": "choice", "choices": "yes"})
 
     assert (added.status_code, duplicate.status_code, one_choice.status_code) == (302, 400, 400)
     assert ScreeningQuestion.objects.get(tenant=tenant, key="pets").choices == ["none", "cat", "dog"]
@@ -281,10 +277,10 @@ def test_operators_add_screening_questions_to_the_form(make_staff, tenant) -> No
 
 
 def test_quota_targets_can_be_age_bands_from_the_year_of_birth(tenant) -> None:
-    from panel.release import parse_targets
+    from panel.services.release import release_targets_parse
 
     fill(tenant, 60, 0)  # birth years 1980..2009
-    targets = parse_targets("birth_year=1980-1989:50, birth_year=1990-2009:50")
+    targets = release_targets_parse("birth_year=1980-1989:50, birth_year=1990-2009:50")
 
     release = waitlist_release(tenant=tenant, count=20, method="quota", targets=targets, seed=3, created_by=None)
 
@@ -292,7 +288,7 @@ def test_quota_targets_can_be_age_bands_from_the_year_of_birth(tenant) -> None:
 
 
 def test_people_already_invited_or_members_are_skipped_not_picked_again(tenant) -> None:
-    from panel.invitations import invitation_create
+    from panel.services.invitations import invitation_create
 
     fill(tenant, 3, 0)
     invitation_create(tenant=tenant, email="w0@example.test")  # invited directly meanwhile
@@ -309,8 +305,8 @@ def test_bad_release_input_is_a_400_not_a_500(make_staff, tenant) -> None:
     manager = make_staff(tenant=tenant, role=Role.MANAGER)
     url = "/t/greenfield/console/waitlist/"
 
-    huge = manager.client.post(url, {"count": "99999999999999999999", "method": "fcfs"})
-    too_many = manager.client.post(url, {"count": "5000000", "method": "fcfs"})
+    huge = manager.client.post(url + "releases/", {"count": "99999999999999999999", "method": "fcfs"})
+    too_many = manager.client.post(url + "releases/", {"count": "5000000", "method": "fcfs"})
     bad_filter = manager.client.get(url + "?f_birth_year=%C2%B2")
 
     assert (huge.status_code, too_many.status_code, bad_filter.status_code) == (400, 400, 400)

@@ -17,10 +17,10 @@ from accounts.services import user_get_or_create_verified
 from consent.models import ConsentDocument, ConsentEvent, Purpose
 from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
 from panel.demo import DEMO_SEEDERS
-from panel.invitations import invitation_revoke
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
-from panel.release import waitlist_release
-from panel.services import panelist_get_or_create
+from panel.services.invitations import invitation_revoke
+from panel.services.panelists import panelist_get_or_create
+from panel.services.release import waitlist_release
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import membership_set_role, tenant_create

@@ -8,12 +8,12 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
-from consent.selectors import document_current, purpose_get, purpose_list
 from core.errors import DomainError
-from panel.models import ScreeningQuestion
-from panel.offers import offers_for
-from panel.waitlist import waitlist_confirm, waitlist_join, waitlist_leave, waitlist_status, waitlist_token
+from panel.selectors import landing_context, waitlist_entry_status
+from panel.services.waitlist import waitlist_confirm, waitlist_join, waitlist_leave
+from panel.tokens import waitlist_token
 from tenants.http import TenantRequest
+from tenants.pages import render_page
 
 
 def _client_ip(request: TenantRequest) -> str:
@@ -21,49 +21,19 @@ def _client_ip(request: TenantRequest) -> str:
     return str(get_adapter(request).get_client_ip(request))
 
 
-def _landing(request: TenantRequest, errors: dict[str, list[str]] | None = None, status: int = 200) -> HttpResponse:
-    tenant = request.tenant
-    language = get_language()
-    waitlist_doc = document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language)
-    offers = offers_for(tenant=tenant, language=language)
-    programs = [
-        {
-            "name": p.name_in(language),
-            "description": p.description_in(language),
-            "days": p.retention_days,
-            "key": p.key,
-            "data": p.data_categories,
-            "pays": offers.get(p.key, ""),
-        }
-        for p in purpose_list(tenant=tenant)
-        if p.key != "waitlist"
-    ]
-    questions = [
-        {"q": q, "label": q.label_in(language)}
-        for q in ScreeningQuestion.objects.for_tenant(tenant).order_by("position")
-    ]
-    return render(
-        request,
-        "panel/landing.html",
-        {
-            "programs": programs,
-            "questions": questions,
-            "waitlist_doc": waitlist_doc,
-            "errors": errors or {},
-            "form": request.POST if errors else {},
-        },
-        status=status,
-    )
+def _link_refused(request: TenantRequest, exc: DomainError) -> HttpResponse:
+    return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
 
 
 @require_http_methods(["GET", "POST"])
 def landing(request: TenantRequest) -> HttpResponse:
+    """The panel's public page; a POST puts the visitor on the waitlist."""
+    context = landing_context(tenant=request.tenant, language=get_language())
     if request.method == "GET":
-        return _landing(request)
-    tenant = request.tenant
+        return render_page(request, "panel/landing.html", context)
     try:
         waitlist_join(
-            tenant=tenant,
+            tenant=request.tenant,
             email=request.POST.get("email", ""),
             answers={k.removeprefix("q_"): str(v) for k, v in request.POST.items() if k.startswith("q_")},
             agreed=request.POST.get("agree") == "yes",
@@ -72,7 +42,7 @@ def landing(request: TenantRequest) -> HttpResponse:
             honeypot=request.POST.get("website", ""),
         )
     except DomainError as exc:
-        return _landing(request, exc.fields or {"form": [exc.detail]}, exc.status_code)
+        return render_page(request, "panel/landing.html", context, error=exc)
     # The same page whether the address was new, already listed, or a bot's: nobody learns who is listed.
     return render(request, "panel/waitlist_check_email.html")
 
@@ -85,15 +55,15 @@ def confirm(request: TenantRequest, token: str) -> HttpResponse:
     try:
         entry = waitlist_confirm(tenant=request.tenant, token=token)
     except DomainError as exc:
-        return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
+        return _link_refused(request, exc)
     return render(request, "panel/waitlist_confirmed.html", {"status_token": waitlist_token(entry, "status")})
 
 
 def status(request: TenantRequest, token: str) -> HttpResponse:
     try:
-        entry, state = waitlist_status(tenant=request.tenant, token=token)
+        entry, state = waitlist_entry_status(tenant=request.tenant, token=token)
     except DomainError as exc:
-        return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
+        return _link_refused(request, exc)
     return render(request, "panel/waitlist_status.html", {"entry": entry, "state": state, "token": token})
 
 
@@ -102,5 +72,5 @@ def leave(request: TenantRequest, token: str) -> HttpResponse:
     try:
         waitlist_leave(tenant=request.tenant, token=token)
     except DomainError as exc:
-        return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
+        return _link_refused(request, exc)
     return render(request, "panel/waitlist_left.html")

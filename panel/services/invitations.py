@@ -8,9 +8,8 @@ anything about the person is written, and a refusal erases the invitation itself
 from __future__ import annotations
 
 import logging
-import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,12 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F
-from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
@@ -32,23 +27,14 @@ from consent.services import consent_change_by_subject
 from consent.subjects import Subject
 from core.errors import Conflict, DomainError
 from panel.contact import contact_allowed, contact_record, email_hash
-from panel.errors import InvitationUnusable, TooYoung
+from panel.errors import TooYoung
 from panel.models import ContactLog, Invitation, Panelist, WaitlistEntry
+from panel.selectors import invitation_get_by_token, invitations_due, invitations_unsent
 from panel.tasks import invitation_send_task
+from panel.tokens import invitation_url
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
-_SALT = "fairpanel.invitation"
-
-
-def invitation_token(invitation: Invitation) -> str:
-    digest = salted_hmac(_SALT, f"{invitation.pk}.{invitation.nonce}", algorithm="sha256").hexdigest()
-    return f"{invitation.pk}.{digest[:40]}"
-
-
-def invitation_url(invitation: Invitation) -> str:
-    path = reverse("join", kwargs={"tenant_slug": invitation.tenant.slug, "token": invitation_token(invitation)})
-    return f"{settings.FAIRPANEL_BASE_URL}{path}"
 
 
 def _normalise(email: str) -> str:
@@ -127,27 +113,20 @@ def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
     return True
 
 
-MAX_REMINDERS = 2
+def invitations_send_batch(*, invitation_ids: list[int]) -> int:
+    """Mail a batch of invitations; already-sent ones are skipped, so a redelivered batch is harmless.
+
+    Over-the-cap ones stay unsent; ``invitations_send_due`` picks them up later.
+    """
+    return sum(invitation_send(invitation_id=pk) for pk in invitations_unsent(invitation_ids=invitation_ids))
 
 
-def invitations_due(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
-    """What the periodic run sends: invitations never sent (deferred by the cap) and reminders due."""
-    now = now or timezone.now()
-    live = Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=now)
-    unsent = list(live.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:5000])
-    # The gap is the tenant's own: computed in the database, so the run scales with what is due.
-    due_at = ExpressionWrapper(
-        Coalesce("last_reminded_at", "sent_at") + F("tenant__reminder_gap_days") * timedelta(days=1),
-        output_field=DateTimeField(),
-    )
-    reminders = list(
-        live.filter(sent_at__isnull=False, reminders_sent__lt=MAX_REMINDERS)
-        .annotate(due_at=due_at)
-        .filter(due_at__lte=now)
-        .order_by("id")
-        .values_list("id", flat=True)[:5000]
-    )
-    return unsent, reminders
+def invitations_send_due() -> dict[str, int]:
+    """Send the invitations the contact cap deferred, and the reminders that are due."""
+    unsent, reminders = invitations_due()
+    sent = sum(invitation_send(invitation_id=pk) for pk in unsent)
+    reminded = sum(invitation_send(invitation_id=pk, reminder=True) for pk in reminders)
+    return {"sent": sent, "reminded": reminded}
 
 
 def invitation_revoke(*, invitation: Invitation) -> Invitation:
@@ -163,25 +142,6 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
     invitation.expires_at = timezone.now() + timedelta(days=invitation.tenant.invitation_days)
     invitation.save(update_fields=["expires_at"])
     invitation_send_task.delay_on_commit(invitation.pk)
-    return invitation
-
-
-def invitation_from_token(*, tenant: Tenant, token: str, for_update: bool = False) -> Invitation:
-    """The usable invitation behind ``token`` in ``tenant``; a clear refusal otherwise."""
-    invalid = InvitationUnusable("This invitation link is not valid. Ask the panel for a new one.")
-    pk, _, digest = token.partition(".")
-    if not re.fullmatch(r"[0-9]{1,18}", pk) or not digest:
-        raise invalid
-    qs = Invitation.objects.for_tenant(tenant).filter(pk=int(pk)).select_related("tenant")
-    invitation = (qs.select_for_update() if for_update else qs).first()
-    if invitation is None or not constant_time_compare(invitation_token(invitation), token):
-        raise invalid  # unknown, forged, or another panel's: all look the same
-    if invitation.status == Invitation.Status.ACCEPTED:
-        raise InvitationUnusable("This invitation has already been used. Sign in instead.", code="invitation_used")
-    if invitation.status == Invitation.Status.REVOKED:
-        raise InvitationUnusable("This invitation was withdrawn by the panel.", code="invitation_revoked")
-    if invitation.is_expired:
-        raise InvitationUnusable("This invitation has expired. Ask the panel for a new one.", code="invitation_expired")
     return invitation
 
 
@@ -216,7 +176,7 @@ def invitation_accept(
     ``user`` is the signed-in account when the invited email already has one (one account, several
     panels); otherwise a new account is created with ``password``, its email counted as verified.
     """
-    invitation = invitation_from_token(tenant=tenant, token=token)
+    invitation = invitation_get_by_token(tenant=tenant, token=token)
     today = timezone.now().astimezone(tenant.tzinfo).date()
     if date_of_birth > today or date_of_birth.year < 1900:
         raise DomainError("Enter your real date of birth.", fields={"date_of_birth": ["Enter a valid date of birth."]})
@@ -239,7 +199,7 @@ def invitation_accept(
         raise Conflict("This invitation is for another email address.", code="wrong_account")
 
     with transaction.atomic():
-        invitation = invitation_from_token(tenant=tenant, token=token, for_update=True)
+        invitation = invitation_get_by_token(tenant=tenant, token=token, for_update=True)
         active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE).count()
         if active >= tenant.panel_capacity:
             raise Conflict("The panel is full at the moment.", code="panel_full")

@@ -15,12 +15,12 @@ from django.utils import timezone
 from accounts.models import User
 from core.csvfiles import MAX_REPORTED, MAX_ROWS, CsvRefused, csv_header, csv_refuse_if, csv_rows, csv_too_many
 from panel.models import Invitation, Panelist
-from panel.release import SEND_BATCH
-from panel.tasks import invitation_send_batch_task
+from panel.services.release import SEND_BATCH
+from panel.tasks import invitations_send_batch_task
 from tenants.models import Tenant
 
 
-def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: User | None) -> int:
+def invitations_csv_import(*, tenant: Tenant, upload: IO[bytes], created_by: User | None) -> int:
     """Invite every address of a CSV with an ``email`` column; all or nothing. Returns how many."""
     rows = csv_rows(upload)
     column = csv_header(rows, ["email"])["email"]
@@ -76,5 +76,5 @@ def invitations_import_csv(*, tenant: Tenant, upload: IO[bytes], created_by: Use
         )
         ids = [invitation.pk for invitation in created]
         for start in range(0, len(ids), SEND_BATCH):
-            invitation_send_batch_task.delay_on_commit(ids[start : start + SEND_BATCH])
+            invitations_send_batch_task.delay_on_commit(ids[start : start + SEND_BATCH])
     return len(ids)

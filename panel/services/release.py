@@ -18,55 +18,20 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
-from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
-from panel.tasks import invitation_send_batch_task
+from panel.models import WaitlistEntry, WaitlistRelease
+from panel.selectors import panel_remaining_capacity, waitlist_pool
+from panel.tasks import invitations_send_batch_task
 from tenants.models import Tenant
 
 SEND_BATCH = 500
 MAX_RELEASE = 1_000_000
 
 
-def waitlist_queryset(*, tenant: Tenant, filters: dict[str, str]) -> Any:
-    """Who can be released: waiting, matching the filters, and neither holding a live invitation nor
-    a panelist already (those are left waiting, never picked again and again)."""
-    now = timezone.now()
-    live_invitation = Invitation.objects.filter(
-        tenant=tenant, status=Invitation.Status.PENDING, expires_at__gt=now, email=OuterRef("email")
-    )
-    member = Panelist.objects.filter(
-        tenant=tenant, status=Panelist.Status.ACTIVE, user__email__iexact=OuterRef("email")
-    )
-    qs = (
-        WaitlistEntry.objects.for_tenant(tenant)
-        .filter(status=WaitlistEntry.Status.WAITING)
-        .exclude(Exists(live_invitation))
-        .exclude(Exists(member))
-    )
-    kinds = dict(ScreeningQuestion.objects.for_tenant(tenant).values_list("key", "kind"))
-    for key, value in filters.items():
-        if not value or key not in kinds:
-            continue
-        if kinds[key] == ScreeningQuestion.Kind.NUMBER:
-            if not re.fullmatch(r"-?[0-9]{1,9}", value):
-                raise DomainError(f"'{key}' is a number.", fields={key: ["Enter a whole number."]})
-            qs = qs.filter(**{f"answers__{key}": int(value)})
-        else:
-            qs = qs.filter(**{f"answers__{key}": value})
-    return qs
-
-
-def remaining_capacity(*, tenant: Tenant) -> int:
-    active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE).count()
-    waiting = Invitation.objects.for_tenant(tenant).filter(status="pending", expires_at__gt=timezone.now()).count()
-    return max(0, tenant.panel_capacity - active - waiting)
-
-
-def parse_targets(text: str) -> dict[str, dict[str, float]]:
+def release_targets_parse(text: str) -> dict[str, dict[str, float]]:
     """``gender=female:50, gender=male:50`` (one attribute=value:percent per item) -> shares."""
     targets: dict[str, dict[str, float]] = {}
     for item in [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]:
@@ -198,8 +163,8 @@ def waitlist_release(
     with transaction.atomic():
         # One release at a time per panel: the capacity check and the selection must not interleave.
         Tenant.objects.select_for_update().get(pk=tenant.pk)
-        capacity = remaining_capacity(tenant=tenant)
-        pool = waitlist_queryset(tenant=tenant, filters=filters)
+        capacity = panel_remaining_capacity(tenant=tenant)
+        pool = waitlist_pool(tenant=tenant, filters=filters)
         n = min(count, capacity)
         if method == WaitlistRelease.Method.FCFS:
             chosen = list(pool.order_by("confirmed_at", "id").values_list("id", flat=True)[:n])
@@ -228,5 +193,5 @@ def waitlist_release(
         release.released, release.achieved, release.note = len(invitation_ids), achieved, "; ".join(notes)
         release.save(update_fields=["released", "achieved", "note"])
         for start in range(0, len(invitation_ids), SEND_BATCH):
-            invitation_send_batch_task.delay_on_commit(invitation_ids[start : start + SEND_BATCH])
+            invitations_send_batch_task.delay_on_commit(invitation_ids[start : start + SEND_BATCH])
     return release

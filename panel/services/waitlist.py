@@ -18,15 +18,15 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from consent.models import ConsentEvent
 from consent.selectors import consent_latest_event, document_current, purpose_get
 from consent.services import consent_grant, consent_withdraw
-from core.errors import Conflict, DomainError, NotFound
-from panel.models import Invitation, ScreeningQuestion, WaitlistEntry
+from core.errors import Conflict, DomainError
+from panel.models import ScreeningQuestion, WaitlistEntry
+from panel.selectors import screening_question_list, waitlist_entry_get_by_token
+from panel.tokens import waitlist_url
 from tenants.models import Tenant
 
 JOINS_PER_IP_PER_HOUR = 10
@@ -36,19 +36,6 @@ JOINS_PER_EMAIL_PER_DAY = 3
 class RateLimited(DomainError):
     code = "rate_limited"
     status_code = 429
-
-
-def waitlist_token(entry: WaitlistEntry, purpose: str) -> str:
-    digest = salted_hmac(f"fairpanel.waitlist.{purpose}", f"{entry.public_id}.{entry.nonce}", algorithm="sha256")
-    return f"{entry.public_id}.{digest.hexdigest()[:40]}"
-
-
-def _entry_from_token(*, tenant: Tenant, token: str, purpose: str) -> WaitlistEntry:
-    public_id, _, _digest = token.partition(".")
-    entry = WaitlistEntry.objects.for_tenant(tenant).filter(public_id=public_id[:32]).first()
-    if entry is None or not constant_time_compare(waitlist_token(entry, purpose), token):
-        raise NotFound("This link is not valid, or you have left the waitlist.", code="link_invalid")
-    return entry
 
 
 def _hit(key: str, limit: int, seconds: int) -> bool:
@@ -61,7 +48,7 @@ def _hit(key: str, limit: int, seconds: int) -> bool:
         return False
 
 
-def screening_clean(*, tenant: Tenant, raw: dict[str, str]) -> dict[str, Any]:
+def screening_answers_clean(*, tenant: Tenant, raw: dict[str, str]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
     for question in ScreeningQuestion.objects.for_tenant(tenant):
@@ -97,11 +84,6 @@ def _mail(entry: WaitlistEntry, template: str, **context: Any) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [entry.email])
 
 
-def _link(entry: WaitlistEntry, name: str, purpose: str) -> str:
-    path = reverse(name, kwargs={"tenant_slug": entry.tenant.slug, "token": waitlist_token(entry, purpose)})
-    return f"{settings.FAIRPANEL_BASE_URL}{path}"
-
-
 def waitlist_join(
     *, tenant: Tenant, email: str, answers: dict[str, str], agreed: bool, language: str, ip: str, honeypot: str
 ) -> None:
@@ -118,7 +100,7 @@ def waitlist_join(
     email_key = hashlib.sha256(email.encode()).hexdigest()
     if _hit(f"waitlist:email:{tenant.pk}:{email_key}", JOINS_PER_EMAIL_PER_DAY, 86400):
         raise RateLimited("Too many requests for this address today. Try again tomorrow.")
-    clean = screening_clean(tenant=tenant, raw=answers)
+    clean = screening_answers_clean(tenant=tenant, raw=answers)
     if not agreed:
         raise DomainError("Agree to keep your details so we can invite you.", fields={"agree": ["Required."]})
     if document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language) is None:
@@ -126,9 +108,9 @@ def waitlist_join(
     existing = WaitlistEntry.objects.for_tenant(tenant).filter(email=email).first()
     if existing is not None:
         if existing.status == WaitlistEntry.Status.UNCONFIRMED:
-            _mail(existing, "waitlist_confirm", url=_link(existing, "waitlist_confirm", "confirm"))
+            _mail(existing, "waitlist_confirm", url=waitlist_url(existing, "waitlist_confirm", "confirm"))
         else:
-            _mail(existing, "waitlist_already", url=_link(existing, "waitlist_status", "status"))
+            _mail(existing, "waitlist_already", url=waitlist_url(existing, "waitlist_status", "status"))
         return
     try:
         with transaction.atomic():
@@ -138,12 +120,12 @@ def waitlist_join(
             )  # fmt: skip
     except IntegrityError:
         return  # joined twice at the same moment: the first one stands
-    _mail(entry, "waitlist_confirm", url=_link(entry, "waitlist_confirm", "confirm"))
+    _mail(entry, "waitlist_confirm", url=waitlist_url(entry, "waitlist_confirm", "confirm"))
 
 
 @transaction.atomic
 def waitlist_confirm(*, tenant: Tenant, token: str) -> WaitlistEntry:
-    entry = _entry_from_token(tenant=tenant, token=token, purpose="confirm")
+    entry = waitlist_entry_get_by_token(tenant=tenant, token=token, purpose="confirm")
     entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status == WaitlistEntry.Status.UNCONFIRMED:
         entry.status, entry.confirmed_at = WaitlistEntry.Status.WAITING, timezone.now()
@@ -151,25 +133,14 @@ def waitlist_confirm(*, tenant: Tenant, token: str) -> WaitlistEntry:
         # Double opt-in done: the consent to keep these details enters the consent log.
         consent_grant(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", language=entry.language,
                       method="web", actor="subject")  # fmt: skip
-        _mail(entry, "waitlist_welcome", url=_link(entry, "waitlist_status", "status"))
+        _mail(entry, "waitlist_welcome", url=waitlist_url(entry, "waitlist_status", "status"))
     return entry
-
-
-def waitlist_status(*, tenant: Tenant, token: str) -> tuple[WaitlistEntry, str]:
-    """The entry and what to tell its person: waiting, invited or expired."""
-    entry = _entry_from_token(tenant=tenant, token=token, purpose="status")
-    if entry.status != WaitlistEntry.Status.INVITED:
-        return entry, "waiting"
-    invitation = Invitation.objects.filter(pk=entry.invitation_id).first() if entry.invitation_id else None
-    if invitation is not None and invitation.state == "expired":
-        return entry, "expired"
-    return entry, "invited"
 
 
 @transaction.atomic
 def waitlist_leave(*, tenant: Tenant, token: str) -> None:
     """One click: the entry and its answers go; the consent log records the withdrawal."""
-    entry = _entry_from_token(tenant=tenant, token=token, purpose="status")
+    entry = waitlist_entry_get_by_token(tenant=tenant, token=token, purpose="status")
     latest = consent_latest_event(tenant=tenant, subject=entry.public_id, purpose_key="waitlist")
     if latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW:
         consent_withdraw(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", method="web", actor="subject")
@@ -184,7 +155,7 @@ def screening_question_add(
     choices = [c.strip() for c in choices if c.strip()]
     question = ScreeningQuestion(tenant=tenant, key=key.strip(), labels=labels, kind=kind, choices=choices,
                                  minimum=minimum, maximum=maximum,
-                                 position=ScreeningQuestion.objects.for_tenant(tenant).count())  # fmt: skip
+                                 position=len(screening_question_list(tenant=tenant)))  # fmt: skip
     problems: dict[str, list[str]] = {}
     try:
         question.full_clean(exclude=["tenant"])
