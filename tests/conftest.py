@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import os
+import random
+import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,50 @@ from tenants.roles import Role
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- reproducible randomness ----------------------------------------------------------------------------
+# One seed per run, printed in the header and under every failing test that drew from it. Replay a run
+# with `make test PYTEST_ARGS="--seed N"` (or FAIRPANEL_TEST_SEED=N). Hypothesis draws from it too.
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--seed", type=int, default=None, help="the seed of the randomised tests (default: drawn)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    seed = config.getoption("--seed")
+    if seed is None:
+        seed = int(os.environ.get("FAIRPANEL_TEST_SEED") or secrets.randbelow(2**32))
+    config.stash[SEED_KEY] = seed
+    if getattr(config.option, "hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = seed
+
+
+SEED_KEY = pytest.StashKey[int]()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[SEED_KEY]
+    return f"random seed: {seed} (replay with --seed {seed})"
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """A random generator seeded from the run's seed and the test's id, so one test replays alone."""
+    return random.Random(f"{request.config.stash[SEED_KEY]}:{request.node.nodeid}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed and "rng" in getattr(item, "fixturenames", ()):
+        seed = item.config.stash[SEED_KEY]
+        report.sections.append(("random seed", f"replay with --seed {seed}"))
+    return report
 
 
 @pytest.fixture(autouse=True)

@@ -56,8 +56,7 @@ def chunks_done(run: PayoutRun) -> int:
     return PayoutChunk.objects.filter(run=run, status="done").count()
 
 
-def test_a_payout_worker_killed_again_and_again_pays_everyone_exactly_once(tmp_path: Path) -> None:
-    rng = random.Random(int(os.environ.get("FAULT_SEED", time.time_ns() % 10_000)))
+def test_a_payout_worker_killed_again_and_again_pays_everyone_exactly_once(tmp_path: Path, rng: random.Random) -> None:
     tenant = TenantFactory.create(currency="EUR")
     RewardSettings.objects.create(tenant=tenant, payout_threshold=THRESHOLD)
     amounts = seed_balances(tenant, PANELISTS, rng)

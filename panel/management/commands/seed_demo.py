@@ -1,194 +1,23 @@
 from __future__ import annotations
 
-import random
-import secrets
-from datetime import timedelta
 from typing import Any
 
-from allauth.mfa.adapter import get_adapter as get_mfa_adapter
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.utils import timezone
 
-from accounts.models import User
-from accounts.services import user_get_or_create_verified
-from consent.models import ConsentDocument, ConsentEvent, Purpose
-from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
-from panel.demo import DEMO_SEEDERS
-from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
-from panel.services.invitations import invitation_revoke
-from panel.services.panelists import panelist_get_or_create
-from panel.services.release import waitlist_release
-from tenants.models import Tenant
-from tenants.roles import Role
-from tenants.services import membership_set_role, tenant_create
-
-DEMO_PASSWORD = "fairpanel-demo"  # noqa: S105 - printed for the demo, never used elsewhere
-DEMO_DOMAIN = "demo.fairpanel.test"
-STAFF = [Role.OWNER, Role.MANAGER, Role.REVIEWER, Role.AUDITOR]
-PANELISTS = 8
-
-
-def _totp_secret(user: User) -> str:
-    """The user's TOTP secret, activating TOTP with a new one the first time."""
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if authenticator is None:
-        authenticator = TOTP.activate(user, generate_totp_secret()).instance
-    return str(get_mfa_adapter().decrypt(authenticator.data["secret"]))
-
-
-DOCUMENTS = {
-    "en": (
-        "{name}: what you agree to",
-        "## {name}\n\n{description}\n\nYou can withdraw at any time from *My consents*; what you have earned is kept.",
-    ),
-    "fr": (
-        "{name} : ce que vous acceptez",
-        "## {name}\n\n{description}\n\nVous pouvez retirer votre consentement à tout moment depuis "
-        "*Mes consentements* ; ce que vous avez gagné vous reste acquis.",
-    ),
-}
-
-
-def seed_consent_histories(tenant: Tenant, subjects: list[str]) -> None:
-    """Version 1 of every purpose's terms, a major version 2 of the survey terms, and histories with
-    grants, a withdrawal and a re-consent, recorded as imported. Skipped once the log has events."""
-    purposes_ensure_builtin(tenant=tenant)
-    for purpose in Purpose.objects.for_tenant(tenant):
-        if not ConsentDocument.objects.for_tenant(tenant).filter(purpose=purpose).exists():
-            texts = {
-                lang: (
-                    title.format(name=purpose.name_in(lang)),
-                    body.format(name=purpose.name_in(lang), description=purpose.description_in(lang)),
-                )
-                for lang, (title, body) in DOCUMENTS.items()
-            }
-            document_publish(purpose=purpose, texts=texts, change="major")
-    if ConsentEvent.objects.for_tenant(tenant).exists():
-        return
-
-    def grant(subject: str, key: str, language: str = "en") -> None:
-        consent_grant(
-            tenant=tenant, subject=subject, purpose_key=key, language=language, method="import", actor="seed_demo"
-        )
-
-    for index, subject in enumerate(subjects):
-        for key in ("membership", "surveys", "receipts", "ad_verification")[: 2 + index % 3]:
-            grant(subject, key, "fr" if index % 3 == 2 else "en")
-    consent_withdraw(tenant=tenant, subject=subjects[1], purpose_key="surveys", method="import", actor="seed_demo")
-    surveys = Purpose.objects.for_tenant(tenant).get(key="surveys")
-    if ConsentDocument.objects.for_tenant(tenant).filter(purpose=surveys, version=2).count() == 0:
-        texts = {
-            "en": (
-                "Surveys: what you agree to (2)",
-                "## Surveys\n\nYour answers to the short surveys you "
-                "choose to take, **and the time you spend on each question** (to spot rushed answers).",
-            ),
-            "fr": (
-                "Enquêtes : ce que vous acceptez (2)",
-                "## Enquêtes\n\nVos réponses aux courtes enquêtes "
-                "auxquelles vous choisissez de répondre, **et le temps passé sur chaque question**.",
-            ),
-        }
-        document_publish(purpose=surveys, texts=texts, change="major")
-    grant(subjects[0], "surveys")
-
-
-QUESTIONS = [
-    ("gender", {"en": "Gender", "fr": "Genre"}, ["female", "male", "other"]),
-    ("household", {"en": "People in your household", "fr": "Personnes dans votre foyer"}, ["1", "2", "3", "4", "5+"]),
-    ("shopping", {"en": "Where you shop most", "fr": "Où vous faites le plus vos achats"},
-     ["supermarket", "online", "discount", "local shops"]),
-]  # fmt: skip
-WAITLIST = 300
-
-
-def seed_waitlist(tenant: Tenant, panelists: list[Panelist]) -> None:
-    """Screening questions, a few hundred confirmed waitlist entries, and invitations in every state."""
-    for position, (key, labels, choices) in enumerate(QUESTIONS):
-        ScreeningQuestion.objects.get_or_create(
-            tenant=tenant, key=key, defaults={"labels": labels, "choices": choices, "position": position}
-        )
-    ScreeningQuestion.objects.get_or_create(
-        tenant=tenant, key="birth_year",
-        defaults={"labels": {"en": "Year of birth", "fr": "Année de naissance"}, "kind": "number",
-                  "minimum": 1920, "maximum": 2010, "position": len(QUESTIONS)},
-    )  # fmt: skip
-    if WaitlistEntry.objects.for_tenant(tenant).exists():
-        return
-    draw = random.Random(2026)  # noqa: S311 - demo data, reproducible
-    now = timezone.now()
-    for n in range(WAITLIST):
-        answers: dict[str, object] = {key: draw.choice(choices) for key, _labels, choices in QUESTIONS}
-        answers["birth_year"] = draw.randint(1950, 2005)
-        entry = WaitlistEntry.objects.create(
-            tenant=tenant, email=f"waiting{n + 1}@{DEMO_DOMAIN}", public_id=f"wl_{secrets.token_hex(10)}",
-            nonce=secrets.token_hex(16), answers=answers, language=draw.choice(["en", "en", "fr"]),
-            status=WaitlistEntry.Status.WAITING, confirmed_at=now - timedelta(days=WAITLIST - n),
-        )  # fmt: skip
-        consent_grant(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", language=entry.language,
-                      method="import", actor="seed_demo")  # fmt: skip
-    release = waitlist_release(tenant=tenant, count=12, method="fcfs", seed=1, created_by=None)
-    invited = list(Invitation.objects.for_tenant(tenant).filter(source="waitlist").order_by("id"))
-    for invitation in invited[:4]:
-        Invitation.objects.filter(pk=invitation.pk).update(expires_at=now - timedelta(days=1), sent_at=now)
-    for invitation in invited[4:7]:
-        invitation_revoke(invitation=invitation)
-    for panelist in panelists[:5]:
-        assert panelist.user is not None
-        Invitation.objects.create(
-            tenant=tenant, email=panelist.user.email, nonce=secrets.token_hex(16), status=Invitation.Status.ACCEPTED,
-            expires_at=panelist.joined_at + timedelta(days=14), sent_at=panelist.joined_at,
-            accepted_at=panelist.joined_at, panelist=panelist,
-        )  # fmt: skip
-    assert release.released == 12
+from panel.services.demo import DEMO_DOMAIN, DEMO_PASSWORD, PANELISTS, STAFF, WAITLIST, demo_seed
 
 
 class Command(BaseCommand):
     help = "Create the demo tenant with one staff member per role and a few panelists. Safe to run again."
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        owner_email = f"owner@{DEMO_DOMAIN}"
-        tenant = tenant_create(
-            slug="demo",
-            name="Fairpanel Demo Panel",
-            owner_email=owner_email,
-            country="US",
-            currency="USD",
-            timezone_name="America/New_York",
-            languages=["en", "fr"],
-            panel_capacity=5_000,
-        ).tenant
-
-        rows = []
-        for role in STAFF:
-            user, _created = user_get_or_create_verified(email=f"{role.value}@{DEMO_DOMAIN}")
-            if not user.has_usable_password():
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-            membership_set_role(tenant=tenant, user=user, role=role)
-            rows.append((role.value, user.email, _totp_secret(user)))
-
-        panelists = []
-        for number in range(1, PANELISTS + 1):
-            user, _created = user_get_or_create_verified(email=f"panelist{number}@{DEMO_DOMAIN}")
-            if not user.has_usable_password():
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-            panelists.append(panelist_get_or_create(tenant=tenant, user=user)[0])
-        seed_consent_histories(tenant, [p.public_id for p in panelists])
-        seed_waitlist(tenant, panelists)
-        extras = [seeder(tenant, panelists) for seeder in DEMO_SEEDERS]
-
-        self.stdout.write(f"Demo tenant '{tenant.slug}' is ready: {len(STAFF)} staff, {PANELISTS} panelists.")
+        seeded = demo_seed()
+        self.stdout.write(f"Demo tenant '{seeded.tenant.slug}' is ready: {len(STAFF)} staff, {PANELISTS} panelists.")
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")
         self.stdout.write("Staff sign in with a TOTP code from these secrets (add them to any authenticator app):")
-        for role_name, email, secret in rows:
+        for role_name, email, secret in seeded.staff:
             self.stdout.write(f"  {role_name:<9} {email:<32} TOTP secret {secret}")
         self.stdout.write(f"Panelists: panelist1@{DEMO_DOMAIN} … panelist{PANELISTS}@{DEMO_DOMAIN}")
         self.stdout.write(f"Waitlist: {WAITLIST} confirmed people; invitations sent, accepted, expired and revoked.")
-        for line in extras:
+        for line in seeded.extras:
             self.stdout.write(line)
