@@ -28,8 +28,11 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m scripts.run
 
+# The browser tests need Chromium: scripts/browser.py finds one (or has Playwright fetch one) first,
+# and stops with one instruction, before any test runs, when it cannot.
 test: install
-	$(PY) -m scripts.services -- $(PY) -m pytest $(PYTEST_ARGS)
+	@CHROMIUM_PATH="$$($(PY) -m scripts.browser)" && export CHROMIUM_PATH && \
+	  $(PY) -m scripts.services -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -12,11 +12,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright; Playwright never downloads a browser here."""
+    """Chromium driven by Playwright: the one ``make test`` found (scripts/browser.py), in CHROMIUM_PATH."""
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(
-            f"Chromium is not at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH."
-        )
+        raise RuntimeError(f"Chromium is not at {CHROMIUM}: run the tests with `make test`, or set CHROMIUM_PATH.")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make beside it
