@@ -1,7 +1,12 @@
 """``/healthz``: the state of the database, the broker and the Celery workers, as JSON.
 
 200 when all three answer; 503 naming what is down. Orchestrators probe it (docker-compose, load
-balancers), so it is cheap, unauthenticated and reveals nothing but up/down and timings.
+balancers), so it is cheap, unauthenticated and reveals nothing but up/down, timings and how many
+workers answered: never a host name, a user or an error message (those go to the log).
+
+The worker check broadcasts a ping to every worker and waits for the first answer; its result is kept
+in the cache for ``HEALTH_WORKER_CACHE_SECONDS`` (default 5), so that a probe every second from several
+load balancers does not become a broadcast every second.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -35,12 +41,28 @@ def _check_broker() -> dict[str, Any]:
     return {}
 
 
+WORKER_CACHE_KEY = "health:worker"
+
+
+class CheckFailed(Exception):
+    """A check that failed and says so itself, with what it may show (never internals)."""
+
+    def __init__(self, shown: dict[str, Any]) -> None:
+        super().__init__("check failed")
+        self.shown = shown
+
+
 def _check_worker() -> dict[str, Any]:
-    # The first answer is enough: waiting for every worker would make each probe take the full timeout.
-    replies = celery_app.control.ping(timeout=settings.FAIRPANEL_HEALTH_WORKER_TIMEOUT, limit=1)
-    if not replies:
-        raise RuntimeError("no Celery worker answered a ping")
-    return {"answered": sorted(name for reply in replies for name in reply)}
+    workers = cache.get(WORKER_CACHE_KEY)
+    shown: dict[str, Any] = {"cached": True}
+    if workers is None:
+        # The first answer is enough: waiting for every worker would make each probe take the full timeout.
+        workers = len(celery_app.control.ping(timeout=settings.FAIRPANEL_HEALTH_WORKER_TIMEOUT, limit=1) or [])
+        cache.set(WORKER_CACHE_KEY, workers, settings.FAIRPANEL_HEALTH_WORKER_CACHE_SECONDS)
+        shown = {}
+    if not workers:
+        raise CheckFailed(shown)
+    return {"workers": workers, **shown}
 
 
 CHECKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -57,6 +79,9 @@ def run_checks() -> dict[str, dict[str, Any]]:
         try:
             extra = check()
             results[name] = {"ok": True, **extra}
+        except CheckFailed as failed:
+            logger.warning("health check %s failed", name)
+            results[name] = {"ok": False, **failed.shown}
         except Exception:  # a health check reports every failure, whatever its type
             # The details (hosts, users, messages) go to the log, never to this public endpoint.
             logger.exception("health check %s failed", name)
