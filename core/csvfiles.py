@@ -1,16 +1,23 @@
 """CSV files in and out, the same way everywhere.
 
-In: an uploaded file is decoded and parsed as a stream, so a huge or broken file is refused (with the
-line at fault) without being held in memory; an import is all or nothing, and names its bad lines.
-Out: ``csv_line_writer`` yields each line as text, for streamed responses.
+In: an uploaded file over ``CSV_UPLOAD_MAX_BYTES`` is refused before a byte of it is read; a smaller
+one is decoded and parsed as a stream, so a broken file is refused (with the line at fault) without
+being held in memory; an import is all or nothing, and names its bad lines.
+Out: ``csv_line_writer`` yields each line as text, for streamed responses. A cell that a spreadsheet
+would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is
+written with a leading apostrophe, so that opening an export cannot run what a panelist or an operator
+typed; plain numbers (``-2.50``) are left as they are, so amounts stay numbers.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
-from typing import IO, Any
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from django.conf import settings
 
 from core.errors import DomainError
 
@@ -39,7 +46,15 @@ def csv_lines(upload: IO[bytes]) -> Iterator[str]:
 
 
 def csv_rows(upload: IO[bytes]) -> Iterator[list[str]]:
-    """The rows of an uploaded CSV; a file the csv module cannot read is refused, never a 500."""
+    """The rows of an uploaded CSV; a file too large, or one the csv module cannot read, is refused,
+    never a 500."""
+    size = getattr(upload, "size", None)
+    limit = settings.CSV_UPLOAD_MAX_BYTES
+    if size is not None and size > limit:
+        raise CsvRefused(
+            f"The file is {size / 1e6:.1f} MB; a CSV file may be {limit / 1e6:.1f} MB at most: split it.",
+            fields={"file": ["Too large."]},
+        )
     try:
         yield from csv.reader(csv_lines(upload))
     except csv.Error as exc:
@@ -74,11 +89,31 @@ def csv_refuse_if(problems: dict[str, list[str]]) -> None:
         raise CsvRefused(f"Nothing was imported: {len(problems)} line(s) need fixing.", fields=problems)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
+
+
+def csv_cell_safe(value: object) -> object:
+    """A cell as a spreadsheet can open it safely: text that would start a formula gets a leading
+    apostrophe (OWASP's advice on CSV injection); numbers and plain text are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def csv_line_writer() -> Any:
-    """A ``csv.writer`` whose ``writerow`` returns the line, for streamed CSV responses."""
-    return csv.writer(_Echo())
+class _SafeWriter:
+    def __init__(self) -> None:
+        self._writer = csv.writer(_Echo())
+
+    def writerow(self, row: Iterable[object]) -> str:
+        return str(self._writer.writerow([csv_cell_safe(cell) for cell in row]))
+
+
+def csv_line_writer() -> _SafeWriter:
+    """A CSV writer whose ``writerow`` returns the line (with formula-safe cells), for streamed responses."""
+    return _SafeWriter()

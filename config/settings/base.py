@@ -296,6 +296,8 @@ LOGGING = {
 # The public address of the site, for links in emails sent by workers (invitations).
 FAIRPANEL_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 FAIRPANEL_HEALTH_WORKER_TIMEOUT = env_int("HEALTH_WORKER_TIMEOUT_MS", 1500, minimum=100) / 1000
+# The largest CSV file an import reads (invitations, gift-card codes, payment results); refused unread.
+CSV_UPLOAD_MAX_BYTES = env_int("CSV_UPLOAD_MAX_BYTES", 10_000_000, minimum=1000)
 # /healthz keeps the workers' answer this long, so that frequent probes do not broadcast a ping each.
 FAIRPANEL_HEALTH_WORKER_CACHE_SECONDS = env_int("HEALTH_WORKER_CACHE_SECONDS", 5, minimum=0)
 # Panelist accounts per payout chunk (one worker transaction each).
