@@ -3,11 +3,48 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+# Every page any browser test opens is watched for Content Security Policy violations: the browser
+# reports each one (a blocked inline script or style, a blocked source) as a console error, and this
+# hook also hears the page's own securitypolicyviolation events. A test with any violation fails.
+CSP_WATCH = """document.addEventListener('securitypolicyviolation', (e) =>
+    console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`))"""
+CSP_VIOLATIONS: list[str] = []
+
+
+class CspWatchedBrowser:
+    """The Playwright browser, whose every new context reports CSP violations to ``CSP_VIOLATIONS``."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.add_init_script(CSP_WATCH)
+
+        def heard(message: Any) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+        context.on("console", heard)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation() -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], "the Content Security Policy blocked something:\n" + "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +63,7 @@ def browser() -> Iterator[object]:
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        yield chromium
+        yield CspWatchedBrowser(chromium)
         chromium.close()
     if previous is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
