@@ -64,11 +64,11 @@ from kombu import Queue  # noqa: E402
 
 from config.celery import app  # noqa: E402
 from panel.models import Panelist  # noqa: E402
-from rewards.checks import ledger_violations  # noqa: E402
-from rewards.ledger import clearing_account, expense_account, panelist_credit  # noqa: E402
 from rewards.models import PayoutChunk, PayoutRun  # noqa: E402
-from rewards.offers import reward_settings_get  # noqa: E402
-from rewards.payouts import payout_run_enqueue, payout_run_start, previous_period  # noqa: E402
+from rewards.periods import previous_period  # noqa: E402
+from rewards.selectors import ledger_violations, reward_settings_get  # noqa: E402
+from rewards.services.ledger import clearing_account_ensure, expense_account_ensure, panelist_credit  # noqa: E402
+from rewards.services.payouts import payout_run_enqueue, payout_run_start  # noqa: E402
 from rewards.tasks import payout_chunk_task  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 
@@ -126,7 +126,7 @@ def seed(tenant: Tenant, count: int) -> dict[str, float]:
     from the expense account, all set-based, in one transaction."""
     p: dict[str, Any] = {"tenant": tenant.pk, "n": count, "amount": BALANCE, "currency": tenant.currency}
     with transaction.atomic():
-        expense = expense_account(tenant=tenant)
+        expense = expense_account_ensure(tenant=tenant)
         p["expense"] = expense.pk
         with connection.cursor() as cursor:
             started = time.perf_counter()
@@ -188,7 +188,7 @@ def baseline(tenant: Tenant, period: date, threshold: int) -> tuple[float, float
     and no preference, so every payout is an email payment of the whole balance, as in the run."""
     with transaction.atomic():
         run = PayoutRun.objects.create(tenant=tenant, period=period, threshold=threshold, actor="bench:baseline")
-        clearing = clearing_account(tenant=tenant)
+        clearing = clearing_account_ensure(tenant=tenant)
         p: dict[str, Any] = {"tenant": tenant.pk, "run": run.pk, "threshold": threshold, "clearing": clearing.pk,
                              "currency": tenant.currency, "yyyymm": f"{period:%Y%m}"}  # fmt: skip
         with connection.cursor() as cursor:
@@ -298,7 +298,7 @@ def verify(tenant: Tenant, run: PayoutRun, count: int) -> None:
     left = scalar("SELECT COUNT(*) FROM rewards_ledgeraccount WHERE tenant_id = %s AND kind = 'panelist'"
                   " AND balance <> 0", [t])  # fmt: skip
     assert left == 0, f"{left} balances were not paid"
-    assert clearing_account(tenant=tenant).balance == total
+    assert clearing_account_ensure(tenant=tenant).balance == total
     assert not PayoutChunk.objects.filter(run=run).exclude(status=PayoutChunk.Status.DONE).exists()
 
 

@@ -1,9 +1,15 @@
-"""Rewards: the double-entry ledger, reward rules, receipts, payout runs and providers, the wallet.
+"""Rewards: each tenant's reward settings, the double-entry ledger, the monthly payout runs and the
+payout providers (gift cards, mass payments, charities), the wallet, and the operators' money pages.
 
-So far it holds each tenant's reward settings (what each program pays), which the landing page
-shows through ``panel.offers``, and the double-entry ledger (``rewards.ledger``): every transaction's
-legs sum to zero (a deferred constraint trigger), entries and transactions are append-only
-(triggers), a panelist's balance never goes negative (a check constraint), and every posting has an
-idempotency key unique per tenant. Payout runs, the wallet and the console pages come next. The
-Celery queue ``payouts`` is reserved for their tasks (``rewards.tasks.payout_*``).
+Invariants, kept by the database: every ledger transaction's legs sum to zero (a deferred constraint
+trigger); entries and transactions are append-only (triggers), so a correction is a reversing
+transaction; a panelist's balance never goes negative (a check constraint); every posting has an
+idempotency key unique per tenant, so a retry pays once (``rewards.services.ledger``). One payout
+run per tenant and month and one payout per panelist and run (unique constraints), paid chunk by
+chunk so that a worker killed anywhere pays everyone exactly once (``rewards.services.payouts``);
+each gift-card code goes to one payout only (a trigger).
+
+Rooms: ``selectors`` reads, ``services/`` writes, ``views/`` and ``api`` are thin, ``tasks`` wrap
+services (Celery queue ``payouts``); ``money`` and ``periods`` are pure helpers; ``sources`` holds
+the registries through which higher apps add reward sources and pending earnings.
 """

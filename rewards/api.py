@@ -14,17 +14,19 @@ from rest_framework.response import Response
 from consent.api import SubjectApiView
 from panel.models import Panelist
 from panel.selectors import panelist_get_active
-from rewards.ledger import panelist_balance
 from rewards.models import Payout, PayoutRun
-from rewards.payouts import RunProgress, run_progress
-from rewards.wallet import (
+from rewards.selectors import (
+    RunProgress,
+    panelist_balance,
     payout_methods_offered,
     payout_preference_get,
-    payout_preference_set,
+    payout_run_list,
+    payout_run_progress,
     pending_amounts,
     wallet_lines,
     wallet_payouts,
 )
+from rewards.services.wallet import payout_preference_set
 from tenants.api_base import TenantApiView
 from tenants.roles import Perm
 
@@ -140,7 +142,7 @@ class PayoutRunSerializer(serializers.ModelSerializer):
 
     def _progress(self, run: PayoutRun) -> RunProgress:
         if getattr(run, "_progress", None) is None:  # once per run, not once per field
-            run._progress = run_progress(run=run)  # type: ignore[attr-defined]
+            run._progress = payout_run_progress(run=run)  # type: ignore[attr-defined]
         return run._progress  # type: ignore[attr-defined]
 
     def get_chunks_done(self, run: PayoutRun) -> int:
@@ -157,4 +159,4 @@ class PayoutRunListApi(TenantApiView, ListAPIView):
     serializer_class = PayoutRunSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return PayoutRun.objects.for_tenant(self.tenant).order_by("-period")
+        return payout_run_list(tenant=self.tenant)

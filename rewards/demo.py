@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from panel.models import Panelist
-from rewards.ledger import panelist_credit, transaction_reverse
-from rewards.models import Charity, GiftCard, PayoutChunk, PayoutPreference
-from rewards.payouts import payout_chunk_process, payout_run_start, previous_period
-from rewards.providers import mass_payment_batch_create, mass_payment_mark_paid
+from rewards.models import Charity, GiftCard, PayoutPreference
+from rewards.periods import previous_period
+from rewards.services.ledger import panelist_credit, transaction_reverse
+from rewards.services.payouts import payout_run_process, payout_run_start
+from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
 from tenants.models import Tenant
 
 
@@ -45,8 +46,7 @@ def seed_rewards(tenant: Tenant, panelists: list[Panelist]) -> str:
                                 source="survey:demo-1")  # fmt: skip
     transaction_reverse(txn=duplicate, memo="Duplicate response to the same survey")
     run = payout_run_start(tenant=tenant, period=earlier, actor="demo").run
-    for chunk_id in PayoutChunk.objects.filter(run=run, status="pending").values_list("pk", flat=True):
-        payout_chunk_process(chunk_id=chunk_id)
+    payout_run_process(run=run)
     batch = mass_payment_batch_create(tenant=tenant, actor="demo")
     if batch is not None:
         mass_payment_mark_paid(batch=batch, actor="demo")

@@ -7,6 +7,7 @@ from typing import Any
 from consent.registry import Category, Person, register
 from panel.models import Panelist
 from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payout, PayoutPreference
+from rewards.services.settlement import payouts_return
 
 
 def _accounts(person: Person) -> Any:
@@ -85,8 +86,6 @@ def _export_payouts(person: Person) -> Any:
 
 
 def _erase_payouts(person: Person) -> int:
-    from rewards.payouts import payouts_return
-
     panelists = list(_panelists(person))
     # A payout not yet handed to a provider cannot reach a person who is gone: it goes back to the
     # (pseudonymous) balance, which is never paid out again. A payout already in finance's batch

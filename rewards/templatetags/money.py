@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from rewards.offers import money as format_money
+from rewards.money import money as format_money
 
 register = template.Library()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rewards.ledger import panelist_credit
 from rewards.models import GiftCard, Payout, PayoutPreference, PayoutRun
+from rewards.services.ledger import panelist_credit
 from tenants.roles import Role
 from tests.browser.helpers import assert_fits_the_screen, staff_sign_in
 from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp

@@ -24,9 +24,9 @@ django.setup()
 
 from core.errors import Conflict  # noqa: E402
 from panel.models import Panelist  # noqa: E402
-from rewards.ledger import panelist_credit, transaction_reverse  # noqa: E402
 from rewards.models import LedgerTransaction, PayoutChunk  # noqa: E402
-from rewards.payouts import payout_chunk_process, payout_run_start  # noqa: E402
+from rewards.services.ledger import panelist_credit, transaction_reverse  # noqa: E402
+from rewards.services.payouts import payout_chunk_process, payout_run_start  # noqa: E402
 
 
 def main(role: str, panelist_id: int, count: int, seed: int) -> dict:

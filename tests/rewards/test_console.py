@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from rewards.ledger import panelist_balance, panelist_credit, transaction_reverse
 from rewards.models import (
     GiftCard,
     LedgerTransaction,
@@ -19,7 +18,9 @@ from rewards.models import (
     PayoutRun,
     RewardSettings,
 )
-from rewards.payouts import payout_chunk_process, payout_run_start
+from rewards.selectors import panelist_balance
+from rewards.services.ledger import panelist_credit, transaction_reverse
+from rewards.services.payouts import payout_chunk_process, payout_run_start
 from tenants.roles import Role
 from tenants.services import api_key_create
 from tests.factories import PanelistFactory, TenantFactory
@@ -91,8 +92,8 @@ def test_only_owners_and_managers_see_money_pages(make_staff, tenant, role) -> N
     staff = make_staff(tenant=tenant, role=role)
     for url in ("/t/money/console/payouts/", "/t/money/console/rewards/", "/t/money/console/payouts/providers/"):
         assert staff.client.get(url).status_code == 403
-    response = staff.client.post("/t/money/console/rewards/", {"panelist": "x", "amount": "5", "reason": "bonus",
-                                                                "memo": "m", "key": uuid.uuid4().hex})  # fmt: skip
+    response = staff.client.post("/t/money/console/rewards/postings/", {"panelist": "x", "amount": "5",
+                                 "reason": "bonus", "memo": "m", "key": uuid.uuid4().hex})  # fmt: skip
     assert response.status_code == 403
     assert not LedgerTransaction.objects.exists()
 
@@ -102,14 +103,14 @@ def test_a_manual_bonus_needs_a_reason_and_is_recorded_once(make_staff, tenant) 
     panelist = PanelistFactory.create(tenant=tenant)
     form = {"panelist": panelist.public_id, "amount": "2.50", "reason": "bonus", "memo": "", "key": uuid.uuid4().hex}
 
-    refused = staff.client.post("/t/money/console/rewards/", form)
+    refused = staff.client.post("/t/money/console/rewards/postings/", form)
     assert refused.status_code == 400
     assert "the reason is recorded" in refused.content.decode()
     assert not LedgerTransaction.objects.exists()
 
     form["memo"] = "Thank you for the detailed feedback"
-    assert staff.client.post("/t/money/console/rewards/", form).status_code == 302
-    assert staff.client.post("/t/money/console/rewards/", form).status_code == 302  # double submit
+    assert staff.client.post("/t/money/console/rewards/postings/", form).status_code == 302
+    assert staff.client.post("/t/money/console/rewards/postings/", form).status_code == 302  # double submit
     txn = LedgerTransaction.objects.get()
     assert (txn.reason, txn.memo, txn.actor, txn.source) == ("bonus", form["memo"], f"user:{staff.user.pk}", "console")
     assert panelist_balance(panelist=panelist) == 250
@@ -124,13 +125,13 @@ def test_a_negative_adjustment_cannot_take_a_balance_below_zero(make_staff, tena
     form = {"panelist": panelist.public_id, "amount": "-2.00", "reason": "adjustment", "memo": "duplicate survey",
             "key": uuid.uuid4().hex}  # fmt: skip
 
-    response = staff.client.post("/t/money/console/rewards/", form)
+    response = staff.client.post("/t/money/console/rewards/postings/", form)
 
     assert response.status_code == 400
     assert "below zero" in response.content.decode()
     assert panelist_balance(panelist=panelist) == 100
     form |= {"amount": "-0.40", "key": uuid.uuid4().hex}
-    assert staff.client.post("/t/money/console/rewards/", form).status_code == 302
+    assert staff.client.post("/t/money/console/rewards/postings/", form).status_code == 302
     assert panelist_balance(panelist=panelist) == 60
 
 
@@ -143,7 +144,7 @@ def test_bad_manual_postings_are_refused_with_the_field(make_staff, tenant, amou
     staff = make_staff(tenant=tenant)
     panelist = PanelistFactory.create(tenant=tenant)
     form = {"panelist": panelist.public_id, "amount": amount, "reason": reason, "memo": "why", "key": uuid.uuid4().hex}
-    response = staff.client.post("/t/money/console/rewards/", form)
+    response = staff.client.post("/t/money/console/rewards/postings/", form)
     assert response.status_code == 400
     assert f"<li>{field}: " in response.content.decode()
     assert not LedgerTransaction.objects.exists()
@@ -170,7 +171,7 @@ def test_reward_settings_are_edited_in_major_units(make_staff, tenant) -> None:
     form = {"action": "settings", "survey_reward": "0.75", "receipts_required": "8", "receipts_reward": "12.00",
             "ad_verification_monthly": "2.50", "ad_verification_active_days": "15", "payout_threshold": "20.00",
             "gift_card_value": "10.00", "gift_cards_enabled": "on"}  # fmt: skip
-    assert staff.client.post("/t/money/console/rewards/", form).status_code == 302
+    assert staff.client.post("/t/money/console/rewards/settings/", form).status_code == 302
     rules = RewardSettings.objects.get(tenant=tenant)
     assert (rules.survey_reward, rules.receipts_required, rules.payout_threshold, rules.gift_card_value) == (
         75,
@@ -181,7 +182,7 @@ def test_reward_settings_are_edited_in_major_units(make_staff, tenant) -> None:
     assert (rules.mass_payment_enabled, rules.gift_cards_enabled, rules.charity_enabled) == (False, True, False)
 
     form.pop("gift_cards_enabled")
-    response = staff.client.post("/t/money/console/rewards/", form | {"survey_reward": "0.755"})
+    response = staff.client.post("/t/money/console/rewards/settings/", form | {"survey_reward": "0.755"})
     assert response.status_code == 400
     assert "Enable at least one way to pay panelists." in response.content.decode()
     assert RewardSettings.objects.get(tenant=tenant).survey_reward == 75
@@ -192,24 +193,24 @@ def test_providers_page_imports_codes_batches_and_settles(make_staff, tenant) ->
     paid_run(tenant, PanelistFactory.create(tenant=tenant))
     codes = b"code,value,currency,expiry\nGIFT-1,10.00,EUR,2099-01-01\nGIFT-2,10.00,EUR,\n"
 
-    response = staff.client.post("/t/money/console/payouts/providers/",
+    response = staff.client.post("/t/money/console/payouts/gift-cards/",
                                  {"action": "import_codes", "file": io.BytesIO(codes)})  # fmt: skip
     assert response.status_code == 302
     assert GiftCard.objects.count() == 2
-    bad = staff.client.post("/t/money/console/payouts/providers/",
+    bad = staff.client.post("/t/money/console/payouts/gift-cards/",
                             {"action": "import_codes", "file": io.BytesIO(codes)})  # fmt: skip
     assert bad.status_code == 400
     assert "already in the pool" in bad.content.decode()
 
-    assert staff.client.post("/t/money/console/payouts/providers/", {"action": "create_batch"}).status_code == 302
+    assert staff.client.post("/t/money/console/payouts/batches/", {"action": "create_batch"}).status_code == 302
     batch = MassPaymentBatch.objects.get()
     csv_text = b"".join(staff.client.get(f"/t/money/console/payouts/batches/{batch.pk}.csv").streaming_content)
     payout = Payout.objects.get()
     assert csv_text.decode().splitlines()[1] == f"{payout.email},15.00,EUR,{payout.reference}"
-    staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/settle/", {"action": "mark_paid"})
+    staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/paid/", {"action": "mark_paid"})
     assert Payout.objects.get().status == "paid"
 
-    staff.client.post("/t/money/console/payouts/providers/", {"action": "add_charity", "name": "Red Cross"})
+    staff.client.post("/t/money/console/payouts/charities/", {"action": "add_charity", "name": "Red Cross"})
     page = staff.client.get("/t/money/console/payouts/providers/").content.decode()
     assert "Red Cross" in page
     assert 'data-testid="codes-available">2<' in page
@@ -225,12 +226,14 @@ def test_the_gift_card_value_is_kept_while_payouts_wait_for_codes(make_staff, te
             "ad_verification_monthly": "2.00", "ad_verification_active_days": "20", "payout_threshold": "10.00",
             "gift_card_value": "25.00", "gift_cards_enabled": "on"}  # fmt: skip
 
-    response = staff.client.post("/t/money/console/rewards/", form)
+    response = staff.client.post("/t/money/console/rewards/settings/", form)
 
     assert response.status_code == 400
     assert "Payouts are waiting for codes of the current value" in response.content.decode()
     assert RewardSettings.objects.get(tenant=tenant).gift_card_value == 1000
-    assert staff.client.post("/t/money/console/rewards/", form | {"gift_card_value": "10.00"}).status_code == 302
+    assert (
+        staff.client.post("/t/money/console/rewards/settings/", form | {"gift_card_value": "10.00"}).status_code == 302
+    )
 
 
 def test_a_poll_that_sees_the_run_finish_reloads_the_page_once(make_staff, tenant) -> None:
@@ -262,11 +265,11 @@ def test_settings_beyond_what_the_database_holds_and_bad_ids_are_refused_not_500
     form = {"action": "settings", "survey_reward": "0.50", "receipts_required": "10", "receipts_reward": "10.00",
             "ad_verification_monthly": "2.00", "ad_verification_active_days": "20", "payout_threshold": "30000000.00",
             "gift_card_value": "10.00", "gift_cards_enabled": "on"}  # fmt: skip
-    assert staff.client.post("/t/money/console/rewards/", form).status_code == 400
+    assert staff.client.post("/t/money/console/rewards/settings/", form).status_code == 400
     toggle = {"action": "toggle_charity", "charity": "abc"}
-    assert staff.client.post("/t/money/console/payouts/providers/", toggle).status_code == 404
+    assert staff.client.post("/t/money/console/payouts/charities/abc/toggle/", toggle).status_code == 404
     huge = b'code,value,currency,expiry\n"' + b"x" * 140_000 + b'",10.00,EUR,\n'
-    response = staff.client.post("/t/money/console/payouts/providers/",
+    response = staff.client.post("/t/money/console/payouts/gift-cards/",
                                  {"action": "import_codes", "file": io.BytesIO(huge)})  # fmt: skip
     assert response.status_code == 400
     assert "not a readable CSV file" in response.content.decode()
@@ -275,11 +278,11 @@ def test_settings_beyond_what_the_database_holds_and_bad_ids_are_refused_not_500
 def test_a_bad_result_file_is_refused_with_its_lines_and_settles_nothing(make_staff, tenant) -> None:
     staff = make_staff(tenant=tenant)
     paid_run(tenant, PanelistFactory.create(tenant=tenant))
-    staff.client.post("/t/money/console/payouts/providers/", {"action": "create_batch"})
+    staff.client.post("/t/money/console/payouts/batches/", {"action": "create_batch"})
     batch = MassPaymentBatch.objects.get()
     result = io.BytesIO(b"reference,status\nFP-NOPE-1,paid\n")
 
-    response = staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/settle/",
+    response = staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/result/",
                                  {"action": "import_result", "file": result})  # fmt: skip
 
     assert response.status_code == 400

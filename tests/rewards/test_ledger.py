@@ -8,17 +8,17 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from core.errors import Conflict, DomainError
-from rewards.ledger import (
+from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from rewards.selectors import panelist_balance
+from rewards.services.ledger import (
     InsufficientBalance,
     Leg,
-    expense_account,
+    expense_account_ensure,
     ledger_post,
-    panelist_account,
-    panelist_balance,
+    panelist_account_ensure,
     panelist_credit,
     transaction_reverse,
 )
-from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from tests.factories import PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,9 @@ def test_a_credit_moves_money_from_expense_to_the_panelist(panelist) -> None:
     )
 
     assert panelist_balance(panelist=panelist) == 50
-    assert expense_account(tenant=panelist.tenant).balance == -50
+    assert expense_account_ensure(tenant=panelist.tenant).balance == -50
     assert sorted(txn.entries.values_list("amount", flat=True)) == [-50, 50]
-    assert panelist_account(panelist=panelist).currency == "EUR"
+    assert panelist_account_ensure(panelist=panelist).currency == "EUR"
 
 
 def test_crediting_twice_with_one_key_pays_once_and_another_amount_is_refused(panelist) -> None:
@@ -65,7 +65,10 @@ def test_a_reversal_is_a_new_transaction_and_happens_once(panelist) -> None:
 
 def test_a_balance_never_goes_negative(panelist) -> None:
     panelist_credit(panelist=panelist, amount=6, reason="survey", idempotency_key="s:1")
-    legs = [Leg(panelist_account(panelist=panelist), -50), Leg(expense_account(tenant=panelist.tenant), 50)]
+    legs = [
+        Leg(panelist_account_ensure(panelist=panelist), -50),
+        Leg(expense_account_ensure(tenant=panelist.tenant), 50),
+    ]
 
     with pytest.raises(InsufficientBalance):
         ledger_post(tenant=panelist.tenant, idempotency_key="adj:1", reason="adjustment", legs=legs)
@@ -75,7 +78,7 @@ def test_a_balance_never_goes_negative(panelist) -> None:
 
 
 def test_the_database_refuses_an_unbalanced_transaction(panelist) -> None:
-    account = panelist_account(panelist=panelist)
+    account = panelist_account_ensure(panelist=panelist)
     txn = LedgerTransaction.objects.create(tenant=panelist.tenant, idempotency_key="raw:1", reason="bonus")
 
     def post_one_leg_and_commit() -> None:
@@ -100,7 +103,7 @@ def test_entries_and_transactions_are_append_only(panelist) -> None:
 
 
 def test_the_database_refuses_a_negative_panelist_balance(panelist) -> None:
-    account = panelist_account(panelist=panelist)
+    account = panelist_account_ensure(panelist=panelist)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerAccount.objects.filter(pk=account.pk).update(balance=-1)
@@ -133,7 +136,7 @@ def test_concurrent_credits_and_reversals_lose_nothing() -> None:
         thread.join()
 
     assert errors == []
-    account = panelist_account(panelist=panelist)
+    account = panelist_account_ensure(panelist=panelist)
     entries_sum = sum(LedgerEntry.objects.filter(account=account).values_list("amount", flat=True))
     assert account.balance == entries_sum == 1000 + 6 * 5 * 7
     assert seed.pk
@@ -172,9 +175,9 @@ def test_an_unknown_reason_is_refused_and_the_database_would_refuse_it_too(panel
 
 
 def test_a_batch_posting_refuses_a_repeated_key_and_a_changed_amount(panelist) -> None:
-    from rewards.ledger import Posting, ledger_post_many
+    from rewards.services.ledger import Posting, ledger_post_many
 
-    account, expense = panelist_account(panelist=panelist), expense_account(tenant=panelist.tenant)
+    account, expense = panelist_account_ensure(panelist=panelist), expense_account_ensure(tenant=panelist.tenant)
     twice = [Posting("src:1", "s", ((account.pk, 50), (expense.pk, -50)))] * 2
     with pytest.raises(DomainError, match="same idempotency key twice"), transaction.atomic():
         ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice)

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from rewards.ledger import panelist_account, panelist_credit
+from rewards.services.ledger import panelist_account_ensure, panelist_credit
 from tests.factories import PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def tamper(sql: str, params: list) -> None:
 
 
 def test_an_altered_entry_is_named(panelist) -> None:
-    account = panelist_account(panelist=panelist)
+    account = panelist_account_ensure(panelist=panelist)
     tamper("UPDATE rewards_ledgerentry SET amount = 250 WHERE account_id = %s", [account.pk])
 
     with pytest.raises(CommandError, match=r"first violation: ledgered: transaction \d+ sums to -50"):
@@ -42,7 +42,7 @@ def test_an_altered_entry_is_named(panelist) -> None:
 
 
 def test_a_drifted_cached_balance_is_named(panelist) -> None:
-    account = panelist_account(panelist=panelist)
+    account = panelist_account_ensure(panelist=panelist)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE rewards_ledgeraccount SET balance = 999 WHERE id = %s", [account.pk])
 

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from core.errors import Conflict
-from rewards.checks import ledger_violations
-from rewards.ledger import InsufficientBalance, panelist_balance, panelist_credit, transaction_reverse
 from rewards.models import LedgerTransaction, Payout, PayoutChunk, RewardSettings
-from rewards.payouts import payout_chunk_process, payout_run_start, payouts_return
+from rewards.selectors import ledger_violations, panelist_balance
+from rewards.services.ledger import InsufficientBalance, panelist_credit, transaction_reverse
+from rewards.services.payouts import payout_chunk_process, payout_run_start
+from rewards.services.settlement import payouts_return
 from tests.factories import PanelistFactory, TenantFactory
 
 THRESHOLD = 500

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import translation
 
 from rewards.models import RewardSettings
-from rewards.offers import money, parse_money
+from rewards.money import money, parse_money
 from tests.factories import TenantFactory, publish
 
 pytestmark = pytest.mark.django_db

@@ -20,10 +20,10 @@ from django.test import override_settings
 
 from accounts.models import User
 from panel.models import Panelist
-from rewards.checks import ledger_violations
-from rewards.ledger import Posting, expense_account, ledger_post_many, panelist_accounts_ensure, panelist_balance
 from rewards.models import LedgerAccount, LedgerTransaction, Payout, PayoutChunk, PayoutRun, RewardSettings
-from rewards.payouts import payout_run_enqueue, payout_run_start
+from rewards.selectors import ledger_violations, panelist_balance
+from rewards.services.ledger import Posting, expense_account_ensure, ledger_post_many, panelist_accounts_ensure
+from rewards.services.payouts import payout_run_enqueue, payout_run_start
 from rewards.tasks import payout_sweep_task
 from tests.conftest import ROOT, celery_worker_start, process_env_for_tests
 from tests.factories import PanelistFactory, TenantFactory
@@ -39,7 +39,7 @@ def seed_balances(tenant, n: int, rng: random.Random) -> dict[int, int]:
     users = User.objects.bulk_create([User(email=f"killed-{i}@example.test") for i in range(n)])
     panelists = Panelist.objects.bulk_create([Panelist(tenant=tenant, user=u) for u in users])
     accounts = panelist_accounts_ensure(tenant=tenant, panelist_ids=[p.pk for p in panelists])
-    expense = expense_account(tenant=tenant)
+    expense = expense_account_ensure(tenant=tenant)
     amounts = {p.pk: rng.randint(100, THRESHOLD - 1) if rng.random() < 0.1 else rng.randint(THRESHOLD, 5000)
                for p in panelists}  # fmt: skip
     postings = [Posting(f"seed:{pid}", "seed", ((accounts[pid], a), (expense.pk, -a))) for pid, a in amounts.items()]

@@ -12,8 +12,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core.errors import DomainError
-from rewards.checks import ledger_violations
-from rewards.ledger import clearing_account, panelist_balance, panelist_credit, provider_account
 from rewards.models import (
     Charity,
     GiftCard,
@@ -24,19 +22,18 @@ from rewards.models import (
     PayoutRun,
     RewardSettings,
 )
-from rewards.offers import reward_settings_get
-from rewards.payouts import (
-    monthly_rewards_credit,
-    payout_chunk_process,
-    payout_due_at,
-    payout_run_enqueue,
-    payout_run_start,
-    payouts_return,
-    period_parse,
-    previous_period,
-    runs_due,
+from rewards.periods import payout_due_at, period_parse, previous_period
+from rewards.selectors import (
+    charity_totals,
+    ledger_violations,
+    panelist_balance,
+    payout_runs_due_list,
+    reward_settings_get,
 )
-from rewards.providers import charity_totals, giftcards_assign_waiting
+from rewards.services.ledger import clearing_account_ensure, panelist_credit, provider_account_ensure
+from rewards.services.payouts import monthly_rewards_credit, payout_chunk_process, payout_run_enqueue, payout_run_start
+from rewards.services.providers import giftcards_assign_waiting
+from rewards.services.settlement import payouts_return
 from rewards.sources import REWARD_SOURCES, RewardSource, SourceCredit, register_reward_source
 from rewards.tasks import payout_stock_alert_task, payout_sweep_task
 from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory
@@ -75,7 +72,7 @@ def test_a_run_pays_balances_at_or_over_the_threshold_once(tenant) -> None:
     assert sorted(Payout.objects.values_list("amount", flat=True)) == [1000, 1550]
     assert panelist_balance(panelist=rich) == 0
     assert panelist_balance(panelist=poor) == 999
-    assert clearing_account(tenant=tenant).balance == 2550
+    assert clearing_account_ensure(tenant=tenant).balance == 2550
     assert payout_run_start(tenant=tenant, period=OCTOBER).created is False
     assert ledger_violations(tenant=tenant) == []
 
@@ -145,7 +142,7 @@ def test_charity_donations_settle_at_once_and_are_totalled(tenant) -> None:
     assert (payout.method, payout.status, payout.amount) == ("charity", "paid", 1250)
     [total] = charity_totals(tenant=tenant)
     assert (total.donated, total.donations) == (1250, 1)
-    assert clearing_account(tenant=tenant).balance == 0
+    assert clearing_account_ensure(tenant=tenant).balance == 0
     assert ledger_violations(tenant=tenant) == []
 
 
@@ -163,7 +160,7 @@ def test_a_returned_payout_goes_back_to_the_balance_and_is_paid_next_month(tenan
 
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
     assert Payout.objects.filter(status="pending").get().amount == 1200
-    assert provider_account(tenant=tenant, method="mass_payment").balance == 0
+    assert provider_account_ensure(tenant=tenant, method="mass_payment").balance == 0
     assert ledger_violations(tenant=tenant) == []
 
 
@@ -190,7 +187,7 @@ def test_gift_cards_pay_whole_codes_and_the_remainder_waits(tenant) -> None:
     assert (payout.amount, payout.status) == (2000, "paid")
     assert sorted(payout.gift_cards.values_list("code", flat=True)) == ["AAA-1", "AAA-2"]
     assert panelist_balance(panelist=panelist) == 550
-    assert provider_account(tenant=tenant, method="gift_card").balance == 2000
+    assert provider_account_ensure(tenant=tenant, method="gift_card").balance == 2000
     assert ledger_violations(tenant=tenant) == []
 
 
@@ -231,16 +228,16 @@ def test_payouts_run_command_pays_once_and_names_bad_input(tenant) -> None:
 def test_runs_are_due_at_three_on_the_first_in_each_tenants_own_time_zone(tenant) -> None:
     tokyo = TenantFactory.create(currency="JPY", timezone="Asia/Tokyo")
     # 18:30 UTC on Oct 31st is 03:30 on Nov 1st in Tokyo, but still Oct 31st in Paris.
-    due = runs_due(now=datetime(2026, 10, 31, 18, 30, tzinfo=UTC))
+    due = payout_runs_due_list(now=datetime(2026, 10, 31, 18, 30, tzinfo=UTC))
     assert [(t.pk, p) for t, p in due if t.pk in (tenant.pk, tokyo.pk)] == [(tokyo.pk, OCTOBER)]
     # 02:30 UTC on Nov 1st is 03:30 in Paris: both are due, until a run exists.
-    due = runs_due(now=datetime(2026, 11, 1, 2, 30, tzinfo=UTC))
+    due = payout_runs_due_list(now=datetime(2026, 11, 1, 2, 30, tzinfo=UTC))
     assert {t.pk for t, _ in due} >= {tenant.pk, tokyo.pk}
     payout_run_start(tenant=tenant, period=OCTOBER, now=datetime(2026, 11, 1, 2, 30, tzinfo=UTC))
-    due = runs_due(now=datetime(2026, 11, 1, 2, 45, tzinfo=UTC))
+    due = payout_runs_due_list(now=datetime(2026, 11, 1, 2, 45, tzinfo=UTC))
     assert tenant.pk not in {t.pk for t, _ in due}
     # A week late, a missed run is no longer started by itself (the operator starts it by hand).
-    assert tokyo.pk not in {t.pk for t, _ in runs_due(now=datetime(2026, 11, 9, tzinfo=UTC))}
+    assert tokyo.pk not in {t.pk for t, _ in payout_runs_due_list(now=datetime(2026, 11, 9, tzinfo=UTC))}
 
 
 def test_the_sweeper_requeues_chunks_that_stopped_moving_and_closes_finished_runs(tenant) -> None:
@@ -346,7 +343,7 @@ def test_waiting_gift_card_payouts_keep_the_value_they_were_cut_to(tenant) -> No
 def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> None:
     from consent.privacy_services import erase_membership
     from consent.subjects import subject_for
-    from rewards.providers import mass_payment_batch_create
+    from rewards.services.providers import mass_payment_batch_create
 
     panelist = PanelistFactory.create(tenant=tenant)
     panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")

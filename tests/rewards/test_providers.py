@@ -17,8 +17,6 @@ from django.utils import timezone
 from core.csvfiles import CsvRefused
 from core.errors import Conflict, DomainError
 from panel.models import Panelist
-from rewards.checks import ledger_violations
-from rewards.ledger import panelist_balance, panelist_credit
 from rewards.models import (
     Charity,
     GiftCard,
@@ -30,23 +28,28 @@ from rewards.models import (
     PayoutPreference,
     PayoutRun,
 )
-from rewards.offers import reward_settings_get
-from rewards.payouts import payout_chunk_process, payout_run_start
-from rewards.providers import (
-    Assignment,
+from rewards.selectors import (
     PoolStock,
-    ResultImport,
-    charity_add,
     charity_totals,
     giftcard_stock,
+    ledger_violations,
+    mass_payment_csv,
+    mass_payment_pending,
+    panelist_balance,
+    reward_settings_get,
+)
+from rewards.services.ledger import panelist_credit
+from rewards.services.payouts import payout_chunk_process, payout_run_start
+from rewards.services.providers import (
+    Assignment,
+    ResultImport,
+    charity_add,
     giftcards_assign,
     giftcards_assign_waiting,
     giftcards_import,
     mass_payment_batch_create,
-    mass_payment_csv,
-    mass_payment_import_result,
     mass_payment_mark_paid,
-    mass_payment_pending,
+    mass_payment_result_import,
 )
 from tenants.models import Tenant
 from tests.factories import PanelistFactory, TenantFactory
@@ -575,7 +578,7 @@ def test_a_result_file_settles_paid_lines_and_returns_the_rest_to_the_balance(te
     assert batch is not None
     result = (RESULT_HEADER, f"{ref(alice)},paid,", f" {ref(bob)} ,RETURNED,mailbox closed", f"{ref(alice)},paid,")
 
-    assert mass_payment_import_result(batch=batch, upload=csv_file(*result), actor="user:7") == ResultImport(1, 1, 0)
+    assert mass_payment_result_import(batch=batch, upload=csv_file(*result), actor="user:7") == ResultImport(1, 1, 0)
 
     assert statuses(alice, bob, carol) == ["paid", "returned", "sent"]
     assert payout_of(bob).note == "mailbox closed"
@@ -588,14 +591,14 @@ def test_a_result_file_settles_paid_lines_and_returns_the_rest_to_the_balance(te
     assert_money_adds_up(tenant)
 
     # The same file again changes nothing.
-    assert mass_payment_import_result(batch=batch, upload=csv_file(*result), actor="user:7") == ResultImport(0, 0, 2)
+    assert mass_payment_result_import(batch=batch, upload=csv_file(*result), actor="user:7") == ResultImport(0, 0, 2)
     assert statuses(alice, bob, carol) == ["paid", "returned", "sent"]
     assert panelist_balance(panelist=bob) == 1300
     assert LedgerTransaction.objects.filter(reason__in=["settled", "returned"]).count() == 2
 
     # The last result closes the batch; the columns may come in any order and the note is optional.
     last = csv_file("status,reference", f"paid,{ref(carol)}")
-    assert mass_payment_import_result(batch=batch, upload=last, actor="user:7") == ResultImport(1, 0, 0)
+    assert mass_payment_result_import(batch=batch, upload=last, actor="user:7") == ResultImport(1, 0, 0)
     batch.refresh_from_db()
     assert (batch.status, batch.settled_at is not None) == ("settled", True)
     assert_money_adds_up(tenant)
@@ -643,7 +646,7 @@ def test_a_bad_result_line_is_named_and_nothing_is_written(
     batch = mass_payment_batch_create(tenant=tenant, actor="user:1")
     assert batch is not None
     settle = csv_file(RESULT_HEADER, f"{ref(a)},paid,", f"{ref(d)},returned,no such account")
-    assert mass_payment_import_result(batch=batch, upload=settle, actor="user:1") == ResultImport(1, 1, 0)
+    assert mass_payment_result_import(batch=batch, upload=settle, actor="user:1") == ResultImport(1, 1, 0)
     refs = {"a": ref(a), "b": ref(b), "d": ref(d)}
     before = (
         statuses(a, b, c, d, other),
@@ -655,7 +658,7 @@ def test_a_bad_result_line_is_named_and_nothing_is_written(
 
     upload = csv_file(RESULT_HEADER, f"{ref(c)},paid,", *(line.format(**refs) for line in lines))
     with pytest.raises(CsvRefused) as refused:
-        mass_payment_import_result(batch=batch, upload=upload, actor="user:1")
+        mass_payment_result_import(batch=batch, upload=upload, actor="user:1")
 
     assert refused.value.fields == {k: [r.format(**refs) for r in v] for k, v in fields.items()}
     after = (
@@ -680,7 +683,7 @@ def test_a_payout_of_another_batch_is_not_in_this_result_file(tenant: Tenant) ->
     assert old is not None
     assert new is not None
     with pytest.raises(CsvRefused) as refused:
-        mass_payment_import_result(batch=new, upload=csv_file(RESULT_HEADER, f"{ref(first)},paid,"), actor="u")
+        mass_payment_result_import(batch=new, upload=csv_file(RESULT_HEADER, f"{ref(first)},paid,"), actor="u")
     assert refused.value.fields == {"line 2": [f"'{ref(first)}' is not a payout of this batch"]}
     assert statuses(first) == ["sent"]
     assert payout_of(second, NOVEMBER).status == "sent"
@@ -702,7 +705,7 @@ def test_a_bad_result_file_is_refused_whole(tenant: Tenant, content: bytes, fiel
     batch = mass_payment_batch_create(tenant=tenant, actor="user:1")
     assert batch is not None
     with pytest.raises(CsvRefused) as refused:
-        mass_payment_import_result(batch=batch, upload=io.BytesIO(content), actor="user:1")
+        mass_payment_result_import(batch=batch, upload=io.BytesIO(content), actor="user:1")
     assert refused.value.fields == fields
     assert statuses(panelist) == ["sent"]
     assert balance_of(tenant, "clearing") == 1000

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from rewards.ledger import panelist_credit, transaction_reverse
 from rewards.models import Charity, GiftCard, PayoutChunk, PayoutPreference, RewardSettings
-from rewards.payouts import payout_chunk_process, payout_run_start
+from rewards.services.ledger import panelist_credit, transaction_reverse
+from rewards.services.payouts import payout_chunk_process, payout_run_start
 from rewards.sources import PENDING_PROVIDERS, PendingItem
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory
 

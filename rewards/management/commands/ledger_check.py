@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import NotFound
-from rewards.checks import ledger_violations
+from rewards.selectors import ledger_violations
 from tenants.selectors import tenant_list_or_one
 
 

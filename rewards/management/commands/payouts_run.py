@@ -5,8 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError, NotFound
-from rewards.models import PayoutChunk
-from rewards.payouts import payout_chunk_process, payout_run_enqueue, payout_run_start, period_parse, run_progress
+from rewards.periods import period_parse
+from rewards.selectors import payout_run_progress
+from rewards.services.payouts import payout_run_enqueue, payout_run_process, payout_run_start
 from tenants.selectors import tenant_list_or_one
 
 
@@ -35,12 +36,11 @@ class Command(BaseCommand):
             f"{start.credited} monthly reward(s) credited."
         )
         if options["here"]:
-            for chunk_id in PayoutChunk.objects.filter(run=run, status="pending").values_list("pk", flat=True):
-                payout_chunk_process(chunk_id=chunk_id)
+            payout_run_process(run=run)
         else:
             queued = payout_run_enqueue(run=run)
             self.stdout.write(f"{queued} chunk(s) queued for the payout workers.")
-        progress = run_progress(run=run)
+        progress = payout_run_progress(run=run)
         self.stdout.write(
             f"Status {run.status}: {progress.chunks_done}/{progress.chunks_total} chunks done, "
             f"{progress.payout_count} payout(s), {progress.amount} {tenant.currency} minor units."

@@ -8,18 +8,27 @@ import re
 from accounts.models import User
 from core.errors import DomainError
 from panel.models import Panelist
-from rewards.ledger import Leg, expense_account, ledger_post, panelist_account, panelist_credit
 from rewards.models import LedgerTransaction
-from rewards.offers import parse_money
+from rewards.money import parse_money
+from rewards.services.ledger import (
+    InsufficientBalance,
+    Leg,
+    expense_account_ensure,
+    ledger_post,
+    panelist_account_ensure,
+    panelist_credit,
+)
 from tenants.models import Tenant
 
 MANUAL_REASONS = (LedgerTransaction.Reason.BONUS, LedgerTransaction.Reason.ADJUSTMENT)
 
 
-def manual_posting(
+def ledger_manual_post(
     *, tenant: Tenant, panelist_public_id: str, amount: str, reason: str, memo: str, key: str, created_by: User
 ) -> LedgerTransaction:
-    """Credit (a bonus, or a positive adjustment) or debit (a negative adjustment) one panelist."""
+    """Credit (a bonus, or a positive adjustment) or debit (a negative adjustment) one panelist.
+
+    A debit larger than the balance is refused as bad input (400), as every other mistake in the form."""
     errors: dict[str, list[str]] = {}
     memo = memo.strip()
     if not memo:
@@ -47,6 +56,9 @@ def manual_posting(
     if minor > 0:
         return panelist_credit(panelist=panelist, amount=minor, reason=reason, idempotency_key=idempotency_key,
                                source="console", memo=memo, created_by=created_by)  # fmt: skip
-    legs = [Leg(panelist_account(panelist=panelist), minor), Leg(expense_account(tenant=tenant), -minor)]
-    return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs, source="console",
-                       memo=memo, created_by=created_by)  # fmt: skip
+    legs = [Leg(panelist_account_ensure(panelist=panelist), minor), Leg(expense_account_ensure(tenant=tenant), -minor)]
+    try:
+        return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs,
+                           source="console", memo=memo, created_by=created_by)  # fmt: skip
+    except InsufficientBalance as exc:
+        raise DomainError(exc.detail, code=exc.code) from None

@@ -20,28 +20,19 @@ provider returns it, so it is paid at the next run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from rewards.ledger import (
-    Posting,
-    accounts_lock,
-    charity_account,
-    clearing_account,
-    expense_account,
-    ledger_post_many,
-    panelist_accounts_ensure,
-    provider_account,
-)
 from rewards.models import (
-    LedgerAccount,
+    Charity,
     LedgerTransaction,
     Payout,
     PayoutChunk,
@@ -49,53 +40,28 @@ from rewards.models import (
     PayoutRun,
     RewardSettings,
 )
-from rewards.offers import reward_settings_get
+from rewards.periods import month_start_local, next_month
+from rewards.selectors import payout_chunk_pending_ids, payout_run_for_period, payout_runs_due_list, reward_settings_get
+from rewards.services.ledger import (
+    Posting,
+    accounts_lock,
+    charity_account_ensure,
+    clearing_account_ensure,
+    expense_account_ensure,
+    ledger_post_many,
+    panelist_accounts_ensure,
+    provider_account_ensure,
+)
+from rewards.services.providers import giftcards_assign, giftcards_waiting_retry
+from rewards.services.settlement import payouts_settle
 from rewards.sources import REWARD_SOURCES
-from tenants.models import Tenant
+from rewards.tasks import payout_chunk_task, payout_run_start_task, payout_stock_alert_task
+from tenants.models import Membership, Tenant
+from tenants.roles import Role
 
 logger = logging.getLogger(__name__)
 
 CREDIT_BATCH = 2000
-
-
-def period_parse(text: str) -> date:
-    """``YYYY-MM`` as the first day of that month, or a clear error."""
-    try:
-        return date.fromisoformat(text.strip() + "-01")
-    except ValueError:
-        raise DomainError(
-            f"'{text[:20]}' is not a month: write it as YYYY-MM.", fields={"period": ["Use YYYY-MM."]}
-        ) from None
-
-
-def next_month(period: date) -> date:
-    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def month_start_local(tenant: Tenant, now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), tenant.tzinfo).date().replace(day=1)
-
-
-def previous_period(tenant: Tenant, now: datetime | None = None) -> date:
-    return (month_start_local(tenant, now) - timedelta(days=1)).replace(day=1)
-
-
-def payout_due_at(tenant: Tenant, period: date) -> datetime:
-    """03:00 on the 1st of the month after ``period``, in the tenant's time zone."""
-    return datetime.combine(next_month(period), datetime.min.time().replace(hour=3), tzinfo=tenant.tzinfo)
-
-
-def runs_due(*, now: datetime | None = None) -> list[tuple[Tenant, date]]:
-    """The (tenant, period) runs due now: 03:00 on the 1st in each tenant's time zone has come, no
-    run exists yet, and it is less than a week late (beat was down: it still starts)."""
-    now = now or timezone.now()
-    due: list[tuple[Tenant, date]] = []
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        period = previous_period(tenant, now)
-        at = payout_due_at(tenant, period)
-        if at <= now < at + timedelta(days=7) and not PayoutRun.objects.filter(tenant=tenant, period=period).exists():
-            due.append((tenant, period))
-    return due
 
 
 # -- step 1: the month's participation rewards -------------------------------------------------------
@@ -123,7 +89,7 @@ def _credit_batch(tenant: Tenant, period: date, key: str, reason: str, credits: 
         return 0
     with transaction.atomic():
         accounts = panelist_accounts_ensure(tenant=tenant, panelist_ids=[c.panelist_id for c in credits])
-        expense = expense_account(tenant=tenant)
+        expense = expense_account_ensure(tenant=tenant)
         postings = [
             Posting(
                 key=f"{key}:{period:%Y-%m}:{c.panelist_id}",
@@ -149,12 +115,12 @@ class RunStart:
 def tenant_accounts_ensure(*, tenant: Tenant) -> list[int]:
     """The ids of the tenant's own payout accounts (clearing, each provider, each charity), created
     if missing. A chunk locks them all before any panelist's account."""
-    from rewards.models import Charity
-
-    accounts = [clearing_account(tenant=tenant)]
-    accounts += [provider_account(tenant=tenant, method=m) for m in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT)]
+    accounts = [clearing_account_ensure(tenant=tenant)]
     accounts += [
-        charity_account(tenant=tenant, charity_id=pk)
+        provider_account_ensure(tenant=tenant, method=m) for m in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT)
+    ]
+    accounts += [
+        charity_account_ensure(tenant=tenant, charity_id=pk)
         for pk in Charity.objects.for_tenant(tenant).values_list("pk", flat=True)
     ]
     return [a.pk for a in accounts]
@@ -171,7 +137,7 @@ def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now
             f"{period:%Y-%m} has not ended yet; a run pays for a month that is over.",
             fields={"period": ["Choose a month that has ended."]},
         )
-    existing = PayoutRun.objects.for_tenant(tenant).filter(period=period).first()
+    existing = payout_run_for_period(tenant=tenant, period=period)
     if existing is not None:
         return RunStart(existing, False, 0)
     credited = monthly_rewards_credit(tenant=tenant, period=period)
@@ -219,8 +185,6 @@ def _plan_chunks(run: PayoutRun) -> int:
 
 def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None) -> int:
     """Enqueue a task for each pending chunk (only those idle since ``stalled_before``, if given)."""
-    from rewards.tasks import payout_chunk_task
-
     chunks = PayoutChunk.objects.filter(run=run, status=PayoutChunk.Status.PENDING)
     if stalled_before is not None:
         chunks = chunks.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stalled_before))
@@ -228,7 +192,7 @@ def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None
         ids = list(chunks.select_for_update(skip_locked=True).values_list("pk", flat=True))
         PayoutChunk.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
     for chunk_id in ids:
-        payout_chunk_task.delay(chunk_id)
+        payout_chunk_task.delay_on_commit(chunk_id)
     return len(ids)
 
 
@@ -280,7 +244,7 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
             return False
         run, tenant = chunk.run, chunk.tenant
         rules = reward_settings_get(tenant=tenant)
-        clearing = clearing_account(tenant=tenant)
+        clearing = clearing_account_ensure(tenant=tenant)
         with connection.cursor() as cursor:  # locks the chunk's panelist accounts, in id order
             cursor.execute(
                 _ELIGIBLE_SQL,
@@ -357,24 +321,43 @@ def _payouts_insert(
 
 
 def _hand_to_providers(tenant: Tenant, payouts: list[Payout], run: PayoutRun) -> None:
-    from rewards.providers import giftcards_assign
-
     charity = [p for p in payouts if p.method == PayoutMethod.CHARITY]
     payouts_settle(tenant=tenant, payouts=charity)
     gift = [p for p in payouts if p.method == PayoutMethod.GIFT_CARD]
     if gift and giftcards_assign(tenant=tenant, payouts=gift).waiting:
-        stock_alert(run)
+        _stock_alert_once(run)
 
 
-def stock_alert(run: PayoutRun) -> None:
+def _stock_alert_once(run: PayoutRun) -> None:
     """Tell the operator, once per run, that gift-card payouts are waiting for codes."""
-    from rewards.tasks import payout_stock_alert_task
-
     claimed = PayoutRun.objects.filter(pk=run.pk, stock_alert_sent_at__isnull=True).update(
         stock_alert_sent_at=timezone.now()
     )
     if claimed:
         payout_stock_alert_task.delay_on_commit(run.pk)
+
+
+def payout_stock_alert(*, run_id: int) -> int:
+    """Email the tenant's owners and managers that the run's gift-card payouts wait for codes;
+    returns how many people were told (none when nothing waits any more)."""
+    run = PayoutRun.objects.select_related("tenant").get(pk=run_id)
+    waiting = Payout.objects.filter(run=run, status=Payout.Status.WAITING_STOCK).count()
+    recipients = list(
+        Membership.objects.filter(tenant=run.tenant, role__in=[Role.OWNER, Role.MANAGER]).values_list(
+            "user__email", flat=True
+        )
+    )
+    if not recipients or not waiting:
+        return 0
+    url = f"{settings.FAIRPANEL_BASE_URL}/t/{run.tenant.slug}/console/payouts/providers/"
+    send_mail(
+        f"[{run.tenant.name}] Gift-card codes have run out",
+        f"The payout run for {run.period:%Y-%m} has {waiting} gift-card payout(s) waiting for codes.\n"
+        f"Import more codes and they are paid at once: {url}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+    )
+    return len(recipients)
 
 
 def payout_run_finish_if_done(*, run_id: int) -> bool:
@@ -386,140 +369,51 @@ def payout_run_finish_if_done(*, run_id: int) -> bool:
     )
 
 
-# -- settling and returning -------------------------------------------------------------------------
+# -- what the console, beat, the workers and the command call ---------------------------------------
 
 
-def _settle_account(tenant: Tenant, payout: Payout) -> int:
-    if payout.method == PayoutMethod.CHARITY and payout.charity_id is not None:
-        return charity_account(tenant=tenant, charity_id=payout.charity_id).pk
-    return provider_account(tenant=tenant, method=payout.method).pk
+def payout_run_start_and_enqueue(*, tenant_id: int, period: date, actor: str = "system") -> int:
+    """Start (or resume) the run and hand its pending chunks to the workers; returns the run's id.
+    What ``payout_run_start_task`` runs, whether the console or beat asked for the run."""
+    start = payout_run_start(tenant=Tenant.objects.get(pk=tenant_id), period=period, actor=actor)
+    payout_run_enqueue(run=start.run)
+    return start.run.pk
 
 
-OPEN_STATUSES = (Payout.Status.PENDING, Payout.Status.WAITING_STOCK, Payout.Status.SENT)
+def payout_run_request(*, tenant: Tenant, period: date, actor: str) -> PayoutRun | None:
+    """An operator asks for the run of ``period``: the run when it exists already (nothing is started
+    again), otherwise None and the run starts on a worker once this transaction commits."""
+    if period >= month_start_local(tenant):
+        raise DomainError(_("That month has not ended yet."), fields={"period": [_("Choose a month that has ended.")]})
+    existing = payout_run_for_period(tenant=tenant, period=period)
+    if existing is None:
+        payout_run_start_task.delay_on_commit(tenant.pk, period.isoformat(), actor)
+    return existing
 
 
-def _lock_open(payouts: list[Payout]) -> list[Payout]:
-    """The payouts still open, re-read under a row lock: a settle racing a return finds one of them done."""
-    return list(
-        Payout.objects.select_for_update()
-        .filter(pk__in=[p.pk for p in payouts], status__in=OPEN_STATUSES)
-        .order_by("pk")
-    )
+def payout_runs_due_start(*, now: datetime | None = None) -> list[int]:
+    """Start the run of each tenant whose 1st of the month, 03:00 in its own time zone, has come
+    (see :func:`rewards.selectors.payout_runs_due_list`); returns those tenants' ids."""
+    due = payout_runs_due_list(now=now)
+    for tenant, period in due:
+        payout_run_start_task.delay_on_commit(tenant.pk, period.isoformat())
+    return [tenant.pk for tenant, _period in due]
 
 
-def _payouts_close(
-    *, tenant: Tenant, payouts: list[Payout], status: str, reason: str, key: str, actor: str,
-    counter_account: Callable[[Payout], int], note: str = "", notes: dict[int, str] | None = None,
-) -> int:  # fmt: skip
-    """Move the still-open ``payouts`` out of clearing to each one's counter account, and close them
-    with ``status``; payouts settled or returned meanwhile are left alone."""
-    if not payouts:
-        return 0
-    notes = notes or {}
-    with transaction.atomic():
-        open_ = _lock_open(payouts)
-        if not open_:
-            return 0
-        clearing = clearing_account(tenant=tenant)
-        postings = [
-            Posting(f"{key}:{p.pk}", f"payout:{p.reference}",
-                    ((clearing.pk, -p.amount), (counter_account(p), p.amount)), notes.get(p.pk, ""))
-            for p in open_
-        ]  # fmt: skip
-        ledger_post_many(tenant=tenant, reason=reason, postings=postings, actor=actor, memo=note)
-        now = timezone.now()
-        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(status=status, settled_at=now, note=note[:300])
-        for p in open_:
-            if p.pk in notes:
-                Payout.objects.filter(pk=p.pk).update(note=notes[p.pk][:300])
-    return len(open_)
+def payout_run_process(*, run: PayoutRun) -> int:
+    """Pay the run's pending chunks one after the other in this process, not by the workers (the
+    ``payouts_run --here`` command, the demo data); returns how many chunks this call paid."""
+    return sum(payout_chunk_process(chunk_id=chunk_id) for chunk_id in payout_chunk_pending_ids(run=run))
 
 
-def payouts_settle(*, tenant: Tenant, payouts: list[Payout], actor: str = "system") -> int:
-    """The provider paid (or the donation is made): clearing -> provider or charity; status paid."""
-    return _payouts_close(tenant=tenant, payouts=payouts, status=Payout.Status.PAID,
-                          reason=LedgerTransaction.Reason.SETTLED, key="payout-settle", actor=actor,
-                          counter_account=lambda p: _settle_account(tenant, p))  # fmt: skip
-
-
-def payouts_return(
-    *, tenant: Tenant, payouts: list[Payout], note: str = "", actor: str = "system", notes: dict[int, str] | None = None
-) -> int:
-    """The provider could not pay: clearing -> the panelist's balance, paid again at the next run.
-    ``notes`` gives a payout its own note (by id); all are returned in one posting, one lock round."""
-    return _payouts_close(tenant=tenant, payouts=payouts, status=Payout.Status.RETURNED,
-                          reason=LedgerTransaction.Reason.RETURNED, key="payout-return", actor=actor,
-                          counter_account=lambda p: p.account_id, note=note, notes=notes)  # fmt: skip
-
-
-# -- reading ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    chunks_total: int
-    chunks_done: int
-    by_status: dict[str, int]
-    amount: int
-    payout_count: int
-
-    @property
-    def pending(self) -> int:
-        return sum(self.by_status.get(s, 0) for s in ("pending", "waiting_stock", "sent"))
-
-    @property
-    def failed(self) -> int:
-        return self.by_status.get("returned", 0)
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.chunks_total else self.chunks_done * 100 // self.chunks_total
-
-
-def run_progress(*, run: PayoutRun) -> RunProgress:
-    run.refresh_from_db(fields=["chunks_total", "payout_count", "total_amount", "status"])
-    done = PayoutChunk.objects.filter(run=run, status=PayoutChunk.Status.DONE).count()
-    by_status = dict(
-        Payout.objects.filter(run=run).values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    return RunProgress(run.chunks_total, done, by_status, run.total_amount, run.payout_count)
-
-
-@dataclass(frozen=True)
-class Liability:
-    owed: int
-    panelists: int
-    payable: int
-    payable_panelists: int
-    in_clearing: int
-
-
-def liability(*, tenant: Tenant) -> Liability:
-    """What the tenant owes its panelists: their balances, and what is on its way to them."""
-    threshold = reward_settings_get(tenant=tenant).payout_threshold
-    accounts = LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.PANELIST, balance__gt=0)
-    totals = accounts.aggregate(
-        owed=Sum("balance", default=0),
-        n=Count("id"),
-        payable=Sum("balance", filter=Q(balance__gte=threshold), default=0),
-        payable_n=Count("id", filter=Q(balance__gte=threshold)),
-    )
-    clearing = LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.CLEARING).first()
-    in_clearing = clearing.balance if clearing else 0
-    return Liability(totals["owed"], totals["n"], totals["payable"], totals["payable_n"], in_clearing)
-
-
-def expense_by_month(*, tenant: Tenant) -> list[dict]:
-    """What rewards cost, per month and reason (reversals count against the reason they reverse)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT date_trunc('month', t.created_at AT TIME ZONE %s)::date AS month,"
-            " COALESCE(orig.reason, t.reason) AS reason, -SUM(e.amount) AS amount, COUNT(*) AS postings"
-            " FROM rewards_ledgerentry e"
-            " JOIN rewards_ledgeraccount a ON a.id = e.account_id AND a.kind = 'expense'"
-            " JOIN rewards_ledgertransaction t ON t.id = e.transaction_id"
-            " LEFT JOIN rewards_ledgertransaction orig ON orig.id = t.reverses_id"
-            " WHERE e.tenant_id = %s GROUP BY 1, 2 ORDER BY 1 DESC, 2",
-            [tenant.timezone, tenant.pk],
-        )
-        return [{"month": m, "reason": r, "amount": int(a), "postings": n} for m, r, a, n in cursor.fetchall()]
+def payout_sweep() -> dict[str, int]:
+    """Re-enqueue chunks that stopped moving (a lost message, a killed worker), close finished runs,
+    and retry gift-card payouts that wait for codes."""
+    stalled_before = timezone.now() - timedelta(seconds=settings.PAYOUT_CHUNK_STALL_SECONDS)
+    requeued = finished = 0
+    for run in PayoutRun.objects.filter(status=PayoutRun.Status.PAYING):
+        if payout_run_finish_if_done(run_id=run.pk):
+            finished += 1
+        else:
+            requeued += payout_run_enqueue(run=run, stalled_before=stalled_before)
+    return {"requeued": requeued, "finished": finished, "gift_cards_assigned": giftcards_waiting_retry()}

@@ -1,16 +1,17 @@
 """The payout providers: a pool of gift-card codes, a mass-payment CSV for the finance team, and
-donations to charities (settled as soon as the payout is made, totalled per charity)."""
+donations to charities (settled as soon as the payout is made). Their figures are read in
+``rewards.selectors``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
 
 import pycountry
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.csvfiles import (
@@ -19,16 +20,17 @@ from core.csvfiles import (
     CsvRefused,
     csv_cell,
     csv_header,
-    csv_line_writer,
     csv_refuse_if,
     csv_rows,
     csv_too_many,
 )
 from core.errors import Conflict, DomainError
-from rewards.ledger import charity_account
-from rewards.models import Charity, GiftCard, LedgerAccount, MassPaymentBatch, Payout, PayoutMethod
-from rewards.offers import decimal_text, parse_money, reward_settings_get
-from rewards.payouts import payouts_return, payouts_settle
+from rewards.models import Charity, GiftCard, MassPaymentBatch, Payout, PayoutMethod
+from rewards.money import parse_money
+from rewards.selectors import reward_settings_get
+from rewards.services.ledger import charity_account_ensure
+from rewards.services.settlement import payouts_return, payouts_settle
+from rewards.tasks import payout_giftcards_waiting_task
 from tenants.models import Tenant
 
 # -- gift cards -------------------------------------------------------------------------------------
@@ -89,8 +91,6 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
     except IntegrityError:  # the same file imported twice at once: the first import stands
         raise CsvRefused("Some of these codes were added a moment ago: nothing was imported.",
                          fields={"file": ["Already in the pool."]}) from None  # fmt: skip
-    from rewards.tasks import payout_giftcards_waiting_task
-
     payout_giftcards_waiting_task.delay_on_commit(tenant.pk)
     return len(cards)
 
@@ -147,30 +147,15 @@ def giftcards_assign_waiting(*, tenant: Tenant) -> Assignment:
         return giftcards_assign(tenant=tenant, payouts=waiting) if waiting else Assignment(0, 0)
 
 
-@dataclass(frozen=True)
-class PoolStock:
-    available: int
-    available_value: int
-    assigned: int
-    expired: int
-    waiting_payouts: int
-    waiting_codes: int
-
-
-def giftcard_stock(*, tenant: Tenant) -> PoolStock:
-    value = reward_settings_get(tenant=tenant).gift_card_value
-    today = timezone.localdate()
-    usable = Q(payout__isnull=True) & (Q(expires_on__isnull=True) | Q(expires_on__gt=today))
-    totals = GiftCard.objects.for_tenant(tenant).aggregate(
-        available=Count("id", filter=usable & Q(value=value)),
-        available_value=Sum("value", filter=usable & Q(value=value), default=0),  # the same codes as available
-        assigned=Count("id", filter=Q(payout__isnull=False)),
-        expired=Count("id", filter=Q(payout__isnull=True, expires_on__lte=today)),
-    )
-    waiting = Payout.objects.for_tenant(tenant).filter(status=Payout.Status.WAITING_STOCK)
-    agg = waiting.aggregate(n=Count("id"), amount=Sum("amount", default=0))
-    return PoolStock(totals["available"], totals["available_value"], totals["assigned"], totals["expired"],
-                     agg["n"], agg["amount"] // value)  # fmt: skip
+def giftcards_waiting_retry(*, tenant_ids: Iterable[int] | None = None) -> int:
+    """Assign codes to the payouts that wait for them, tenant by tenant: those of ``tenant_ids``
+    (after an import), or of every tenant with a payout waiting (the sweeper). Returns how many
+    payouts were paid."""
+    waiting = Payout.objects.filter(status=Payout.Status.WAITING_STOCK)
+    if tenant_ids is not None:
+        waiting = waiting.filter(tenant_id__in=list(tenant_ids))
+    tenant_pks = waiting.values_list("tenant_id", flat=True).distinct()
+    return sum(giftcards_assign_waiting(tenant=t).paid for t in Tenant.objects.filter(pk__in=list(tenant_pks)))
 
 
 # -- mass payments ----------------------------------------------------------------------------------
@@ -192,16 +177,6 @@ def mass_payment_batch_create(*, tenant: Tenant, actor: str) -> MassPaymentBatch
         )
         Payout.objects.filter(pk__in=[pk for pk, _ in ready]).update(status=Payout.Status.SENT, batch=batch)
     return batch
-
-
-def mass_payment_csv(*, batch: MassPaymentBatch) -> Iterator[str]:
-    """The batch for the payment provider: recipient email, amount (exact decimal), currency, reference."""
-    writer = csv_line_writer()
-    yield writer.writerow(["recipient_email", "amount", "currency", "reference"])
-    for email, amount, currency, reference in (
-        batch.payouts.order_by("pk").values_list("email", "amount", "currency", "reference").iterator(chunk_size=2000)
-    ):
-        yield writer.writerow([email, decimal_text(amount, currency), currency, reference])
 
 
 def _batch_close_if_settled(batch: MassPaymentBatch) -> None:
@@ -226,7 +201,7 @@ class ResultImport:
     unchanged: int
 
 
-def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], actor: str) -> ResultImport:
+def mass_payment_result_import(*, batch: MassPaymentBatch, upload: IO[bytes], actor: str) -> ResultImport:
     """Apply the provider's result file (``reference,status[,note]``; status ``paid`` or
     ``returned``); all or nothing. A line repeating what is already recorded changes nothing."""
     rows = csv_rows(upload)
@@ -272,37 +247,7 @@ def mass_payment_import_result(*, batch: MassPaymentBatch, upload: IO[bytes], ac
     return ResultImport(paid, returned, len(decided) - paid - returned)
 
 
-def mass_payment_pending(*, tenant: Tenant) -> tuple[int, int]:
-    agg = Payout.objects.for_tenant(tenant).filter(method=PayoutMethod.MASS_PAYMENT, status=Payout.Status.PENDING)
-    totals = agg.aggregate(n=Count("id"), amount=Sum("amount", default=0))
-    return totals["n"], totals["amount"]
-
-
 # -- charities --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CharityTotal:
-    charity: Charity
-    donated: int
-    donations: int
-
-
-def charity_totals(*, tenant: Tenant) -> list[CharityTotal]:
-    balances = dict(
-        LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.CHARITY).values_list("key", "balance")
-    )
-    counts = dict(
-        Payout.objects.for_tenant(tenant)
-        .filter(method=PayoutMethod.CHARITY, status=Payout.Status.PAID)
-        .values_list("charity_id")
-        .annotate(n=Count("id"))
-        .values_list("charity_id", "n")
-    )
-    return [
-        CharityTotal(c, balances.get(f"charity:{c.pk}", 0), counts.get(c.pk, 0))
-        for c in Charity.objects.for_tenant(tenant).order_by("name")
-    ]
 
 
 def charity_add(*, tenant: Tenant, name: str, website: str = "") -> Charity:
@@ -316,5 +261,13 @@ def charity_add(*, tenant: Tenant, name: str, website: str = "") -> Charity:
             charity = Charity.objects.create(tenant=tenant, name=name, website=website.strip()[:200])
     except IntegrityError:  # added by a double submit a moment ago
         raise Conflict(f"{name} is already on the list.", code="charity_exists") from None
-    charity_account(tenant=tenant, charity_id=charity.pk)  # before any payout run locks the tenant's accounts
+    charity_account_ensure(tenant=tenant, charity_id=charity.pk)  # before any payout run locks the tenant's accounts
+    return charity
+
+
+@transaction.atomic
+def charity_toggle(*, charity: Charity) -> Charity:
+    """Stop offering a charity, or offer it again. Its donations and its ledger account stay."""
+    charity.is_active = not charity.is_active
+    charity.save(update_fields=["is_active"])
     return charity

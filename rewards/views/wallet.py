@@ -1,60 +1,58 @@
+"""The panelist's wallet page: the balance, what is pending, the payouts, how to be paid, and the
+history with a CSV export."""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from panel.models import Panelist
 from panel.selectors import panelist_for_request
-from rewards.ledger import panelist_balance
-from rewards.models import Charity, PayoutPreference
-from rewards.offers import reward_settings_get
-from rewards.wallet import (
+from rewards.models import PayoutPreference
+from rewards.selectors import (
+    charity_list_active,
+    panelist_balance,
     payout_methods_offered,
     payout_preference_get,
-    payout_preference_set,
     pending_amounts,
+    reward_settings_get,
     wallet_csv,
     wallet_lines,
     wallet_payouts,
 )
-from tenants.http import SignedInRequest, TenantRequest
+from rewards.services.wallet import payout_preference_set
+from tenants.http import SignedInRequest
+from tenants.pages import render_page
 
 
-def _wallet(request: TenantRequest, panelist: Panelist, errors: dict[str, list[str]] | None = None) -> HttpResponse:
+def _wallet_page(request: SignedInRequest, panelist: Panelist, *, error: DomainError | None = None) -> HttpResponse:
     tenant = panelist.tenant
-    page = Paginator(list(wallet_lines(panelist=panelist)), 50).get_page(request.GET.get("page"))
     pending = pending_amounts(panelist=panelist)
-    response = render(
-        request,
-        "rewards/wallet.html",
-        {
-            "balance": panelist_balance(panelist=panelist),
-            "threshold": reward_settings_get(tenant=tenant).payout_threshold,
-            "page": page,
-            "pending": pending,
-            "pending_total": sum(item.amount for item in pending),
-            "payouts": wallet_payouts(panelist=panelist),
-            "preference": payout_preference_get(panelist=panelist) or PayoutPreference(method=""),
-            "methods": payout_methods_offered(tenant=tenant),
-            "charities": Charity.objects.for_tenant(tenant).filter(is_active=True).order_by("name"),
-            "account_email": request.user.email,  # type: ignore[union-attr]
-            "errors": errors or {},
-        },
-    )
-    response.status_code = 400 if errors else 200
-    return response
+    context = {
+        "balance": panelist_balance(panelist=panelist),
+        "threshold": reward_settings_get(tenant=tenant).payout_threshold,
+        "page": Paginator(list(wallet_lines(panelist=panelist)), 50).get_page(request.GET.get("page")),
+        "pending": pending,
+        "pending_total": sum(item.amount for item in pending),
+        "payouts": wallet_payouts(panelist=panelist),
+        "preference": payout_preference_get(panelist=panelist) or PayoutPreference(method=""),
+        "methods": payout_methods_offered(tenant=tenant),
+        "charities": charity_list_active(tenant=tenant),
+        "account_email": request.user.email,
+    }
+    return render_page(request, "rewards/wallet.html", context, error=error)
 
 
 @login_required
 @require_GET
 def wallet(request: SignedInRequest) -> HttpResponse:
-    return _wallet(request, panelist_for_request(request))
+    return _wallet_page(request, panelist_for_request(request))
 
 
 @login_required
@@ -69,7 +67,7 @@ def payout_method_set(request: SignedInRequest) -> HttpResponse:
             charity_id=request.POST.get("charity"),
         )
     except DomainError as exc:
-        return _wallet(request, panelist, {"form": [exc.detail]} | (exc.fields or {}))
+        return _wallet_page(request, panelist, error=exc)
     messages.success(request, _("Saved: this is how you will be paid."))
     return redirect("wallet", tenant_slug=panelist.tenant.slug)
 

@@ -1,4 +1,4 @@
-"""Posting to the double-entry ledger: credit a panelist, reverse a transaction, read balances.
+"""Posting to the double-entry ledger: its accounts, credits, reversals, and set-based batches.
 
 Every posting carries an idempotency key unique per tenant: posting again with the same key returns
 the first transaction and writes nothing; the same key with different legs is an error. Accounts are
@@ -46,7 +46,7 @@ def account_get_or_create(*, tenant: Tenant, key: str, kind: str, panelist: Pane
     return account
 
 
-def panelist_account(*, panelist: Panelist) -> LedgerAccount:
+def panelist_account_ensure(*, panelist: Panelist) -> LedgerAccount:
     return account_get_or_create(
         tenant=panelist.tenant,
         key=f"panelist:{panelist.public_id}",
@@ -55,19 +55,19 @@ def panelist_account(*, panelist: Panelist) -> LedgerAccount:
     )
 
 
-def expense_account(*, tenant: Tenant) -> LedgerAccount:
+def expense_account_ensure(*, tenant: Tenant) -> LedgerAccount:
     return account_get_or_create(tenant=tenant, key="expense", kind=LedgerAccount.Kind.EXPENSE)
 
 
-def clearing_account(*, tenant: Tenant) -> LedgerAccount:
+def clearing_account_ensure(*, tenant: Tenant) -> LedgerAccount:
     return account_get_or_create(tenant=tenant, key="clearing", kind=LedgerAccount.Kind.CLEARING)
 
 
-def provider_account(*, tenant: Tenant, method: str) -> LedgerAccount:
+def provider_account_ensure(*, tenant: Tenant, method: str) -> LedgerAccount:
     return account_get_or_create(tenant=tenant, key=f"provider:{method}", kind=LedgerAccount.Kind.PROVIDER)
 
 
-def charity_account(*, tenant: Tenant, charity_id: int) -> LedgerAccount:
+def charity_account_ensure(*, tenant: Tenant, charity_id: int) -> LedgerAccount:
     return account_get_or_create(tenant=tenant, key=f"charity:{charity_id}", kind=LedgerAccount.Kind.CHARITY)
 
 
@@ -289,7 +289,10 @@ def panelist_credit(
     if currency is not None and currency != tenant.currency:
         raise DomainError(f"This panel pays in {tenant.currency}, not {currency}.",
                           fields={"currency": [f"Use {tenant.currency}."]})  # fmt: skip
-    legs = [Leg(panelist_account(panelist=panelist), amount), Leg(expense_account(tenant=tenant), -amount)]
+    legs = [
+        Leg(panelist_account_ensure(panelist=panelist), amount),
+        Leg(expense_account_ensure(tenant=tenant), -amount),
+    ]
     return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs, source=source,
                        memo=memo, created_by=created_by)  # fmt: skip
 
@@ -306,8 +309,3 @@ def transaction_reverse(*, txn: LedgerTransaction, memo: str = "", created_by: U
         created_by=created_by,
         reverses=txn,
     )
-
-
-def panelist_balance(*, panelist: Panelist) -> int:
-    account = LedgerAccount.objects.filter(panelist=panelist).first()
-    return account.balance if account else 0
