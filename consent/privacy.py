@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from accounts.selectors import session_key_list
+from consent.export_links import EXPORT_DAYS
 from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, DataExport
 from consent.registry import Category, Person, register
 from tenants.models import ApiKey, Membership, Tenant
@@ -108,8 +109,6 @@ register(
 )
 
 # --- data-subject export files ------------------------------------------------------------------
-
-EXPORT_DAYS = 7
 
 
 def _export_path(export: DataExport) -> Path:

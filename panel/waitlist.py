@@ -24,7 +24,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from consent.models import ConsentEvent
 from consent.selectors import consent_latest_event, document_current, purpose_get
-from consent.services import consent_grant, consent_withdraw
+from consent.services.consent import consent_grant, consent_withdraw
 from core.errors import Conflict, DomainError, NotFound
 from panel.models import Invitation, ScreeningQuestion, WaitlistEntry
 from tenants.models import Tenant

@@ -9,7 +9,7 @@ from django.test import Client
 from consent.errors import ConsentWithdrawn
 from consent.models import ConsentEvent, ConsentReceipt
 from consent.receipts import receipt_verify
-from consent.services import consent_require
+from consent.services.consent import consent_require
 from consent.tasks import consent_receipt_email_send_task
 from panel.models import Panelist
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
@@ -73,7 +73,7 @@ def test_granting_is_one_click_and_gives_a_signed_receipt(
 
 
 def test_the_email_copy_carries_the_signed_receipt(panelist) -> None:
-    from consent.services import consent_change_by_subject
+    from consent.services.consent import consent_change_by_subject
     from consent.subjects import subject_for
 
     subject = subject_for(panelist.tenant, panelist.user)
@@ -157,7 +157,7 @@ def test_a_receipt_is_only_its_subjects(panelist, client_of) -> None:
 
 def test_documents_are_rendered_as_sanitised_html(panelist, client) -> None:
     from consent.models import Purpose
-    from consent.services import document_publish
+    from consent.services.documents import document_publish
 
     purpose = Purpose.objects.get(tenant=panelist.tenant, key="marketing_email")
     body = "# News\n\n<script>alert('x')</script>\n\n[click](javascript:alert(1)) and **bold**"

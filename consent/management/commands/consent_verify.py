@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consent.chain import chain_verify
+from consent.selectors import chain_verify
 from core.errors import NotFound
 from tenants.selectors import tenant_list_or_one
 

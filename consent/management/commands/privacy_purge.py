@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consent.privacy_services import privacy_purge
+from consent.services.privacy import privacy_purge
 from core.errors import NotFound
 from tenants.selectors import tenant_list_or_one
 
