@@ -7,7 +7,8 @@ from consent.views import audit, panelist, privacy, purposes
 
 consent_pages: list[URLPattern | URLResolver] = [
     path("", panelist.my_consents, name="my_consents"),
-    path("<slug:purpose_key>/change/", panelist.consent_change, name="consent_change"),
+    path("<slug:purpose_key>/grant/", panelist.my_consent_grant, name="my_consent_grant"),
+    path("<slug:purpose_key>/withdraw/", panelist.my_consent_withdraw, name="my_consent_withdraw"),
     path("receipts/<uuid:receipt_id>/", panelist.receipt_detail, name="consent_receipt"),
     path("documents/<slug:purpose_key>/v<int:version>/", panelist.document_detail, name="consent_document"),
     path("documents/<slug:purpose_key>/diff/", panelist.document_diff, name="consent_document_diff"),

@@ -70,9 +70,16 @@ def _consent_change(request: SignedInRequest, purpose_key: str, action: str) -> 
 
 @login_required
 @require_POST
-def consent_change(request: SignedInRequest, purpose_key: str) -> HttpResponse:
-    """One click to grant, one click to withdraw, from the same place."""
-    return _consent_change(request, purpose_key, request.POST.get("action", ""))
+def my_consent_grant(request: SignedInRequest, purpose_key: str) -> HttpResponse:
+    """One click to give consent (or to agree to new terms)."""
+    return _consent_change(request, purpose_key, "grant")
+
+
+@login_required
+@require_POST
+def my_consent_withdraw(request: SignedInRequest, purpose_key: str) -> HttpResponse:
+    """One click to withdraw, from the same card: it takes effect at once."""
+    return _consent_change(request, purpose_key, "withdraw")
 
 
 @login_required

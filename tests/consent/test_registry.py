@@ -183,7 +183,7 @@ def test_a_worker_builds_the_export_and_the_signed_link_serves_it_to_its_owner(c
     assert panelist.user is not None
     client = Client()
     client.login(email=panelist.user.email, password=PASSWORD)
-    client.post("/t/exporter/consents/surveys/change/", {"action": "grant"})
+    client.post("/t/exporter/consents/surveys/grant/")
 
     client.post("/t/exporter/privacy/exports/")
 
@@ -257,7 +257,7 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_or_the_media_folder(se
     PanelistFactory.create(tenant=other_tenant, user=user)
     client = Client()
     client.login(email=user.email, password=PASSWORD)
-    client.post("/t/canary-panel/consents/surveys/change/", {"action": "grant"})
+    client.post("/t/canary-panel/consents/surveys/grant/")
     export = DataExport.objects.create(tenant=tenant, user=user, subject=panelist.public_id)
     data_export_build(export_id=export.pk)
     LogEntry.objects.create(
