@@ -39,6 +39,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m scripts.lint_structure
 	$(PY) -m scripts.services -- $(PY) manage.py makemigrations --check --dry-run
 
 format: install

@@ -8,7 +8,6 @@ never opens the console or the admin.
 from __future__ import annotations
 
 from allauth.account.authentication import get_authentication_records
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -16,14 +15,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from accounts.selectors import user_has_totp
+
 
 def session_passed_mfa(request: HttpRequest) -> bool:
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
-
-
-def user_has_totp(user: object) -> bool:
-    return Authenticator.objects.filter(user_id=getattr(user, "pk", None), type=Authenticator.Type.TOTP).exists()
 
 
 def mfa_redirect(request: HttpRequest) -> HttpResponse | None:
@@ -31,7 +28,7 @@ def mfa_redirect(request: HttpRequest) -> HttpResponse | None:
     if session_passed_mfa(request):
         return None
     next_q = urlencode({"next": request.get_full_path()})
-    if not user_has_totp(request.user):
+    if not user_has_totp(user=request.user):
         messages.info(request, _("Staff accounts need two-factor authentication. Set it up to continue."))
         return redirect(f"{reverse('mfa_activate_totp')}?{next_q}")
     return redirect(f"{reverse('mfa_reauthenticate')}?{next_q}")

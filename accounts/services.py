@@ -1,7 +1,11 @@
+"""accounts' writes: an account vouched for by someone we trust, and the purge of expired sessions."""
+
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -31,3 +35,12 @@ def user_get_or_create_verified(*, email: str, password: str | None = None, name
         address.verified = True
         address.save(update_fields=["verified"])
     return user, created
+
+
+def session_purge() -> int:
+    """Delete expired login sessions: they hold personal data and serve no purpose once expired.
+
+    What ``clearsessions`` does for the database session engine (settings.SESSION_ENGINE), counted.
+    """
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,6 +1,22 @@
-"""Consent and privacy: purposes, versioned consent documents, the append-only hash-chained consent
-log, enforcement, consent receipts, the auditor console and the privacy registry.
+"""Consent and privacy: what panelists agree to, the proof that they did, and what becomes of their data.
 
-Empty until the consent issue fills it; the console already names its place (Consent, for the
-owner and auditor roles).
+consent owns the purposes (built in, and operators' own), their versioned multilingual consent documents,
+the consent log, the gate every collector passes (``consent.services.consent.consent_require``), signed
+consent receipts, the auditor console and API, and the privacy registry: data-subject export and
+erasure, retention periods, the daily purge and its log.
+
+Invariants:
+- The consent log is append-only (a trigger refuses UPDATE and DELETE, except inside the purge that
+  seals the prefix it removes) and hash-chained per tenant: appends serialise on the tenant's chain head,
+  and ``chain_verify`` finds any altered, removed, reordered or inserted event.
+- Events name the subject by a pseudonymous id, never a foreign key: erasing a person leaves the
+  evidence, unlinked from them.
+- A published document is immutable (a trigger); a correction is a new version. A major version
+  pauses collection under its purpose until the panelist consents to it.
+- Collection needs active consent to the current major version; a withdrawal takes effect on the very
+  next request, and its receipt is signed like a grant's.
+- Every category of personal data is registered (each app's ``privacy.py``), so export, erasure and
+  the purge cannot forget one; purges log counts, never contents.
+- consent imports only accounts, tenants and core: the apps above hand it their data subjects
+  (``consent.subjects``) and their privacy categories (``consent.registry``) from ``AppConfig.ready()``.
 """

@@ -1,3 +1,6 @@
+"""consent's API: the auditors' reads of the log (``TenantApiView``), and a panelist's own consents and
+copies of their data (``SubjectApiView``: the browser session and the panel named by ``X-Tenant``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,22 +16,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consent.chain import chain_verify
+from consent.export_links import data_export_link_token
 from consent.exports import export_response
 from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog
-from consent.privacy_services import data_export_link_token, data_export_request
 from consent.selectors import (
+    EVENT_COLUMNS,
+    chain_verify,
+    consent_event_list,
     consent_states_for_subject,
+    data_export_list,
+    document_list,
     event_filter_from,
-    event_search,
-    processing_record,
+    processing_record_get,
+    purge_log_list,
 )
-from consent.services import consent_change_by_subject
+from consent.services.consent import consent_change_by_subject
+from consent.services.privacy import data_export_request
 from consent.subjects import Subject, subject_for
 from core.errors import DomainError
 from tenants.api_base import TENANT_HEADER, TenantApiView
-from tenants.models import Tenant
 from tenants.roles import Perm
+from tenants.selectors import tenant_get_active
 
 SEARCH_PARAMETERS = [
     OpenApiParameter("subject", str, required=False, description="A panelist's pseudonymous id."),
@@ -42,10 +50,7 @@ SEARCH_PARAMETERS = [
 class ConsentEventOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConsentEvent
-        fields = [
-            "seq", "occurred_at", "subject", "purpose_key", "kind", "document_version", "document_language",
-            "document_sha256", "method", "actor", "prev_hash", "hash",
-        ]  # fmt: skip
+        fields = list(EVENT_COLUMNS)
 
 
 @extend_schema(parameters=SEARCH_PARAMETERS, summary="Search the consent log (auditors)")
@@ -54,7 +59,7 @@ class ConsentEventListApi(TenantApiView, ListAPIView):
     serializer_class = ConsentEventOutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return event_search(tenant=self.tenant, filters=event_filter_from(self.request.query_params))
+        return consent_event_list(tenant=self.tenant, filters=event_filter_from(self.request.query_params))
 
 
 class ConsentExportApi(TenantApiView):
@@ -101,12 +106,7 @@ class ConsentDocumentListApi(TenantApiView, ListAPIView):
     serializer_class = ConsentDocumentOutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return (
-            ConsentDocument.objects.for_tenant(self.tenant)
-            .filter(published_at__isnull=False)
-            .select_related("purpose")
-            .order_by("purpose_id", "-version", "language")
-        )
+        return document_list(tenant=self.tenant)
 
 
 class ProcessingRecordApi(TenantApiView):
@@ -114,7 +114,7 @@ class ProcessingRecordApi(TenantApiView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The record of processing activities (GDPR Art. 30)")
     def get(self, request: Request) -> Response:
-        return Response(processing_record(tenant=self.tenant))
+        return Response(processing_record_get(tenant=self.tenant))
 
 
 class SubjectApiView(APIView):
@@ -126,9 +126,10 @@ class SubjectApiView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         slug = request.headers.get(TENANT_HEADER, "")
-        tenant = Tenant.objects.filter(slug=slug, is_active=True).first() if slug else None
-        if tenant is None:
-            raise DomainError(f"Name the panel with the {TENANT_HEADER} header.", code="tenant_required")
+        try:
+            tenant = tenant_get_active(slug=slug)
+        except Http404:
+            raise DomainError(f"Name the panel with the {TENANT_HEADER} header.", code="tenant_required") from None
         subject = subject_for(tenant, request.user)
         if subject is None:
             raise Http404
@@ -196,7 +197,7 @@ class PurgeLogListApi(TenantApiView, ListAPIView):
     serializer_class = PurgeLogOutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return PurgeLog.objects.for_tenant(self.tenant).order_by("-ran_at", "-id")
+        return purge_log_list(tenant=self.tenant)
 
 
 class DataExportOutputSerializer(serializers.ModelSerializer):
@@ -220,12 +221,7 @@ class MyDataExportsApi(SubjectApiView, ListAPIView):
     serializer_class = DataExportOutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return (
-            DataExport.objects.for_tenant(self.subject.tenant)
-            .filter(subject=self.subject.id)
-            .select_related("tenant")
-            .order_by("-requested_at")
-        )
+        return data_export_list(tenant=self.subject.tenant, subject=self.subject.id)
 
     @extend_schema(request=None, responses={202: DataExportOutputSerializer}, summary="Ask for a copy of my data")
     def post(self, request: Request) -> Response:

@@ -1,21 +1,24 @@
-"""The consent log's hash chain: canonical serialisation, hashing, and verification.
+"""The consent log's hash chain: canonical serialisation, hashing, and the check of a walk.
 
 Each event's hash is SHA-256 over a canonical JSON serialisation (sorted keys, no spaces, UTF-8)
 of its evidential fields and the previous event's hash. Altering, deleting, reordering or
 inserting an event breaks the chain at or after that event; the chain head (``ConsentChain``)
 also catches a truncated tail.
+
+Pure: this module neither reads nor writes the database. The appends are in
+``consent.services.consent``; ``consent.selectors.chain_verify`` reads the log and checks it here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from consent.models import GENESIS_HASH, ConsentChain, ConsentEvent
+from consent.models import GENESIS_HASH, ConsentChain
 from tenants.models import Tenant
 
 HASHED_FIELDS = (
@@ -60,27 +63,13 @@ class ChainReport:
         return f"{self.tenant_slug}: chain broken at event #{self.first_bad_seq}: {self.problem}"
 
 
-def _events(tenant: Tenant, after_seq: int) -> Iterator[dict[str, Any]]:
-    # Walk the log in seq order, in batches, without loading it all: verification must scale.
-    fields = ("id", *HASHED_FIELDS, "hash")
-    last = after_seq
-    while True:
-        batch = list(
-            ConsentEvent.objects.for_tenant(tenant).filter(seq__gt=last).order_by("seq").values(*fields)[:5000]
-        )
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1]["seq"]
-
-
-def chain_verify(*, tenant: Tenant, events: Iterable[dict[str, Any]] | None = None) -> ChainReport:
-    head = ConsentChain.objects.filter(tenant=tenant).first()
+def chain_check(*, tenant: Tenant, head: ConsentChain | None, events: Iterable[dict[str, Any]]) -> ChainReport:
+    """Check ``events`` (the log from the head's seal on, in ``seq`` order) against each other and the head."""
     sealed_seq = head.sealed_seq if head else 0
     expected_prev = head.sealed_hash if head else GENESIS_HASH
     expected_seq = sealed_seq + 1
     count = 0
-    for event in events if events is not None else _events(tenant, sealed_seq):
+    for event in events:
         seq = event["seq"]
         if seq != expected_seq:
             problem = f"expected event #{expected_seq} next but found #{seq} (an event is missing or out of order)"

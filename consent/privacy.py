@@ -15,6 +15,8 @@ from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 
 from accounts.models import User
+from accounts.selectors import session_key_list
+from consent.export_links import EXPORT_DAYS
 from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, DataExport
 from consent.registry import Category, Person, register
 from tenants.models import ApiKey, Membership, Tenant
@@ -107,8 +109,6 @@ register(
 )
 
 # --- data-subject export files ------------------------------------------------------------------
-
-EXPORT_DAYS = 7
 
 
 def _export_path(export: DataExport) -> Path:
@@ -222,19 +222,11 @@ def _account_export(person: Person) -> Any:
     }
 
 
-def _sessions_of(user: User) -> list[str]:
-    keys = []
-    for session in Session.objects.iterator(chunk_size=2000):
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            keys.append(session.session_key)
-    return keys
-
-
 def _account_erase(person: Person) -> int:
     user = person.user
     if person.scope != "account" or user is None:
         return 0
-    sessions, _ = Session.objects.filter(session_key__in=_sessions_of(user)).delete()
+    sessions, _ = Session.objects.filter(session_key__in=session_key_list(user=user)).delete()
     logs, _ = LogEntry.objects.filter(user=user).delete()
     LogEntry.objects.filter(object_repr__icontains=user.email).update(object_repr="(erased)")
     deleted, _ = User.objects.filter(pk=user.pk).delete()  # cascades to addresses and authenticators

@@ -1,48 +1,35 @@
 """Consent receipts: Kantara Consent Receipt Specification v1.1 fields, signed as a JWS (ES256).
 
 Anyone can check a receipt against the tenant's published key set (``/t/<slug>/consents/jwks.json``).
+
+Pure: the payload, its signature and its check; neither reads nor writes the database. The signing
+key and the stored receipt are written by ``consent.services.receipts``.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from consent.models import ConsentEvent, ConsentReceipt, Purpose, SigningKey
-from tenants.models import Tenant
+from consent.models import ConsentEvent, Purpose
 
 RECEIPT_VERSION = "KI-CR-v1.1.0"
 ALGORITHM = "ES256"
 COLLECTION_METHODS = {"web": "web form", "api": "API", "import": "import"}
 
 
-def signing_key_get_or_create(*, tenant: Tenant) -> SigningKey:
-    key = SigningKey.objects.filter(tenant=tenant).first()
-    if key is not None:
-        return key
+def key_pair_generate(*, kid: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new P-256 key as (private JWK, public JWK), both carrying ``kid``."""
     private = ECKey.generate_key("P-256")
-    kid = f"{tenant.slug}-{secrets.token_hex(4)}"
-    try:
-        with transaction.atomic():
-            return SigningKey.objects.create(
-                tenant=tenant,
-                kid=kid,
-                private_jwk=private.as_dict(private=True) | {"kid": kid},
-                public_jwk=private.as_dict(private=False) | {"kid": kid, "alg": ALGORITHM, "use": "sig"},
-            )
-    except IntegrityError:  # another request created it first
-        return SigningKey.objects.get(tenant=tenant)
-
-
-def jwks(*, tenant: Tenant) -> dict[str, Any]:
-    return {"keys": [signing_key_get_or_create(tenant=tenant).public_jwk]}
+    return (
+        private.as_dict(private=True) | {"kid": kid},
+        private.as_dict(private=False) | {"kid": kid, "alg": ALGORITHM, "use": "sig"},
+    )
 
 
 def receipt_payload(*, event: ConsentEvent, purpose: Purpose, receipt_id: uuid.UUID, base_url: str) -> dict[str, Any]:
@@ -90,17 +77,12 @@ def receipt_payload(*, event: ConsentEvent, purpose: Purpose, receipt_id: uuid.U
     }
 
 
-def receipt_issue(*, event: ConsentEvent, purpose: Purpose, base_url: str) -> ConsentReceipt:
-    key = signing_key_get_or_create(tenant=event.tenant)
-    receipt_id = uuid.uuid4()
-    payload = receipt_payload(event=event, purpose=purpose, receipt_id=receipt_id, base_url=base_url)
-    token = jws.serialize_compact(
-        {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"},
+def receipt_sign(*, payload: dict[str, Any], kid: str, private_jwk: dict[str, Any]) -> str:
+    """The payload as a compact JWS, signed with the tenant's private key."""
+    return jws.serialize_compact(
+        {"alg": ALGORITHM, "kid": kid, "typ": "JWT"},
         json.dumps(payload, sort_keys=True, separators=(",", ":")).encode(),
-        ECKey.import_key(key.private_jwk),
-    )
-    return ConsentReceipt.objects.create(
-        tenant=event.tenant, receipt_id=receipt_id, event=event, subject=event.subject, payload=payload, token=token
+        ECKey.import_key(private_jwk),
     )
 
 

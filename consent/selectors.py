@@ -1,17 +1,44 @@
+"""consent's reads: purposes and their documents, a panelist's consents and receipts, the consent log
+(search, streamed exports, verification of the chain), data exports, retention and the purge log."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
 
+import psycopg
+from django.conf import settings
+from django.db import connection
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_aware, make_aware
 
-from consent.models import ConsentDocument, ConsentEvent, ConsentReceipt, Purpose
+from consent.chain import HASHED_FIELDS, ChainReport, chain_check
+from consent.export_links import data_export_id_from_token, data_export_link_token
+from consent.models import (
+    ConsentChain,
+    ConsentDocument,
+    ConsentEvent,
+    ConsentReceipt,
+    DataExport,
+    PurgeLog,
+    Purpose,
+    RetentionOverride,
+)
+from consent.registry import Category, categories
+from consent.subjects import Subject, subject_for
 from core.errors import DomainError, NotFound
 from tenants.models import Tenant
+
+# What the log shows of an event, in the order of its exports' columns.
+EVENT_COLUMNS = (
+    "seq", "occurred_at", "subject", "purpose_key", "kind", "document_version", "document_language",
+    "document_sha256", "method", "actor", "prev_hash", "hash",
+)  # fmt: skip
 
 
 def purpose_get(*, tenant: Tenant, key: str) -> Purpose:
@@ -115,6 +142,32 @@ def consent_states_for_subject(*, tenant: Tenant, subject: str, language: str) -
     return states
 
 
+@dataclass(frozen=True)
+class ConsentOverview:
+    """A subject's consents as their pages show them."""
+
+    states: list[PurposeState]
+
+    @property
+    def needs_reconsent(self) -> list[PurposeState]:
+        return [state for state in self.states if state.status == "reconsent_needed"]
+
+    @property
+    def programs(self) -> list[PurposeState]:
+        """The optional programs the subject takes part in now."""
+        return [state for state in self.states if state.status == "active" and not state.purpose.required]
+
+
+def consent_overview(*, tenant: Tenant, subject: str, language: str) -> ConsentOverview:
+    return ConsentOverview(consent_states_for_subject(tenant=tenant, subject=subject, language=language))
+
+
+def consent_state_get(*, tenant: Tenant, subject: str, purpose_key: str, language: str) -> PurposeState | None:
+    """One purpose's state for the subject; None for a purpose not offered to panelists."""
+    states = consent_states_for_subject(tenant=tenant, subject=subject, language=language)
+    return next((state for state in states if state.purpose.key == purpose_key), None)
+
+
 def document_get(*, purpose: Purpose, version: int, language: str) -> ConsentDocument:
     texts = {
         d.language: d
@@ -136,6 +189,10 @@ def document_versions(*, purpose: Purpose) -> list[int]:
             .values_list("version", flat=True)
         )
     )
+
+
+def receipt_get(*, pk: int) -> ConsentReceipt:
+    return ConsentReceipt.objects.select_related("event", "tenant").get(pk=pk)
 
 
 def receipt_get_for_subject(*, tenant: Tenant, subject: str, receipt_id: str) -> ConsentReceipt:
@@ -190,7 +247,7 @@ def _parse_moment(raw: str) -> datetime | None:
     return datetime.combine(day, time.min) if day else None
 
 
-def event_search(*, tenant: Tenant, filters: EventFilter) -> QuerySet[ConsentEvent]:
+def consent_event_list(*, tenant: Tenant, filters: EventFilter, newest_first: bool = False) -> QuerySet[ConsentEvent]:
     qs = ConsentEvent.objects.for_tenant(tenant)
     if filters.subject:
         qs = qs.filter(subject=filters.subject)
@@ -202,36 +259,67 @@ def event_search(*, tenant: Tenant, filters: EventFilter) -> QuerySet[ConsentEve
         qs = qs.filter(occurred_at__gte=filters.since)
     if filters.until:
         qs = qs.filter(occurred_at__lt=filters.until)
-    return qs.order_by("seq")
+    return qs.order_by("-seq" if newest_first else "seq")
 
 
-def event_stream(*, tenant: Tenant, filters: EventFilter, batch: int = 5000) -> Iterator[dict[str, object]]:
-    """Every matching event, oldest first, read in keyset batches: constant memory for any log size."""
-    fields = ("seq", "occurred_at", "subject", "purpose_key", "kind", "document_version", "document_language",
-              "document_sha256", "method", "actor", "prev_hash", "hash")  # fmt: skip
-    last = 0
-    base = event_search(tenant=tenant, filters=filters)
-    while True:
-        rows = list(base.filter(seq__gt=last).values(*fields)[:batch])
-        if not rows:
-            return
+def _in_seq_batches(
+    events: QuerySet[ConsentEvent], fields: tuple[str, ...], *, after_seq: int = 0, batch: int = 5000
+) -> Iterator[dict[str, Any]]:
+    # Keyset batches in seq order: constant memory and a steady pace however long the log is.
+    last = after_seq
+    while rows := list(events.filter(seq__gt=last).order_by("seq").values(*fields)[:batch]):
         yield from rows
         last = int(rows[-1]["seq"])
 
 
-def documents_by_purpose(*, tenant: Tenant) -> list[tuple[Purpose, list[ConsentDocument]]]:
-    documents = (
+def consent_event_stream(*, tenant: Tenant, filters: EventFilter, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every matching event, oldest first, read in keyset batches: constant memory for any log size."""
+    return _in_seq_batches(consent_event_list(tenant=tenant, filters=filters), EVENT_COLUMNS, batch=batch)
+
+
+def consent_event_csv_chunks(*, tenant: Tenant, filters: EventFilter) -> Iterator[bytes]:
+    """The matching events as CSV (with a header), block by block, from PostgreSQL's COPY."""
+    events = consent_event_list(tenant=tenant, filters=filters).values_list(*EVENT_COLUMNS)
+    select, params = events.query.sql_with_params()
+    connection.ensure_connection()
+    raw = connection.connection
+    # COPY takes no bind parameters: the values (the tenant id, the search) are quoted client-side
+    # by psycopg, the same quoting its client-side cursor uses.
+    bound = psycopg.ClientCursor(raw).mogrify(select, params)
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+        yield from (bytes(block) for block in copy)
+
+
+def chain_events(*, tenant: Tenant, after_seq: int = 0) -> Iterator[dict[str, Any]]:
+    """The hashed fields of every event after ``after_seq``, in seq order: what verification walks."""
+    return _in_seq_batches(ConsentEvent.objects.for_tenant(tenant), ("id", *HASHED_FIELDS, "hash"), after_seq=after_seq)
+
+
+def chain_verify(*, tenant: Tenant) -> ChainReport:
+    """Walk the tenant's log from its seal to its head and check every hash (``consent.chain``)."""
+    head = ConsentChain.objects.filter(tenant=tenant).first()
+    events = chain_events(tenant=tenant, after_seq=head.sealed_seq if head else 0)
+    return chain_check(tenant=tenant, head=head, events=events)
+
+
+def document_list(*, tenant: Tenant) -> QuerySet[ConsentDocument]:
+    """Every published document of the tenant, by purpose, newest version first."""
+    return (
         ConsentDocument.objects.for_tenant(tenant)
         .filter(published_at__isnull=False)
+        .select_related("purpose")
         .order_by("purpose_id", "-version", "language")
     )
+
+
+def documents_by_purpose(*, tenant: Tenant) -> list[tuple[Purpose, list[ConsentDocument]]]:
     by_purpose: dict[int, list[ConsentDocument]] = {}
-    for document in documents:
+    for document in document_list(tenant=tenant):
         by_purpose.setdefault(document.purpose_id, []).append(document)
     return [(purpose, by_purpose.get(purpose.pk, [])) for purpose in purpose_list(tenant=tenant)]
 
 
-def processing_record(*, tenant: Tenant, language: str = "en") -> dict[str, object]:
+def processing_record_get(*, tenant: Tenant, language: str = "en") -> dict[str, object]:
     """The record of processing activities (GDPR Art. 30(1)) for the tenant, from its purposes."""
     return {
         "controller": {"name": tenant.name, "country": tenant.country},
@@ -256,3 +344,50 @@ def processing_record(*, tenant: Tenant, language: str = "en") -> dict[str, obje
             for purpose in purpose_list(tenant=tenant)
         ],
     }
+
+
+def purge_log_list(*, tenant: Tenant) -> QuerySet[PurgeLog]:
+    return PurgeLog.objects.for_tenant(tenant).order_by("-ran_at", "-id")
+
+
+def retention_days(*, tenant: Tenant, category: Category) -> int | None:
+    """How long the tenant keeps a category: its own shorter period, or the category's ceiling."""
+    override = RetentionOverride.objects.for_tenant(tenant).filter(category=category.key).first()
+    return category.retention_for(override.days if override else None)
+
+
+def retention_list(*, tenant: Tenant) -> list[tuple[Category, int | None]]:
+    return [(category, retention_days(tenant=tenant, category=category)) for category in categories()]
+
+
+def data_export_list(*, tenant: Tenant, subject: str) -> QuerySet[DataExport]:
+    exports = DataExport.objects.for_tenant(tenant).filter(subject=subject)
+    return exports.select_related("tenant").order_by("-requested_at")
+
+
+def data_export_list_with_links(
+    *, tenant: Tenant, subject: str, limit: int = 10
+) -> list[tuple[DataExport, str | None]]:
+    """The latest exports, each with the token of its download link once it is ready."""
+    return [
+        (export, data_export_link_token(export) if export.status == DataExport.Status.READY else None)
+        for export in data_export_list(tenant=tenant, subject=subject)[:limit]
+    ]
+
+
+def data_export_get_by_token(*, token: str, user: Any) -> tuple[DataExport, Path]:
+    """The export a download link names, and its file; only for the person who asked for it."""
+    export_id = data_export_id_from_token(token)
+    export = DataExport.objects.filter(pk=export_id, user=user, status=DataExport.Status.READY).first()
+    if export is None:
+        raise NotFound("This link is not valid or has expired.", code="link_expired")
+    path = Path(settings.MEDIA_ROOT) / export.file
+    if not path.is_file():
+        raise NotFound("This copy is no longer available.", code="link_expired")
+    return export, path
+
+
+def subject_list_for_user(*, user: Any) -> list[Subject]:
+    """The person as a data subject of every active panel they belong to."""
+    tenants = Tenant.objects.filter(is_active=True).order_by("id")
+    return [subject for tenant in tenants if (subject := subject_for(tenant, user)) is not None]

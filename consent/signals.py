@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from consent.services import purposes_ensure_builtin
+from consent.services.purposes import purposes_ensure_builtin
 from tenants.models import Tenant
 
 

@@ -2,22 +2,24 @@
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from consent import api, audit_views, privacy_views, purpose_views, views
+from consent import api
+from consent.views import audit, panelist, privacy, purposes
 
 consent_pages: list[URLPattern | URLResolver] = [
-    path("", views.my_consents, name="my_consents"),
-    path("<slug:purpose_key>/change/", views.consent_change, name="consent_change"),
-    path("receipts/<uuid:receipt_id>/", views.receipt_detail, name="consent_receipt"),
-    path("documents/<slug:purpose_key>/v<int:version>/", views.document_detail, name="consent_document"),
-    path("documents/<slug:purpose_key>/diff/", views.document_diff, name="consent_document_diff"),
-    path("jwks.json", views.signing_keys, name="consent_jwks"),
+    path("", panelist.my_consents, name="my_consents"),
+    path("<slug:purpose_key>/grant/", panelist.my_consent_grant, name="my_consent_grant"),
+    path("<slug:purpose_key>/withdraw/", panelist.my_consent_withdraw, name="my_consent_withdraw"),
+    path("receipts/<uuid:receipt_id>/", panelist.receipt_detail, name="consent_receipt"),
+    path("documents/<slug:purpose_key>/v<int:version>/", panelist.document_detail, name="consent_document"),
+    path("documents/<slug:purpose_key>/diff/", panelist.document_diff, name="consent_document_diff"),
+    path("jwks.json", panelist.signing_keys, name="consent_jwks"),
 ]
 
 privacy_pages: list[URLPattern | URLResolver] = [
-    path("", privacy_views.my_data, name="my_data"),
-    path("exports/", privacy_views.data_export_create, name="data_export_create"),
-    path("exports/download/<str:token>/", privacy_views.data_export_download, name="data_export_download"),
-    path("erase/", privacy_views.erase, name="privacy_erase"),
+    path("", privacy.my_data, name="my_data"),
+    path("exports/", privacy.data_export_create, name="data_export_create"),
+    path("exports/download/<str:token>/", privacy.data_export_download, name="data_export_download"),
+    path("erase/", privacy.erase, name="privacy_erase"),
 ]
 
 pages: list[URLPattern | URLResolver] = [
@@ -26,18 +28,18 @@ pages: list[URLPattern | URLResolver] = [
 ]
 
 console: list[URLPattern | URLResolver] = [
-    path("purposes/", purpose_views.console_purposes, name="console_purposes"),
+    path("purposes/", purposes.console_purposes, name="console_purposes"),
     path(
         "purposes/<slug:purpose_key>/publish/",
-        purpose_views.console_document_publish,
+        purposes.console_document_publish,
         name="console_document_publish",
     ),
-    path("retention/", purpose_views.console_retention_set, name="console_retention_set"),
-    path("consent/", audit_views.console_consent, name="console_consent"),
-    path("consent/verify/", audit_views.console_consent_verify, name="console_consent_verify"),
-    re_path(r"^consent/export\.(?P<fmt>csv|json)$", audit_views.console_consent_export, name="console_consent_export"),
-    path("consent/record/", audit_views.console_processing_record, name="console_processing_record"),
-    path("consent/purges/", audit_views.console_purge_log, name="console_purge_log"),
+    path("retention/", purposes.console_retention_set, name="console_retention_set"),
+    path("consent/", audit.console_consent, name="console_consent"),
+    path("consent/verify/", audit.console_consent_verify, name="console_consent_verify"),
+    re_path(r"^consent/export\.(?P<fmt>csv|json)$", audit.console_consent_export, name="console_consent_export"),
+    path("consent/record/", audit.console_processing_record, name="console_processing_record"),
+    path("consent/purges/", audit.console_purge_log, name="console_purge_log"),
 ]
 
 api_v1: list[URLPattern | URLResolver] = [

@@ -6,6 +6,8 @@ the input fields at fault, when there are any.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     code = "invalid"
@@ -32,3 +34,8 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status_code = 409
+
+
+def validation_fields(exc: ValidationError) -> dict[str, list[str]]:
+    """A Django ValidationError (``full_clean``) as the ``fields`` of a DomainError."""
+    return {name: [str(message) for message in messages] for name, messages in exc.message_dict.items()}

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, validation_fields
 from tenants.models import ApiKey, Membership, Tenant
 from tenants.roles import API_KEY_ROLES, Role
 
 
 def _validation_error_to_domain(exc: ValidationError) -> DomainError:
-    fields = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+    fields = validation_fields(exc)
     detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
     return DomainError(detail, code="invalid", fields=fields)
 

@@ -64,7 +64,7 @@ class PanelistFactory(factory.django.DjangoModelFactory[Panelist]):
 def publish(tenant: Tenant, purpose_key: str, change: str = "major", languages: tuple[str, ...] = ("en", "fr")):
     """Publish the next version of a purpose's consent document in the given languages."""
     from consent.models import Purpose
-    from consent.services import document_publish
+    from consent.services.documents import document_publish
 
     purpose = Purpose.objects.get(tenant=tenant, key=purpose_key)
     texts = {

@@ -20,7 +20,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
 from consent.models import ConsentDocument, ConsentEvent, Purpose
-from consent.services import consent_grant, consent_withdraw, document_publish, purposes_ensure_builtin
+from consent.services.consent import consent_grant, consent_withdraw
+from consent.services.documents import document_publish
+from consent.services.purposes import purposes_ensure_builtin
 from panel.demo import DEMO_SEEDERS
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from panel.services.invitations import invitation_revoke

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
-from consent.services import consent_change_by_subject
+from consent.services.consent import consent_change_by_subject
 from consent.subjects import Subject
 from core.errors import Conflict, DomainError
 from panel.contact import contact_allowed, contact_record, email_hash

@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 
 from consent.models import ConsentEvent
 from consent.selectors import consent_latest_event, document_current, purpose_get
-from consent.services import consent_grant, consent_withdraw
-from core.errors import Conflict, DomainError
+from consent.services.consent import consent_grant, consent_withdraw
+from core.errors import Conflict, DomainError, validation_fields
 from panel.models import ScreeningQuestion, WaitlistEntry
 from panel.selectors import screening_question_list, waitlist_entry_get_by_token
 from panel.tokens import waitlist_url
@@ -160,7 +160,7 @@ def screening_question_add(
     try:
         question.full_clean(exclude=["tenant"])
     except ValidationError as exc:
-        problems |= {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        problems |= validation_fields(exc)
     if "en" not in labels:
         problems["labels.en"] = ["Write the question in English at least."]
     if kind == ScreeningQuestion.Kind.CHOICE and len(choices) < 2:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consent.selectors import consent_states_for_subject
+from consent.selectors import consent_overview
 from consent.subjects import subject_for_request
 from core.errors import DomainError
 from panel.errors import InvitationUnusable, TooYoung
@@ -72,14 +72,6 @@ def join(request: TenantRequest, token: str) -> HttpResponse:
 @require_GET
 def panelist_home(request: SignedInRequest) -> HttpResponse:
     subject = subject_for_request(request)
-    states = consent_states_for_subject(tenant=request.tenant, subject=subject.id, language=get_language())
-    return render(
-        request,
-        "panel/home.html",
-        {
-            "subject": subject,
-            "programs": [s for s in states if s.status == "active" and not s.purpose.required],
-            "states": states,
-            "needs_reconsent": [s for s in states if s.status == "reconsent_needed"],
-        },
-    )
+    overview = consent_overview(tenant=request.tenant, subject=subject.id, language=get_language())
+    context = {"subject": subject, "programs": overview.programs, "states": overview.states}
+    return render(request, "panel/home.html", context | {"needs_reconsent": overview.needs_reconsent})

@@ -294,6 +294,9 @@ def console_reward_settings_update(request: StaffRequest) -> HttpResponse:
             raise form_refused(form)
         reward_settings_update(tenant=tenant, values=form.values())
     except DomainError as exc:
+        for field, problems in exc.fields.items():  # the service's refusals stand next to their fields too
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, problems)
         return _rewards_page(request, settings_form=form, error=exc)
     messages.success(request, _("Reward settings saved."))
     return redirect("console_rewards", tenant_slug=tenant.slug)

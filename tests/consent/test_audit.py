@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from consent.models import ConsentEvent
-from consent.services import consent_grant, consent_withdraw
+from consent.services.consent import consent_grant, consent_withdraw
 from tenants.roles import Role
 from tenants.services import api_key_create
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
@@ -165,7 +165,7 @@ def test_a_panelist_reads_and_changes_their_consents_through_the_api() -> None:
 
 
 def test_the_purge_log_is_in_the_api_for_auditors(log) -> None:
-    from consent.privacy_services import privacy_purge
+    from consent.services.privacy import privacy_purge
 
     privacy_purge(tenant=log.tenant, dry_run=True)
     key = api_key_create(tenant=log.tenant, name="audit", role=Role.AUDITOR, created_by=None).key

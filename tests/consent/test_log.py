@@ -8,10 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from consent.chain import chain_verify, event_hash
+from consent.chain import event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
 from consent.models import ConsentChain, ConsentDocument, ConsentEvent, Purpose
-from consent.services import consent_grant, consent_require, consent_withdraw
+from consent.selectors import chain_verify
+from consent.services.consent import consent_grant, consent_require, consent_withdraw
 from core.errors import Conflict
 from tests.factories import TenantFactory, publish
 

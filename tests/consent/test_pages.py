@@ -9,7 +9,7 @@ from django.test import Client
 from consent.errors import ConsentWithdrawn
 from consent.models import ConsentEvent, ConsentReceipt
 from consent.receipts import receipt_verify
-from consent.services import consent_require
+from consent.services.consent import consent_require
 from consent.tasks import consent_receipt_email_send_task
 from panel.models import Panelist
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
@@ -47,7 +47,7 @@ def test_granting_is_one_click_and_gives_a_signed_receipt(
     panelist, client_of, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client_of.post("/t/shoppers/consents/surveys/change/", {"action": "grant"}, HTTP_HX_REQUEST="true")
+        response = client_of.post("/t/shoppers/consents/surveys/grant/", HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
     assert 'data-status="active"' in response.content.decode()
@@ -73,7 +73,7 @@ def test_granting_is_one_click_and_gives_a_signed_receipt(
 
 
 def test_the_email_copy_carries_the_signed_receipt(panelist) -> None:
-    from consent.services import consent_change_by_subject
+    from consent.services.consent import consent_change_by_subject
     from consent.subjects import subject_for
 
     subject = subject_for(panelist.tenant, panelist.user)
@@ -96,9 +96,9 @@ def test_the_email_copy_carries_the_signed_receipt(panelist) -> None:
 
 
 def test_withdrawing_takes_effect_for_the_very_next_request(panelist, client_of) -> None:
-    client_of.post("/t/shoppers/consents/surveys/change/", {"action": "grant"})
+    client_of.post("/t/shoppers/consents/surveys/grant/")
 
-    response = client_of.post("/t/shoppers/consents/surveys/change/", {"action": "withdraw"})
+    response = client_of.post("/t/shoppers/consents/surveys/withdraw/")
 
     assert response.status_code == 302
     with pytest.raises(ConsentWithdrawn):
@@ -107,19 +107,19 @@ def test_withdrawing_takes_effect_for_the_very_next_request(panelist, client_of)
 
 
 def test_bad_changes_are_refused_with_a_reason_and_write_nothing(panelist, client_of) -> None:
-    url = "/t/shoppers/consents/{}/change/"
+    url = "/t/shoppers/consents/{}/{}/"
 
-    twice = [client_of.post(url.format("surveys"), {"action": "grant"}, HTTP_HX_REQUEST="true") for _ in range(2)]
-    never = client_of.post(url.format("receipts"), {"action": "withdraw"}, HTTP_HX_REQUEST="true")
-    unknown = client_of.post(url.format("telepathy"), {"action": "grant"}, HTTP_HX_REQUEST="true")
-    nonsense = client_of.post(url.format("surveys"), {"action": "maybe"}, HTTP_HX_REQUEST="true")
+    twice = [client_of.post(url.format("surveys", "grant"), HTTP_HX_REQUEST="true") for _ in range(2)]
+    never = client_of.post(url.format("receipts", "withdraw"), HTTP_HX_REQUEST="true")
+    unknown = client_of.post(url.format("telepathy", "grant"), HTTP_HX_REQUEST="true")
+    nonsense = client_of.post(url.format("surveys", "maybe"), HTTP_HX_REQUEST="true")  # no such action: no such URL
 
-    assert [r.status_code for r in (*twice, never, unknown, nonsense)] == [200, 409, 409, 404, 400]
+    assert [r.status_code for r in (*twice, never, unknown, nonsense)] == [200, 409, 409, 404, 404]
     assert ConsentEvent.objects.filter(subject=panelist.public_id).count() == 1
 
 
 def test_a_major_version_prompts_for_reconsent_and_shows_what_changed(panelist, client_of) -> None:
-    client_of.post("/t/shoppers/consents/surveys/change/", {"action": "grant"})
+    client_of.post("/t/shoppers/consents/surveys/grant/")
     publish(panelist.tenant, "surveys", change="major")
 
     html = client_of.get("/t/shoppers/consents/").content.decode()
@@ -128,7 +128,7 @@ def test_a_major_version_prompts_for_reconsent_and_shows_what_changed(panelist, 
     assert 'data-status="reconsent_needed"' in html
     diff = client_of.get("/t/shoppers/consents/documents/surveys/diff/?from=1&to=2&lang=en")
     assert diff.status_code == 200
-    client_of.post("/t/shoppers/consents/surveys/change/", {"action": "grant"})
+    client_of.post("/t/shoppers/consents/surveys/grant/")
     assert ConsentEvent.objects.filter(subject=panelist.public_id).latest("seq").kind == "reconsent"
 
 
@@ -139,11 +139,11 @@ def test_a_person_who_is_not_a_panelist_of_this_tenant_gets_404(panelist) -> Non
     client.login(email=other.user.email, password=PASSWORD)
 
     assert client.get("/t/shoppers/consents/").status_code == 404
-    assert client.post("/t/shoppers/consents/surveys/change/", {"action": "grant"}).status_code == 404
+    assert client.post("/t/shoppers/consents/surveys/grant/").status_code == 404
 
 
 def test_a_receipt_is_only_its_subjects(panelist, client_of) -> None:
-    client_of.post("/t/shoppers/consents/surveys/change/", {"action": "grant"})
+    client_of.post("/t/shoppers/consents/surveys/grant/")
     receipt = ConsentReceipt.objects.get()
     intruder = PanelistFactory.create(tenant=panelist.tenant)
     client = Client()
@@ -157,7 +157,7 @@ def test_a_receipt_is_only_its_subjects(panelist, client_of) -> None:
 
 def test_documents_are_rendered_as_sanitised_html(panelist, client) -> None:
     from consent.models import Purpose
-    from consent.services import document_publish
+    from consent.services.documents import document_publish
 
     purpose = Purpose.objects.get(tenant=panelist.tenant, key="marketing_email")
     body = "# News\n\n<script>alert('x')</script>\n\n[click](javascript:alert(1)) and **bold**"

@@ -22,12 +22,12 @@ from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from accounts.models import User
-from consent.chain import chain_verify
 from consent.models import ConsentEvent, DataExport, PurgeLog
 from consent.privacy import evidence_purge
-from consent.privacy_services import data_export_build_run, retention_set
 from consent.registry import categories, category_get
-from consent.services import consent_grant, consent_withdraw
+from consent.selectors import chain_verify
+from consent.services.consent import consent_grant, consent_withdraw
+from consent.services.privacy import data_export_build, retention_set
 from core.errors import DomainError
 from panel.models import Panelist
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, UserFactory, publish
@@ -143,6 +143,25 @@ def test_privacy_purge_walks_the_registry_and_logs_counts_only(capsys) -> None:
     }
 
 
+@pytest.mark.django_db
+def test_the_daily_task_purges_every_tenant() -> None:
+    from consent.tasks import privacy_purge_task
+
+    tenants = [TenantFactory.create(slug="daily-a"), TenantFactory.create(slug="daily-b")]
+    left = [
+        PanelistFactory.create(tenant=t, status="left", left_at=timezone.now() - timedelta(days=400)) for t in tenants
+    ]
+
+    privacy_purge_task()
+
+    for panelist in left:
+        panelist.refresh_from_db()
+        assert panelist.user is None
+    for tenant in tenants:
+        log = PurgeLog.objects.get(tenant=tenant, category="panel.panelist")
+        assert (log.purged, log.dry_run) == (1, False)
+
+
 def test_export_requests_are_rate_limited(db) -> None:
     tenant = TenantFactory.create(slug="ratelimit")
     panelist = PanelistFactory.create(tenant=tenant)
@@ -164,7 +183,7 @@ def test_a_worker_builds_the_export_and_the_signed_link_serves_it_to_its_owner(c
     assert panelist.user is not None
     client = Client()
     client.login(email=panelist.user.email, password=PASSWORD)
-    client.post("/t/exporter/consents/surveys/change/", {"action": "grant"})
+    client.post("/t/exporter/consents/surveys/grant/")
 
     client.post("/t/exporter/privacy/exports/")
 
@@ -238,9 +257,9 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_or_the_media_folder(se
     PanelistFactory.create(tenant=other_tenant, user=user)
     client = Client()
     client.login(email=user.email, password=PASSWORD)
-    client.post("/t/canary-panel/consents/surveys/change/", {"action": "grant"})
+    client.post("/t/canary-panel/consents/surveys/grant/")
     export = DataExport.objects.create(tenant=tenant, user=user, subject=panelist.public_id)
-    data_export_build_run(export_id=export.pk)
+    data_export_build(export_id=export.pk)
     LogEntry.objects.create(
         user=UserFactory.create(is_staff=True),
         content_type=ContentType.objects.get_for_model(User),

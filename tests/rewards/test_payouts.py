@@ -291,7 +291,7 @@ def test_seed_demo_gives_the_wallet_and_console_real_history() -> None:
 
 
 def test_erasing_a_membership_keeps_the_money_and_forgets_the_payment_address(tenant) -> None:
-    from consent.privacy_services import erase_membership
+    from consent.services.privacy import membership_erase
     from consent.subjects import subject_for
 
     panelist = PanelistFactory.create(tenant=tenant)
@@ -303,7 +303,7 @@ def test_erasing_a_membership_keeps_the_money_and_forgets_the_payment_address(te
 
     subject = subject_for(tenant, user)
     assert subject is not None
-    erase_membership(subject=subject, user=user)
+    membership_erase(subject=subject, user=user)
 
     payout = Payout.objects.get()
     assert (payout.status, payout.email) == ("returned", "")  # nobody left to pay at that address
@@ -341,7 +341,7 @@ def test_waiting_gift_card_payouts_keep_the_value_they_were_cut_to(tenant) -> No
 
 
 def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> None:
-    from consent.privacy_services import erase_membership
+    from consent.services.privacy import membership_erase
     from consent.subjects import subject_for
     from rewards.services.providers import mass_payment_batch_create
 
@@ -351,7 +351,7 @@ def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> No
     assert mass_payment_batch_create(tenant=tenant, actor="test") is not None
     subject = subject_for(tenant, panelist.user)
     assert subject is not None
-    erase_membership(subject=subject, user=panelist.user)
+    membership_erase(subject=subject, user=panelist.user)
     payout = Payout.objects.get()
     assert payout.status == "sent"
     assert payout.email != ""  # finance still needs it to finish (or return) the payment

@@ -107,8 +107,8 @@ def test_seed_demo_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
     assert sorted(Membership.objects.filter(tenant=tenant).values_list("role", flat=True)) == sorted(Role.values)
     assert Panelist.objects.filter(tenant=tenant).count() == 8
     assert first == second  # the same accounts and the same TOTP secrets
-    from consent.chain import chain_verify
     from consent.models import ConsentEvent
+    from consent.selectors import chain_verify
 
     kinds = set(ConsentEvent.objects.filter(tenant=tenant).values_list("kind", flat=True))
     assert kinds == {"grant", "withdraw", "reconsent"}

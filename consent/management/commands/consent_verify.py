@@ -2,24 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from consent.chain import chain_verify
-from core.errors import NotFound
-from tenants.selectors import tenant_list_or_one
+from consent.selectors import chain_verify
+from tenants.commands import TenantsCommand
 
 
-class Command(BaseCommand):
+class Command(TenantsCommand):
     help = "Verify every tenant's consent hash chain (or one). Exits non-zero naming the first bad event."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--tenant", help="Slug of one tenant; all tenants when omitted.")
+        super().add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            tenants = tenant_list_or_one(slug=options["tenant"])
-        except NotFound as exc:
-            raise CommandError(exc.detail) from None
+        tenants = self.tenants(options)
         broken = []
         for tenant in tenants:
             report = chain_verify(tenant=tenant)

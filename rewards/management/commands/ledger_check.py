@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from core.errors import NotFound
 from rewards.selectors import ledger_violations
-from tenants.selectors import tenant_list_or_one
+from tenants.commands import TenantsCommand
 
 
-class Command(BaseCommand):
+class Command(TenantsCommand):
     help = (
         "Check every ledger invariant: balanced transactions, no negative balances, "
         "cached balances equal to their entries, payout-run totals equal to their payouts. "
@@ -17,13 +16,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--tenant", help="Slug of one tenant; all tenants when omitted.")
+        super().add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            tenants = tenant_list_or_one(slug=options["tenant"])
-        except NotFound as exc:
-            raise CommandError(exc.detail) from None
+        tenants = self.tenants(options)
         first: str | None = None
         for tenant in tenants:
             problems = ledger_violations(tenant=tenant)

@@ -10,28 +10,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from consent.models import DataExport
-from consent.privacy_services import (
-    data_export_from_token,
-    data_export_link_token,
-    data_export_request,
-    erase_account,
-    erase_membership,
-)
 from consent.registry import categories
-from consent.subjects import subject_for, subject_for_request
+from consent.selectors import data_export_get_by_token, data_export_list_with_links
+from consent.services.privacy import account_erase, data_export_request, membership_erase
+from consent.subjects import Subject, subject_for_request
 from core.errors import DomainError
 from tenants.http import SignedInRequest
-from tenants.models import Tenant
+from tenants.pages import render_page
+
+
+def _my_data_page(request: SignedInRequest, subject: Subject, *, error: DomainError | None = None) -> HttpResponse:
+    exports = data_export_list_with_links(tenant=subject.tenant, subject=subject.id)
+    return render_page(request, "consent/my_data.html", {"exports": exports, "categories": categories()}, error=error)
 
 
 @login_required
 @require_GET
 def my_data(request: SignedInRequest) -> HttpResponse:
-    subject = subject_for_request(request)
-    exports = DataExport.objects.for_tenant(subject.tenant).filter(subject=subject.id).order_by("-requested_at")[:10]
-    rows = [(e, data_export_link_token(e) if e.status == DataExport.Status.READY else None) for e in exports]
-    return render(request, "consent/my_data.html", {"exports": rows, "categories": categories()})
+    return _my_data_page(request, subject_for_request(request))
 
 
 @login_required
@@ -41,10 +37,7 @@ def data_export_create(request: SignedInRequest) -> HttpResponse:
     try:
         data_export_request(subject=subject, user=request.user)
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        response = render(request, "consent/my_data.html", {"exports": [], "categories": categories()})
-        response.status_code = exc.status_code
-        return response
+        return _my_data_page(request, subject, error=exc)
     messages.success(request, _("Your copy is being prepared. Refresh this page in a minute to download it."))
     return redirect("my_data", tenant_slug=subject.tenant.slug)
 
@@ -53,7 +46,7 @@ def data_export_create(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def data_export_download(request: SignedInRequest, token: str) -> HttpResponseBase:
     try:
-        export, path = data_export_from_token(token=token, user=request.user)
+        export, path = data_export_get_by_token(token=token, user=request.user)
     except DomainError:
         raise Http404 from None
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"fairpanel-{export.tenant.slug}-my-data.zip")
@@ -62,15 +55,15 @@ def data_export_download(request: SignedInRequest, token: str) -> HttpResponseBa
 @login_required
 @require_POST
 def erase(request: SignedInRequest) -> HttpResponse:
+    """Erase one membership, or (``scope=account``) the whole account, in every panel."""
     subject = subject_for_request(request)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm: erasure cannot be undone."))
         return redirect("my_data", tenant_slug=subject.tenant.slug)
     if request.POST.get("scope") == "account":
-        subjects = [s for t in Tenant.objects.filter(is_active=True) if (s := subject_for(t, request.user))]
         user = request.user
         logout(request)
-        erase_account(user=user, subjects=subjects)
+        account_erase(user=user)
         return render(request, "consent/erased.html", {"scope": "account"})
-    erase_membership(subject=subject, user=request.user)
+    membership_erase(subject=subject, user=request.user)
     return render(request, "consent/erased.html", {"scope": "membership", "panel": subject.tenant.name})

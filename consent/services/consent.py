@@ -1,84 +1,25 @@
+"""The consent log's writes: a grant, a withdrawal, a panelist's change with its signed receipt; and
+``consent_require``, the one gate every collector passes before it collects under a purpose.
+
+Appends of a tenant serialise on its chain head row (``ConsentChain``), so that the log's ``seq`` has
+no gap and each event's ``prev_hash`` is the hash of the one before. Two requests for the same person
+and purpose serialise on an advisory lock, so that a double click cannot grant twice.
+"""
+
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from datetime import datetime
-
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from consent.builtin import BUILTIN_PURPOSES
 from consent.chain import event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
 from consent.models import GENESIS_HASH, ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, Purpose
-from consent.receipts import receipt_issue
 from consent.selectors import consent_latest_event, document_current, major_version_current, purpose_get
+from consent.services.receipts import receipt_issue
 from consent.subjects import Subject
 from consent.tasks import consent_receipt_email_send_task
 from core.errors import Conflict, DomainError
 from tenants.models import Tenant
-
-MAX_DOCUMENT_CHARS = 100_000
-
-
-def purposes_ensure_builtin(*, tenant: Tenant) -> None:
-    for spec in BUILTIN_PURPOSES:
-        Purpose.objects.get_or_create(tenant=tenant, key=spec["key"], defaults={**spec, "builtin": True})
-
-
-@transaction.atomic
-def document_publish(
-    *,
-    purpose: Purpose,
-    texts: Mapping[str, tuple[str, str]],
-    change: str,
-    effective_at: datetime | None = None,
-    created_by: User | None = None,
-) -> list[ConsentDocument]:
-    """Publish the next version of a purpose's consent text, in every language given at once.
-
-    ``texts`` maps a language code to ``(title, markdown body)``. Published documents are immutable;
-    a correction is a new version.
-    """
-    tenant_languages = set(purpose.tenant.languages)
-    problems: dict[str, list[str]] = {}
-    if change not in ConsentDocument.Change.values:
-        problems["change"] = ["Use 'major' or 'minor'."]
-    if not texts:
-        problems["texts"] = ["Give the text in at least one language."]
-    for language, (title, body) in texts.items():
-        if language not in tenant_languages:
-            problems[f"texts.{language}"] = [f"The tenant does not use the language '{language}'."]
-        elif not title.strip() or not body.strip():
-            problems[f"texts.{language}"] = ["Both a title and a body are needed."]
-        elif len(body) > MAX_DOCUMENT_CHARS:
-            problems[f"texts.{language}"] = [f"The body is longer than {MAX_DOCUMENT_CHARS} characters."]
-    if problems:
-        raise DomainError("The document is not valid; see fields.", fields=problems)
-
-    # Lock the purpose so that two publishers cannot take the same version number.
-    Purpose.objects.select_for_update().get(pk=purpose.pk)
-    latest = ConsentDocument.objects.for_tenant(purpose.tenant).filter(purpose=purpose).order_by("-version").first()
-    version = (latest.version + 1) if latest else 1
-    now = timezone.now()
-    return [
-        ConsentDocument.objects.create(
-            tenant=purpose.tenant,
-            purpose=purpose,
-            version=version,
-            language=language,
-            title=title.strip(),
-            body=body,
-            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
-            change=change if version > 1 else ConsentDocument.Change.MAJOR,
-            effective_at=effective_at or now,
-            published_at=now,
-            created_by=created_by,
-        )
-        for language, (title, body) in sorted(texts.items())
-    ]
 
 
 def _chain_head_for_update(tenant: Tenant) -> ConsentChain:
@@ -221,41 +162,3 @@ def consent_change_by_subject(
     if subject.email:
         consent_receipt_email_send_task.delay_on_commit(receipt.pk, subject.email, subject.language)
     return receipt
-
-
-@transaction.atomic
-def purpose_create(
-    *,
-    tenant: Tenant,
-    key: str,
-    names: Mapping[str, str],
-    descriptions: Mapping[str, str],
-    legal_basis: str,
-    data_categories: list[str],
-    retention_days: int,
-) -> Purpose:
-    """An operator's own purpose, beside the built-in ones."""
-    purpose = Purpose(
-        tenant=tenant,
-        key=key.strip(),
-        names={k: v.strip() for k, v in names.items() if v.strip()},
-        descriptions={k: v.strip() for k, v in descriptions.items() if v.strip()},
-        legal_basis=legal_basis,
-        data_categories=[c.strip() for c in data_categories if c.strip()],
-        retention_days=retention_days,
-    )
-    problems: dict[str, list[str]] = {}
-    try:
-        purpose.full_clean(exclude=["tenant"])
-    except ValidationError as exc:
-        problems |= {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
-    if "en" not in purpose.names:
-        problems["names.en"] = ["Give at least the English name."]
-    if not purpose.descriptions:
-        problems["descriptions"] = ["Say in plain words what the purpose covers."]
-    if Purpose.objects.for_tenant(tenant).filter(key=purpose.key).exists():
-        problems["key"] = [f"The purpose '{purpose.key}' exists already."]
-    if problems:
-        raise DomainError("The purpose is not valid; see fields.", fields=problems)
-    purpose.save()
-    return purpose

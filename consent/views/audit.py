@@ -8,15 +8,16 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from consent.chain import chain_verify
 from consent.exports import export_response
-from consent.models import ConsentEvent, PurgeLog
+from consent.models import ConsentEvent
 from consent.selectors import (
     EventFilter,
+    chain_verify,
+    consent_event_list,
     documents_by_purpose,
     event_filter_from,
-    event_search,
-    processing_record,
+    processing_record_get,
+    purge_log_list,
     purpose_list,
 )
 from core.errors import DomainError
@@ -29,15 +30,16 @@ from tenants.roles import Perm
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
 def console_consent(request: StaffRequest) -> HttpResponse:
+    """The log, newest first, searched by subject, purpose, kind and dates; a bad search is a 400 that
+    names its fields and still shows the whole log."""
     tenant = request.tenant
     errors: dict[str, list[str]] = {}
     try:
         filters = event_filter_from(request.GET)
     except DomainError as exc:
         errors, filters = exc.fields, EventFilter()
-    page = Paginator(event_search(tenant=tenant, filters=filters).order_by("-seq"), 50).get_page(
-        request.GET.get("page")
-    )
+    events = consent_event_list(tenant=tenant, filters=filters, newest_first=True)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     response = render_console(
@@ -79,12 +81,12 @@ def console_consent_verify(request: StaffRequest) -> HttpResponse:
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
 def console_processing_record(request: StaffRequest) -> HttpResponse:
-    record = processing_record(tenant=request.tenant, language=get_language())
+    record = processing_record_get(tenant=request.tenant, language=get_language())
     return render_console(request, "consent/console/processing_record.html", "consent", {"record": record})
 
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
 def console_purge_log(request: StaffRequest) -> HttpResponse:
-    page = Paginator(PurgeLog.objects.for_tenant(request.tenant), 50).get_page(request.GET.get("page"))
+    page = Paginator(purge_log_list(tenant=request.tenant), 50).get_page(request.GET.get("page"))
     return render_console(request, "consent/console/purge_log.html", "consent", {"page": page})

@@ -1,4 +1,8 @@
-"""Data-subject rights and retention, walking the privacy registry: export, erasure, purge."""
+"""Data-subject rights and retention, walking the privacy registry: export, erasure, purge.
+
+Each walks ``consent.registry.categories()``, so that a category an app registers cannot be left out
+of a copy, an erasure or the daily purge. Purges log counts, never contents (``PurgeLog``).
+"""
 
 from __future__ import annotations
 
@@ -12,23 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from consent.models import DataExport, PurgeLog, RetentionOverride
-from consent.privacy import EXPORT_DAYS
 from consent.registry import Category, Person, categories
+from consent.selectors import retention_days, subject_list_for_user
 from consent.subjects import Subject
 from consent.tasks import data_export_build_task
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from tenants.models import Tenant
+from tenants.selectors import tenant_list_or_one
 
 logger = logging.getLogger(__name__)
 
 EXPORTS_PER_DAY = 3
 PURGE_BATCH = 1000
-_SIGNER_SALT = "fairpanel.data-export"
 
 
 class RateLimited(DomainError):
@@ -67,7 +70,7 @@ def _zip_for(person: Person) -> bytes:
     return buffer.getvalue()
 
 
-def data_export_build_run(*, export_id: int) -> DataExport | None:
+def data_export_build(*, export_id: int) -> DataExport | None:
     """Build the ZIP of one request (idempotent: a finished request is left as it is)."""
     export = DataExport.objects.select_related("tenant", "user").filter(pk=export_id).first()
     if export is None or export.status != DataExport.Status.PENDING:
@@ -84,24 +87,6 @@ def data_export_build_run(*, export_id: int) -> DataExport | None:
     return export
 
 
-def data_export_link_token(export: DataExport) -> str:
-    return signing.TimestampSigner(salt=_SIGNER_SALT).sign(str(export.pk))
-
-
-def data_export_from_token(*, token: str, user: Any) -> tuple[DataExport, Path]:
-    try:
-        export_id = int(signing.TimestampSigner(salt=_SIGNER_SALT).unsign(token, max_age=timedelta(days=EXPORT_DAYS)))
-    except (signing.BadSignature, ValueError):
-        raise NotFound("This link is not valid or has expired.", code="link_expired") from None
-    export = DataExport.objects.filter(pk=export_id, user=user, status=DataExport.Status.READY).first()
-    if export is None:
-        raise NotFound("This link is not valid or has expired.", code="link_expired")
-    path = Path(settings.MEDIA_ROOT) / export.file
-    if not path.is_file():
-        raise NotFound("This copy is no longer available.", code="link_expired")
-    return export, path
-
-
 # --- erasure (Art. 17) ----------------------------------------------------------------------------
 
 
@@ -115,7 +100,7 @@ def _erasure_order() -> list[Category]:
 
 
 @transaction.atomic
-def erase_membership(*, subject: Subject, user: Any) -> dict[str, int]:
+def membership_erase(*, subject: Subject, user: Any) -> dict[str, int]:
     """Erase a person from one panel: every category's eraser, scoped to that tenant."""
     counts = _erase(Person(user=user, tenant=subject.tenant, subject=subject.id, scope="tenant"))
     logger.info("erased a membership of tenant %s: %s", subject.tenant.slug, counts)
@@ -123,10 +108,10 @@ def erase_membership(*, subject: Subject, user: Any) -> dict[str, int]:
 
 
 @transaction.atomic
-def erase_account(*, user: Any, subjects: list[Subject]) -> dict[str, int]:
+def account_erase(*, user: Any) -> dict[str, int]:
     """Erase the whole account: each panel membership first, then everything account-wide."""
     totals: dict[str, int] = {}
-    for subject in subjects:
+    for subject in subject_list_for_user(user=user):
         for key, count in _erase(Person(user=user, tenant=subject.tenant, subject=subject.id, scope="tenant")).items():
             totals[key] = totals.get(key, 0) + count
     for key, count in _erase(Person(user=user, tenant=None, subject=None, scope="account")).items():
@@ -136,11 +121,6 @@ def erase_account(*, user: Any, subjects: list[Subject]) -> dict[str, int]:
 
 
 # --- retention purge ------------------------------------------------------------------------------
-
-
-def retention_days(*, tenant: Tenant, category: Category) -> int | None:
-    override = RetentionOverride.objects.for_tenant(tenant).filter(category=category.key).first()
-    return category.retention_for(override.days if override else None)
 
 
 def retention_set(*, tenant: Tenant, category: Category, days: int) -> RetentionOverride:
@@ -158,7 +138,11 @@ def retention_set(*, tenant: Tenant, category: Category, days: int) -> Retention
 
 
 def privacy_purge(*, tenant: Tenant, dry_run: bool = False, batch_size: int = PURGE_BATCH) -> dict[str, int]:
-    """Purge, for one tenant, what each category keeps past its retention. Safe to rerun."""
+    """Purge, for one tenant, what each category keeps past its retention. Safe to rerun.
+
+    Not one transaction: each purger commits batch by batch, so that a long purge never holds a lock
+    (the consent chain head's, for the evidence) for its whole run.
+    """
     counts: dict[str, int] = {}
     for category in categories():
         days = retention_days(tenant=tenant, category=category)
@@ -170,3 +154,8 @@ def privacy_purge(*, tenant: Tenant, dry_run: bool = False, batch_size: int = PU
         counts[category.key] = purged
         logger.info("purge %s %s: %d%s", tenant.slug, category.key, purged, " (dry run)" if dry_run else "")
     return counts
+
+
+def privacy_purge_all() -> dict[str, dict[str, int]]:
+    """The daily retention purge: ``privacy_purge`` of every tenant, one after the other."""
+    return {tenant.slug: privacy_purge(tenant=tenant) for tenant in tenant_list_or_one(slug=None)}

@@ -1,3 +1,6 @@
+"""A panelist's consents: one click to grant, one to withdraw, each with its signed receipt; and the
+public pages of the consent texts and of the keys that sign the receipts."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -8,16 +11,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from consent.receipts import jwks
 from consent.rendering import markdown_to_safe_html, text_diff
 from consent.selectors import (
-    consent_states_for_subject,
+    consent_overview,
+    consent_state_get,
     document_get,
     document_versions,
     purpose_get,
     receipt_get_for_subject,
 )
-from consent.services import consent_change_by_subject
+from consent.services.consent import consent_change_by_subject
+from consent.services.receipts import signing_key_get_or_create
 from consent.subjects import subject_for_request
 from core.errors import DomainError
 from tenants.http import SignedInRequest, TenantRequest
@@ -31,42 +35,51 @@ def _base_url(request: TenantRequest) -> str:
 @require_GET
 def my_consents(request: SignedInRequest) -> HttpResponse:
     subject = subject_for_request(request)
-    states = consent_states_for_subject(tenant=subject.tenant, subject=subject.id, language=get_language())
+    overview = consent_overview(tenant=subject.tenant, subject=subject.id, language=get_language())
     return render(
         request,
         "consent/my_consents.html",
-        {"states": states, "needs_reconsent": [s for s in states if s.status == "reconsent_needed"]},
+        {"states": overview.states, "needs_reconsent": overview.needs_reconsent},
     )
 
 
-@login_required
-@require_POST
-def consent_change(request: SignedInRequest, purpose_key: str) -> HttpResponse:
-    """One click to grant, one click to withdraw, from the same place."""
+def _consent_change(request: SignedInRequest, purpose_key: str, action: str) -> HttpResponse:
+    # In place with htmx (the purpose's card, swapped), or back to the list without it.
     subject = subject_for_request(request)
     status = 200
     receipt = None
     try:
         receipt = consent_change_by_subject(
-            subject=subject,
-            purpose_key=purpose_key,
-            action=request.POST.get("action", ""),
-            method="web",
-            base_url=_base_url(request),
+            subject=subject, purpose_key=purpose_key, action=action, method="web", base_url=_base_url(request)
         )
     except DomainError as exc:
         status = exc.status_code
         messages.error(request, exc.detail)
     else:
-        done = _("Consent given.") if receipt.event.kind != "withdraw" else _("Consent withdrawn.")
-        messages.success(request, done)
+        messages.success(request, _("Consent given.") if action == "grant" else _("Consent withdrawn."))
     if not request.htmx:
         return redirect("my_consents", tenant_slug=subject.tenant.slug)
-    states = consent_states_for_subject(tenant=subject.tenant, subject=subject.id, language=get_language())
-    state = next(s for s in states if s.purpose.key == purpose_key) if status < 400 else None
+    state = None
+    if status < 400:
+        language = get_language()
+        state = consent_state_get(tenant=subject.tenant, subject=subject.id, purpose_key=purpose_key, language=language)
     return render(
         request, "consent/_purpose_card.html", {"state": state, "receipt": receipt, "swap": True}, status=status
     )
+
+
+@login_required
+@require_POST
+def my_consent_grant(request: SignedInRequest, purpose_key: str) -> HttpResponse:
+    """One click to give consent (or to agree to new terms)."""
+    return _consent_change(request, purpose_key, "grant")
+
+
+@login_required
+@require_POST
+def my_consent_withdraw(request: SignedInRequest, purpose_key: str) -> HttpResponse:
+    """One click to withdraw, from the same card: it takes effect at once."""
+    return _consent_change(request, purpose_key, "withdraw")
 
 
 @login_required
@@ -121,4 +134,5 @@ def document_diff(request: TenantRequest, purpose_key: str) -> HttpResponse:
 
 @require_GET
 def signing_keys(request: TenantRequest) -> JsonResponse:
-    return JsonResponse(jwks(tenant=request.tenant))
+    """The tenant's public key set (JWKS), against which anyone can check a receipt."""
+    return JsonResponse({"keys": [signing_key_get_or_create(tenant=request.tenant).public_jwk]})

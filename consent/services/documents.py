@@ -1,0 +1,72 @@
+"""Consent documents' writes: publishing the next version of a purpose's text, in every language at once.
+
+Published documents are immutable (a trigger refuses UPDATE and DELETE): a correction is a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from consent.models import ConsentDocument, Purpose
+from core.errors import DomainError
+
+MAX_DOCUMENT_CHARS = 100_000
+
+
+@transaction.atomic
+def document_publish(
+    *,
+    purpose: Purpose,
+    texts: Mapping[str, tuple[str, str]],
+    change: str,
+    effective_at: datetime | None = None,
+    created_by: User | None = None,
+) -> list[ConsentDocument]:
+    """Publish the next version of a purpose's consent text, in every language given at once.
+
+    ``texts`` maps a language code to ``(title, markdown body)``. Published documents are immutable;
+    a correction is a new version.
+    """
+    tenant_languages = set(purpose.tenant.languages)
+    problems: dict[str, list[str]] = {}
+    if change not in ConsentDocument.Change.values:
+        problems["change"] = ["Use 'major' or 'minor'."]
+    if not texts:
+        problems["texts"] = ["Give the text in at least one language."]
+    for language, (title, body) in texts.items():
+        if language not in tenant_languages:
+            problems[f"texts.{language}"] = [f"The tenant does not use the language '{language}'."]
+        elif not title.strip() or not body.strip():
+            problems[f"texts.{language}"] = ["Both a title and a body are needed."]
+        elif len(body) > MAX_DOCUMENT_CHARS:
+            problems[f"texts.{language}"] = [f"The body is longer than {MAX_DOCUMENT_CHARS} characters."]
+    if problems:
+        raise DomainError(f"The text of '{purpose.key}' is not valid; see fields.", fields=problems)
+
+    # Lock the purpose so that two publishers cannot take the same version number.
+    Purpose.objects.select_for_update().get(pk=purpose.pk)
+    latest = ConsentDocument.objects.for_tenant(purpose.tenant).filter(purpose=purpose).order_by("-version").first()
+    version = (latest.version + 1) if latest else 1
+    now = timezone.now()
+    return [
+        ConsentDocument.objects.create(
+            tenant=purpose.tenant,
+            purpose=purpose,
+            version=version,
+            language=language,
+            title=title.strip(),
+            body=body,
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+            change=change if version > 1 else ConsentDocument.Change.MAJOR,
+            effective_at=effective_at or now,
+            published_at=now,
+            created_by=created_by,
+        )
+        for language, (title, body) in sorted(texts.items())
+    ]
