@@ -9,13 +9,13 @@ class RewardsConfig(AppConfig):
     def ready(self) -> None:
         from panel.demo import DEMO_SEEDERS
         from panel.offers import OFFER_PROVIDERS
-        from rewards.demo import seed_rewards
+        from rewards.demo import demo_rewards_seed
         from rewards.offers import program_offers
         from tenants.console import ConsoleSection, register_console_section
         from tenants.roles import Perm
 
         OFFER_PROVIDERS.register(program_offers)
-        DEMO_SEEDERS.register(seed_rewards)
+        DEMO_SEEDERS.register(demo_rewards_seed)
         for section in [
             ConsoleSection("payouts", _("Payouts"), Perm.PAYOUTS_MANAGE, "console_payouts", order=80),
             ConsoleSection("rewards", _("Rewards"), Perm.PAYOUTS_MANAGE, "console_rewards", order=90),

@@ -15,7 +15,7 @@ from rewards.services.providers import mass_payment_batch_create, mass_payment_m
 from tenants.models import Tenant
 
 
-def seed_rewards(tenant: Tenant, panelists: list[Panelist]) -> str:
+def demo_rewards_seed(tenant: Tenant, panelists: list[Panelist]) -> str:
     food, _ = Charity.objects.get_or_create(
         tenant=tenant, name="City Food Bank", defaults={"website": "https://food.example"}
     )

@@ -59,7 +59,7 @@ DOCUMENTS = {
 }
 
 
-def seed_consent_histories(tenant: Tenant, subjects: list[str]) -> None:
+def demo_consent_histories_seed(tenant: Tenant, subjects: list[str]) -> None:
     """Version 1 of every purpose's terms, a major version 2 of the survey terms, and histories with
     grants, a withdrawal and a re-consent, recorded as imported. Skipped once the log has events."""
     purposes_ensure_builtin(tenant=tenant)
@@ -112,7 +112,7 @@ QUESTIONS = [
 WAITLIST = 300
 
 
-def seed_waitlist(tenant: Tenant, panelists: list[Panelist]) -> None:
+def demo_waitlist_seed(tenant: Tenant, panelists: list[Panelist]) -> None:
     """Screening questions, a few hundred confirmed waitlist entries, and invitations in every state."""
     for position, (key, labels, choices) in enumerate(QUESTIONS):
         ScreeningQuestion.objects.get_or_create(
@@ -189,6 +189,6 @@ def demo_seed() -> DemoSeeded:
         panelist_get_or_create(tenant=tenant, user=_demo_user(f"panelist{number}@{DEMO_DOMAIN}"))[0]
         for number in range(1, PANELISTS + 1)
     ]
-    seed_consent_histories(tenant, [p.public_id for p in panelists])
-    seed_waitlist(tenant, panelists)
+    demo_consent_histories_seed(tenant, [p.public_id for p in panelists])
+    demo_waitlist_seed(tenant, panelists)
     return DemoSeeded(tenant, staff, [seeder(tenant, panelists) for seeder in DEMO_SEEDERS])
