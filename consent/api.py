@@ -33,8 +33,10 @@ from consent.selectors import (
 from consent.services.consent import consent_change_by_subject
 from consent.services.privacy import data_export_request
 from consent.subjects import Subject, subject_for
-from core.errors import DomainError
+from core.errors import DomainError, PermissionDenied
 from tenants.api_base import TENANT_HEADER, TenantApiView
+from tenants.authentication import ApiKeyAuthentication
+from tenants.models import ApiKey
 from tenants.roles import Perm
 from tenants.selectors import tenant_get_active
 
@@ -118,13 +120,22 @@ class ProcessingRecordApi(TenantApiView):
 
 
 class SubjectApiView(APIView):
-    """Base of a panelist's own API: the browser session, and the tenant named by ``X-Tenant``."""
+    """Base of a panelist's own API: the browser session, and the tenant named by ``X-Tenant``.
 
-    authentication_classes = [SessionAuthentication]
+    Nobody signed in gets a 401 (the key scheme is named first, so the answer says how to authenticate);
+    an API key is a machine's credential, never a person's, so it gets a 403 here.
+    """
+
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     subject: Subject
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        if isinstance(request.auth, ApiKey):
+            raise PermissionDenied(
+                "This is a panelist's own API: call it from their signed-in session, not with an API key.",
+                code="session_required",
+            )
         slug = request.headers.get(TENANT_HEADER, "")
         try:
             tenant = tenant_get_active(slug=slug)
