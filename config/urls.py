@@ -6,9 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config.health import healthz, livez
 from consent import urls as consent_urls
 from panel import urls as panel_urls
+from panel.views import public as panel_public
 from rewards import urls as rewards_urls
 from tenants import urls as tenants_urls
-from tenants import views as tenants_views
 
 # Each app declares its own URLs (its urls.py): ``pages`` under /t/<slug>/, ``console`` under
 # /t/<slug>/console/, and ``api_v1`` under /api/v1/. URL names are global and start with the app's
@@ -21,7 +21,7 @@ tenant_pages: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", tenants_views.home, name="home"),
+    path("", panel_public.site_home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("t/<slug:tenant_slug>/", include(tenant_pages)),

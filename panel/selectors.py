@@ -13,6 +13,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +28,9 @@ from panel.offers import offers_for
 from panel.tokens import invitation_token, waitlist_token
 from tenants.console import OverviewCard
 from tenants.http import TenantRequest
-from tenants.models import Tenant
+from tenants.models import Membership, Tenant
 from tenants.roles import Perm
+from tenants.selectors import membership_list_for_user
 
 # -- panelists ----------------------------------------------------------------------------------------
 
@@ -61,6 +63,34 @@ def panelist_for_request(request: TenantRequest) -> Panelist:
     if panelist is None:
         raise Http404("You are not a panelist of this panel.")
     return panelist
+
+
+@dataclass(frozen=True)
+class PersonPlaces:
+    """Where a signed-in person belongs: the panels they are in, and the consoles they work in."""
+
+    panels: list[Panelist]
+    consoles: list[Membership]
+
+    @property
+    def only_place(self) -> str | None:
+        """The URL of their one place, when they have exactly one (sign-in goes straight there)."""
+        if len(self.panels) + len(self.consoles) != 1:
+            return None
+        if self.panels:
+            return reverse("panelist_home", kwargs={"tenant_slug": self.panels[0].tenant.slug})
+        return reverse("console_home", kwargs={"tenant_slug": self.consoles[0].tenant.slug})
+
+
+def person_places(*, user: Any) -> PersonPlaces:
+    if user is None or not user.is_authenticated:
+        return PersonPlaces([], [])
+    panels = (
+        Panelist.objects.filter(user=user, status=Panelist.Status.ACTIVE, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by("tenant__name")
+    )
+    return PersonPlaces(list(panels), list(membership_list_for_user(user=user)))
 
 
 def panelist_counts(*, tenant: Tenant) -> dict[str, int]:
@@ -289,10 +319,26 @@ def waitlist_overview(*, tenant: Tenant, params: dict[str, str]) -> WaitlistOver
     )
 
 
-def release_progress(*, tenant: Tenant, pk: int) -> tuple[WaitlistRelease, int]:
-    """A release and how many of its invitations the Celery batches have mailed so far."""
+@dataclass(frozen=True)
+class ReleaseProgress:
+    release: WaitlistRelease
+    sent: int  # mailed by the Celery batches so far
+    withdrawn: int  # revoked (or accepted by another way) before they were mailed: never to be sent
+
+    @property
+    def done(self) -> bool:
+        return self.sent + self.withdrawn >= self.release.released
+
+
+def release_progress(*, tenant: Tenant, pk: int) -> ReleaseProgress:
+    """How far the mailing of one release's invitations has got; those revoked before they were
+    mailed count as finished, so the progress ends."""
     release = get_object_or_404(WaitlistRelease.objects.for_tenant(tenant), pk=pk)
-    return release, release.invitations.filter(sent_at__isnull=False).count()
+    counts = release.invitations.aggregate(
+        sent=Count("id", filter=Q(sent_at__isnull=False)),
+        withdrawn=Count("id", filter=Q(sent_at__isnull=True) & ~Q(status=Invitation.Status.PENDING)),
+    )
+    return ReleaseProgress(release, counts["sent"], counts["withdrawn"])
 
 
 # -- what the public and onboarding pages show ---------------------------------------------------------

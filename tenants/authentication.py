@@ -36,13 +36,15 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[ApiKeyUser, ApiKey] | None:
         header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send 'Authorization: Api-Key <key>' with exactly one key.")
+        if not header:
+            return None  # no credentials here: the session may still authenticate
+        # Any Authorization header is meant as a credential; one we cannot read is an invalid key, not
+        # "no credentials" (which would send the caller looking for the wrong problem).
+        if header[0].lower() != self.keyword.lower().encode() or len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid API key: send the header 'Authorization: Api-Key <key>'.")
         api_key = api_key_authenticate(key=header[1].decode(errors="replace"))
         if api_key is None:
-            raise exceptions.AuthenticationFailed("This API key is unknown or has been revoked.")
+            raise exceptions.AuthenticationFailed("Invalid API key: it is unknown or has been revoked.")
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,14 +19,8 @@ from tenants.selectors import (
     api_key_list,
     membership_counts_by_role,
     membership_list,
-    membership_list_for_user,
 )
 from tenants.services import IssuedApiKey, api_key_create, api_key_revoke
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    memberships = membership_list_for_user(user=request.user) if request.user.is_authenticated else []
-    return render(request, "home.html", {"memberships": memberships})
 
 
 @staff_required(Perm.CONSOLE_VIEW)

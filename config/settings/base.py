@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "config.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 # Content Security Policy (django-csp) on every response: our own scripts and styles only, inline

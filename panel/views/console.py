@@ -186,6 +186,11 @@ def console_screening_question_add(request: StaffRequest) -> HttpResponse:
 @require_GET
 def console_release_progress(request: StaffRequest, pk: int) -> HttpResponse:
     """How far the Celery batches have got in mailing one release's invitations (polled by htmx)."""
-    release, sent = release_progress(tenant=request.tenant, pk=pk)
-    context = {"release": release, "sent": sent, "done": sent >= release.released}
+    progress = release_progress(tenant=request.tenant, pk=pk)
+    context = {
+        "release": progress.release,
+        "sent": progress.sent,
+        "withdrawn": progress.withdrawn,
+        "done": progress.done,
+    }
     return render(request, "panel/console/_release_progress.html", context)

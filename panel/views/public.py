@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from panel.selectors import landing_context, waitlist_entry_status
+from panel.selectors import landing_context, person_places, waitlist_entry_status
 from panel.services.waitlist import waitlist_confirm, waitlist_join, waitlist_leave
 from panel.tokens import waitlist_token
 from tenants.http import TenantRequest
@@ -23,6 +23,16 @@ def _client_ip(request: TenantRequest) -> str:
 
 def _link_refused(request: TenantRequest, exc: DomainError) -> HttpResponse:
     return render(request, "panel/join_refused.html", {"message": exc.detail, "code": exc.code}, status=404)
+
+
+@require_GET
+def site_home(request: HttpRequest) -> HttpResponse:
+    """The front page. A signed-in person with one place (a panel, or a console) goes straight there,
+    which is where signing in leads; someone with several picks one here."""
+    places = person_places(user=request.user)
+    if places.only_place is not None:
+        return redirect(places.only_place)
+    return render(request, "home.html", {"places": places})
 
 
 @require_http_methods(["GET", "POST"])

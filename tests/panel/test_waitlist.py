@@ -311,3 +311,25 @@ def test_bad_release_input_is_a_400_not_a_500(make_staff, tenant) -> None:
 
     assert (huge.status_code, too_many.status_code, bad_filter.status_code) == (400, 400, 400)
     assert not WaitlistRelease.objects.exists()
+
+
+def test_a_release_partly_revoked_before_mailing_finishes_and_stops_polling(make_staff, tenant) -> None:
+    from panel.services.invitations import invitation_revoke, invitation_send
+
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    fill(tenant, 4, 0)
+    release = waitlist_release(tenant=tenant, count=4, method="fcfs", created_by=None)
+    url = f"/t/greenfield/console/waitlist/releases/{release.pk}/progress/"
+    first, *rest = release.invitations.order_by("id")
+
+    # when one invitation is revoked before the batches mail it, and the batches mail the others
+    invitation_revoke(invitation=first)
+    for invitation in rest:
+        invitation_send(invitation_id=invitation.pk)
+    page = manager.client.get(url).content.decode()
+
+    # then the release counts as finished: "3 of 4 mailed · 1 revoked", and it polls no more
+    assert 'data-done="true"' in page
+    assert "3 of 4 mailed" in page
+    assert "1 revoked before mailing" in page
+    assert "hx-trigger" not in page

@@ -1,0 +1,88 @@
+"""After signing in, each person lands where they belong: a panelist in their panel, staff in their
+console, a person with several places on a page to pick one. The header always leads back there."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tenants.roles import Role
+from tests.conftest import login_with_mfa
+from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client: Client, email: str) -> str:
+    response = client.post("/accounts/login/", {"login": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return str(response["Location"])
+
+
+def test_a_panelist_of_one_panel_lands_in_that_panel() -> None:
+    user = UserFactory.create()
+    PanelistFactory.create(tenant=TenantFactory.create(slug="riverside"), user=user)
+    client = Client()
+
+    landing = client.get(sign_in(client, user.email))
+
+    assert landing.status_code == 302
+    assert landing["Location"] == "/t/riverside/home/"
+    home = client.get(landing["Location"]).content.decode()
+    assert 'data-testid="my-panel"' in home  # the header leads back to the panel
+    assert "/accounts/2fa/" not in home  # no "Security" link: panelists have no second factor to manage
+
+
+def test_a_person_in_two_panels_picks_one() -> None:
+    user = UserFactory.create()
+    for slug in ("riverside", "hilltop"):
+        PanelistFactory.create(tenant=TenantFactory.create(slug=slug, name=slug.title()), user=user)
+    client = Client()
+
+    page = client.get(sign_in(client, user.email))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="/t/riverside/home/"' in html
+    assert 'href="/t/hilltop/home/"' in html
+    assert "You are not on the staff" not in html
+
+
+def test_staff_land_in_their_console_after_the_second_factor() -> None:
+    tenant = TenantFactory.create(slug="riverside")
+    owner = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=owner, role=Role.OWNER)
+    secret = activate_totp(owner)
+    client = Client()
+
+    login_with_mfa(client, owner, secret)
+    landing = client.get("/")
+
+    assert (landing.status_code, landing["Location"]) == (302, "/t/riverside/console/")
+    assert "/accounts/2fa/" in client.get("/t/riverside/console/").content.decode()  # staff see "Security"
+
+
+def test_someone_in_no_panel_is_told_how_to_join() -> None:
+    user = UserFactory.create()
+    client = Client()
+
+    page = client.get(sign_in(client, user.email)).content.decode()
+
+    assert "Panels are joined by invitation" in page
+
+
+def test_a_post_only_address_opened_directly_explains_itself_and_the_language_switch_returns_to_a_page(
+    make_staff,
+) -> None:
+    manager = make_staff(role=Role.MANAGER)
+    url = f"/t/{manager.tenant.slug}/console/invitations/import/"
+
+    page = manager.client.get(url, HTTP_REFERER=f"http://testserver/t/{manager.tenant.slug}/console/invitations/")
+    direct = manager.client.post(f"/t/{manager.tenant.slug}/console/api-keys/1/revoke/")  # a forbidden POST: 403
+
+    assert page.status_code == 405
+    html = page.content.decode()
+    assert "This address only takes a form" in html
+    assert f'name="next" type="hidden" value="http://testserver/t/{manager.tenant.slug}/console/invitations/"' in html
+    assert direct.status_code == 403
+    assert f'value="/t/{manager.tenant.slug}/"' in direct.content.decode()  # not the POST-only address
