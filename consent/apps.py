@@ -9,11 +9,13 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from consent import signals  # noqa: F401  (connects the receivers)
-        from tenants.console import ConsoleSection, register_console_section
+        from consent.selectors import consent_checklist
+        from tenants.console import CHECKLIST_SOURCES, ConsoleSection, register_console_section
         from tenants.roles import Perm
 
         # Every app's privacy.py registers its categories of personal data with the registry.
         autodiscover_modules("privacy")
+        CHECKLIST_SOURCES.register(consent_checklist)
         for section in [
             ConsoleSection("purposes", _("Purposes"), Perm.PURPOSES_MANAGE, "console_purposes", order=40),
             ConsoleSection("consent", _("Consent"), Perm.CONSENT_AUDIT, "console_consent", order=50),

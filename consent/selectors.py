@@ -16,6 +16,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_aware, make_aware
+from django.utils.translation import gettext_lazy as _
 
 from consent.chain import HASHED_FIELDS, ChainReport, chain_check
 from consent.export_links import data_export_id_from_token, data_export_link_token
@@ -32,7 +33,9 @@ from consent.models import (
 from consent.registry import Category, categories
 from consent.subjects import Subject, subject_for
 from core.errors import DomainError, NotFound
+from tenants.console import ChecklistStep
 from tenants.models import Tenant
+from tenants.roles import Perm
 
 # What the log shows of an event, in the order of its exports' columns.
 EVENT_COLUMNS = (
@@ -391,3 +394,29 @@ def subject_list_for_user(*, user: Any) -> list[Subject]:
     """The person as a data subject of every active panel they belong to."""
     tenants = Tenant.objects.filter(is_active=True).order_by("id")
     return [subject for tenant in tenants if (subject := subject_for(tenant, user)) is not None]
+
+
+def purpose_text_published(*, tenant: Tenant, key: str) -> bool:
+    """Whether the purpose has a published text in any language (nobody can consent to it before)."""
+    return _published_documents(tenant=tenant).filter(purpose__key=key).exists()
+
+
+def _published_documents(*, tenant: Tenant) -> QuerySet[ConsentDocument]:
+    return ConsentDocument.objects.for_tenant(tenant).filter(
+        published_at__isnull=False, effective_at__lte=timezone.now()
+    )
+
+
+def consent_checklist(tenant: Tenant) -> list[ChecklistStep]:
+    """consent's first-run steps: the membership text (without it nobody can join), and the waitlist's
+    text (without it the waitlist stays closed)."""
+    return [
+        ChecklistStep(
+            10, _("Publish the membership text"), purpose_text_published(tenant=tenant, key="membership"),
+            "console_purposes", Perm.PURPOSES_MANAGE,
+        ),
+        ChecklistStep(
+            40, _("Open the waitlist: publish its text"), purpose_text_published(tenant=tenant, key="waitlist"),
+            "console_purposes", Perm.PURPOSES_MANAGE,
+        ),
+    ]  # fmt: skip

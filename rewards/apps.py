@@ -11,11 +11,13 @@ class RewardsConfig(AppConfig):
         from panel.offers import OFFER_PROVIDERS
         from rewards.demo import demo_rewards_seed
         from rewards.offers import program_offers
-        from tenants.console import ConsoleSection, register_console_section
+        from rewards.selectors import rewards_checklist
+        from tenants.console import CHECKLIST_SOURCES, ConsoleSection, register_console_section
         from tenants.roles import Perm
 
         OFFER_PROVIDERS.register(program_offers)
         DEMO_SEEDERS.register(demo_rewards_seed)
+        CHECKLIST_SOURCES.register(rewards_checklist)
         for section in [
             ConsoleSection("payouts", _("Payouts"), Perm.PAYOUTS_MANAGE, "console_payouts", order=80),
             ConsoleSection("rewards", _("Rewards"), Perm.PAYOUTS_MANAGE, "console_rewards", order=90),

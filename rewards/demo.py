@@ -12,10 +12,12 @@ from rewards.periods import previous_period
 from rewards.services.ledger import panelist_credit, transaction_reverse
 from rewards.services.payouts import payout_run_process, payout_run_start
 from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+from rewards.services.settings import reward_settings_update
 from tenants.models import Tenant
 
 
 def demo_rewards_seed(tenant: Tenant, panelists: list[Panelist]) -> str:
+    reward_settings_update(tenant=tenant, values={})  # the demo's operator has confirmed the defaults
     food, _ = Charity.objects.get_or_create(
         tenant=tenant, name="City Food Bank", defaults={"website": "https://food.example"}
     )

@@ -25,6 +25,9 @@ class RewardSettings(models.Model):
     mass_payment_enabled = models.BooleanField(_("pay to an email address"), default=True)
     gift_cards_enabled = models.BooleanField(_("pay in gift cards"), default=True)
     charity_enabled = models.BooleanField(_("donations to charities"), default=True)
+    # When an owner or manager first saved these settings. Until then the defaults are a suggestion:
+    # the public page shows no pay rates, and the console's first-run checklist asks for them.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

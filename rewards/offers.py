@@ -11,7 +11,10 @@ from tenants.models import Tenant
 
 
 def program_offers(tenant: Tenant, language: str) -> dict[str, str]:
+    """What each program pays, for the landing page; nothing until the operator has set the rates."""
     s = reward_settings_get(tenant=tenant)
+    if s.confirmed_at is None:
+        return {}
     c = tenant.currency
     with translation.override(language):
         return {

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.csvfiles import csv_line_writer
 from panel.models import Panelist
@@ -31,7 +32,9 @@ from rewards.models import (
 from rewards.money import decimal_text
 from rewards.periods import payout_due_at, previous_period
 from rewards.sources import PendingItem, pending_for
+from tenants.console import ChecklistStep
 from tenants.models import Tenant
+from tenants.roles import Perm
 
 # -- settings and balances --------------------------------------------------------------------------
 
@@ -372,3 +375,9 @@ def ledger_violations(*, tenant: Tenant) -> list[str]:
                 f" but its ledger postings are {posted['n']} for {posted['total']}"
             )
     return problems
+
+
+def rewards_checklist(tenant: Tenant) -> list[ChecklistStep]:
+    """rewards' first-run step: the operator has said what the programs pay."""
+    confirmed = RewardSettings.objects.filter(tenant=tenant, confirmed_at__isnull=False).exists()
+    return [ChecklistStep(20, _("Set what the programs pay"), confirmed, "console_rewards", Perm.PAYOUTS_MANAGE)]

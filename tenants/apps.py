@@ -8,9 +8,11 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         from tenants import signals  # noqa: F401  (connects the receivers)
-        from tenants.console import ConsoleSection, register_console_section
+        from tenants.console import CHECKLIST_SOURCES, ConsoleSection, register_console_section
         from tenants.roles import Perm
+        from tenants.selectors import tenants_checklist
 
+        CHECKLIST_SOURCES.register(tenants_checklist)
         for section in [
             ConsoleSection("overview", _("Overview"), Perm.CONSOLE_VIEW, "console_home", order=0),
             ConsoleSection("team", _("Team"), Perm.TEAM_VIEW, "console_team", order=110),

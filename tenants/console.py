@@ -79,3 +79,23 @@ OVERVIEW_SOURCES: Registry[OverviewSource] = Registry("console overview sources"
 
 def overview_cards(*, tenant: Tenant, role: str) -> list[OverviewCard]:
     return [card for source in OVERVIEW_SOURCES for card in source(tenant) if role_has_perm(role, card.perm)]
+
+
+@dataclass(frozen=True)
+class ChecklistStep:
+    """One step of a new panel's first run, as the console overview shows it until every step is done."""
+
+    order: int
+    label: str | Promise
+    done: bool
+    url_name: str  # the console page where it is done
+    perm: Perm
+
+
+ChecklistSource = Callable[["Tenant"], list[ChecklistStep]]
+CHECKLIST_SOURCES: Registry[ChecklistSource] = Registry("first-run checklist sources")
+
+
+def checklist_steps(*, tenant: Tenant) -> list[ChecklistStep]:
+    """Every app's first-run steps, in order; the overview hides the list once all are done."""
+    return sorted((step for source in CHECKLIST_SOURCES for step in source(tenant)), key=attrgetter("order"))

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.errors import NotFound
+from tenants.console import ChecklistStep
 from tenants.models import ApiKey, Membership, Tenant
-from tenants.roles import Role
+from tenants.roles import Perm, Role
 
 
 def tenant_get_active(*, slug: str) -> Tenant:
@@ -51,3 +53,9 @@ def tenant_list_or_one(*, slug: str | None) -> QuerySet[Tenant]:
         if not tenants.exists():
             raise NotFound(f"No tenant '{slug}'.", code="unknown_tenant")
     return tenants
+
+
+def tenants_checklist(tenant: Tenant) -> list[ChecklistStep]:
+    """tenants' first-run step: someone besides the owner on the team."""
+    has_team = Membership.objects.for_tenant(tenant).count() > 1
+    return [ChecklistStep(30, _("Add your staff"), has_team, "console_team", Perm.TEAM_VIEW)]

@@ -5,13 +5,21 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
-from core.errors import Conflict, DomainError, validation_fields
+from core.errors import Conflict, DomainError, NotFound, validation_fields
 from tenants.models import ApiKey, Membership, Tenant
 from tenants.roles import API_KEY_ROLES, Role
 
@@ -173,3 +181,72 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+@transaction.atomic
+def staff_add(*, tenant: Tenant, email: str, role: str, added_by: User | None) -> Membership:
+    """Give a person a staff role in the tenant, creating their account if they have none.
+
+    The owner who adds them vouches for the address; the person sets their password from the link
+    mailed to it (so only whoever reads that mailbox gets in), then sets up their second factor.
+    """
+    email = email.strip().lower()
+    problems: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems["email"] = [_("Enter a valid email address.")]
+    if role not in Role.values:
+        problems["role"] = [_("Choose one of the roles.")]
+    if problems:
+        raise DomainError(_("The person was not added; see the fields."), fields=problems)
+    if Membership.objects.for_tenant(tenant).filter(user__email__iexact=email).exists():
+        message = _("%(email)s is already on the team.") % {"email": email}
+        raise Conflict(message, code="already_staff", fields={"email": [message]})
+    user, _created = user_get_or_create_verified(email=email)
+    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    from tenants.tasks import staff_welcome_send_task  # the task module imports these services
+
+    staff_welcome_send_task.delay_on_commit(membership.pk, getattr(added_by, "pk", None))
+    return membership
+
+
+@transaction.atomic
+def staff_remove(*, tenant: Tenant, membership_id: int) -> None:
+    """Take a person's staff role away. A panel always keeps at least one owner."""
+    # Lock the tenant's owners (in id order) so that two removals cannot leave it with none.
+    owners = list(Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).select_for_update().order_by("pk"))
+    membership = Membership.objects.for_tenant(tenant).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound(_("No such member of the team."))
+    if membership.role == Role.OWNER and len(owners) == 1:
+        raise Conflict(_("A panel needs an owner: add another owner before removing this one."), code="last_owner")
+    membership.delete()
+
+
+def staff_welcome_send(*, membership_id: int, added_by_id: int | None) -> bool:
+    """Mail a new staff member what they were given, and the link to set a password when they have none."""
+    membership = Membership.objects.select_related("tenant", "user").filter(pk=membership_id).first()
+    if membership is None:
+        return False
+    user, tenant = membership.user, membership.tenant
+    added_by = User.objects.filter(pk=added_by_id).first() if added_by_id else None
+    set_password_url = None
+    if not user.has_usable_password():
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        )
+        set_password_url = f"{settings.FAIRPANEL_BASE_URL}{path}"
+    context = {
+        "tenant": tenant,
+        "role": membership.get_role_display(),
+        "added_by": added_by.email if added_by else None,
+        "set_password_url": set_password_url,
+        "console_url": f"{settings.FAIRPANEL_BASE_URL}{reverse('console_home', kwargs={'tenant_slug': tenant.slug})}",
+    }
+    with translation.override(tenant.languages[0]):
+        subject = render_to_string("console/email/staff_welcome_subject.txt", context).strip()
+        body = render_to_string("console/email/staff_welcome.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True

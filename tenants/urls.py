@@ -9,6 +9,8 @@ pages: list[URLPattern | URLResolver] = []
 console: list[URLPattern | URLResolver] = [
     path("", views.console_home, name="console_home"),
     path("team/", views.console_team, name="console_team"),
+    path("team/add/", views.console_staff_add, name="console_staff_add"),
+    path("team/<int:pk>/remove/", views.console_staff_remove, name="console_staff_remove"),
     path("api-keys/", views.console_api_keys, name="console_api_keys"),
     path("api-keys/<int:pk>/revoke/", views.console_api_key_revoke, name="console_api_key_revoke"),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.csvfiles import MAX_REPORTED, MAX_ROWS, CsvRefused, csv_header, csv_refuse_if, csv_rows, csv_too_many
 from panel.models import Invitation, Panelist
+from panel.services.invitations import membership_text_require
 from panel.services.release import SEND_BATCH
 from panel.tasks import invitations_send_batch_task
 from tenants.models import Tenant
@@ -22,6 +23,7 @@ from tenants.models import Tenant
 
 def invitations_csv_import(*, tenant: Tenant, upload: IO[bytes], created_by: User | None) -> int:
     """Invite every address of a CSV with an ``email`` column; all or nothing. Returns how many."""
+    membership_text_require(tenant=tenant)
     rows = csv_rows(upload)
     column = csv_header(rows, ["email"])["email"]
     pending = set(

@@ -20,9 +20,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
+from consent.selectors import purpose_text_published
 from consent.services.consent import consent_change_by_subject
 from consent.subjects import Subject
 from core.errors import Conflict, DomainError
@@ -48,10 +50,20 @@ def _normalise(email: str) -> str:
     return email
 
 
+def membership_text_require(*, tenant: Tenant) -> None:
+    """Nobody is invited before the membership text is published: an invitee could not join."""
+    if not purpose_text_published(tenant=tenant, key="membership"):
+        raise Conflict(
+            _("Publish the membership text first (Purposes): without it, the people you invite cannot join."),
+            code="membership_text_missing",
+        )
+
+
 @transaction.atomic
 def invitation_create(
     *, tenant: Tenant, email: str, created_by: User | None = None, source: str = Invitation.Source.DIRECT
 ) -> Invitation:
+    membership_text_require(tenant=tenant)
     email = _normalise(email)
     if Panelist.objects.for_tenant(tenant).filter(user__email__iexact=email, status=Panelist.Status.ACTIVE).exists():
         raise Conflict(

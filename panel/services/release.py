@@ -24,6 +24,7 @@ from accounts.models import User
 from core.errors import DomainError
 from panel.models import WaitlistEntry, WaitlistRelease
 from panel.selectors import panel_remaining_capacity, waitlist_pool
+from panel.services.invitations import membership_text_require
 from panel.tasks import invitations_send_batch_task
 from tenants.models import Tenant
 
@@ -148,6 +149,7 @@ def waitlist_release(
     filters: dict[str, str] | None = None,
     targets: dict[str, dict[str, float]] | None = None,
 ) -> WaitlistRelease:
+    membership_text_require(tenant=tenant)
     if not 1 <= count <= MAX_RELEASE:
         raise DomainError(
             f"Release from 1 to {MAX_RELEASE:,} people.", fields={"count": [f"Use 1 to {MAX_RELEASE:,}."]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -45,5 +46,6 @@ def reward_settings_update(*, tenant: Tenant, values: Mapping[str, int | bool]) 
         raise DomainError(message, fields={"gift_card_value": [message]})
     for name, new in values.items():
         setattr(rules, name, new)
-    rules.save(update_fields=list(values))
+    rules.confirmed_at = rules.confirmed_at or timezone.now()
+    rules.save(update_fields=[*values, "confirmed_at"])
     return rules

@@ -11,14 +11,16 @@ from core.csvfiles import MAX_ROWS, CsvRefused
 from panel.models import Invitation
 from panel.services.invitation_import import invitations_csv_import
 from tenants.roles import Role
-from tests.factories import PanelistFactory, TenantFactory
+from tests.factories import PanelistFactory, TenantFactory, publish
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def tenant():
-    return TenantFactory.create(slug="csvpanel")
+    tenant = TenantFactory.create(slug="csvpanel")
+    publish(tenant, "membership")  # nobody is invited before the membership text exists
+    return tenant
 
 
 def test_a_clean_file_invites_everyone_in_it(tenant, django_capture_on_commit_callbacks) -> None:

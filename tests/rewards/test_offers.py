@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from rewards.models import RewardSettings
 from rewards.money import money, parse_money
+from rewards.services.settings import reward_settings_update
 from tests.factories import TenantFactory, publish
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_landing_page_shows_what_each_program_pays_by_default() -> None:
+def test_the_landing_page_shows_no_pay_rate_until_the_operator_sets_them() -> None:
     tenant = TenantFactory.create(slug="paying", currency="USD")
     publish(tenant, "waitlist")
 
+    before = Client().get("/t/paying/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    reward_settings_update(tenant=tenant, values={})  # the operator saves the suggested defaults
     html = Client().get("/t/paying/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
+    assert "USD" not in before  # a new panel promises nothing its owner never set
     assert "0.50 USD per survey completed" in html
     assert "10.00 USD for 10 approved receipts in a calendar month" in html
     assert "2.00 USD a month when your device is active 20 days" in html
@@ -26,7 +30,7 @@ def test_the_landing_page_shows_what_each_program_pays_by_default() -> None:
 
 def test_the_operators_settings_and_the_language_decide_the_text() -> None:
     tenant = TenantFactory.create(slug="payant", currency="EUR")
-    RewardSettings.objects.create(tenant=tenant, survey_reward=75)
+    RewardSettings.objects.create(tenant=tenant, survey_reward=75, confirmed_at=timezone.now())
 
     html = Client().get("/t/payant/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 

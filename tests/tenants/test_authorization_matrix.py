@@ -125,6 +125,8 @@ PAGES: dict[str, Rule] = {
     # the console
     "console_home": Staff(Perm.CONSOLE_VIEW),
     "console_team": Staff(Perm.TEAM_VIEW),
+    "console_staff_add": Staff(Perm.TEAM_MANAGE, 405),
+    "console_staff_remove": Staff(Perm.TEAM_MANAGE, 405),
     "console_api_keys": Staff(Perm.APIKEYS_MANAGE),
     "console_api_key_revoke": Staff(Perm.APIKEYS_MANAGE, 405),
     "console_panelists": Staff(Perm.PANELISTS_VIEW),
@@ -233,6 +235,7 @@ def world(make_staff, client: Client) -> World:
         "console_document_publish": slug | {"purpose_key": "surveys"},
         "console_consent_export": slug | {"fmt": "csv"},
         "console_api_key_revoke": slug | {"pk": victim.pk},
+        "console_staff_remove": slug | {"pk": staff["auditor"].user.memberships.get().pk},
         "console_invitation_revoke": slug | {"pk": invitation.pk},
         "console_invitation_resend": slug | {"pk": invitation.pk},
         "console_release_progress": slug | {"pk": release.pk},
