@@ -10,7 +10,6 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
+from core.emails import email_clean
 from core.errors import Conflict, DomainError, NotFound, validation_fields
 from tenants.models import ApiKey, Membership, Tenant
 from tenants.roles import API_KEY_ROLES, Role
@@ -190,12 +190,11 @@ def staff_add(*, tenant: Tenant, email: str, role: str, added_by: User | None) -
     The owner who adds them vouches for the address; the person sets their password from the link
     mailed to it (so only whoever reads that mailbox gets in), then sets up their second factor.
     """
-    email = email.strip().lower()
     problems: dict[str, list[str]] = {}
     try:
-        validate_email(email)
-    except ValidationError:
-        problems["email"] = [_("Enter a valid email address.")]
+        email = email_clean(email)
+    except ValidationError as exc:
+        problems["email"] = list(exc.messages)
     if role not in Role.values:
         problems["role"] = [_("Choose one of the roles.")]
     if problems:

@@ -8,12 +8,12 @@ from datetime import timedelta
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from core.csvfiles import MAX_REPORTED, MAX_ROWS, CsvRefused, csv_header, csv_refuse_if, csv_rows, csv_too_many
+from core.emails import email_clean
 from panel.models import Invitation, Panelist
 from panel.services.invitations import membership_text_require
 from panel.services.release import SEND_BATCH
@@ -40,10 +40,10 @@ def invitations_csv_import(*, tenant: Tenant, upload: IO[bytes], created_by: Use
             raise csv_too_many()
         if not any(cell.strip() for cell in row):
             continue
-        email = row[column].strip().lower() if column < len(row) else ""
+        email = row[column].strip() if column < len(row) else ""
         reason = ""
         try:
-            validate_email(email)
+            email = email_clean(email)
         except ValidationError:
             reason = f"'{email[:80]}' is not an email address"
         if not reason and email in seen:

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -27,6 +26,7 @@ from accounts.services import user_get_or_create_verified
 from consent.selectors import purpose_text_published
 from consent.services.consent import consent_change_by_subject
 from consent.subjects import Subject
+from core.emails import email_clean
 from core.errors import Conflict, DomainError
 from panel.contact import contact_allowed, contact_record, email_hash
 from panel.errors import TooYoung
@@ -40,14 +40,11 @@ logger = logging.getLogger(__name__)
 
 
 def _normalise(email: str) -> str:
-    email = email.strip().lower()
     try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError(
-            f"'{email}' is not an email address.", fields={"email": ["Enter a valid email address."]}
-        ) from None
-    return email
+        return email_clean(email)
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        raise DomainError(message, fields={"email": [message]}) from None
 
 
 def membership_text_require(*, tenant: Tenant) -> None:

@@ -15,14 +15,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from consent.models import ConsentEvent
 from consent.selectors import consent_latest_event, document_current, purpose_get
 from consent.services.consent import consent_grant, consent_withdraw
+from core.emails import email_clean
 from core.errors import Conflict, DomainError, validation_fields
 from panel.models import ScreeningQuestion, WaitlistEntry
 from panel.selectors import screening_question_list, waitlist_entry_get_by_token
@@ -90,21 +91,28 @@ def waitlist_join(
     """Put a person on the waitlist, or do nothing visible: the caller answers the same either way."""
     if honeypot:
         return  # a bot filled the hidden field: say "check your email" and do nothing
-    if _hit(f"waitlist:ip:{tenant.pk}:{ip}", JOINS_PER_IP_PER_HOUR, 3600):
-        raise RateLimited("Too many requests from your network. Try again in an hour.")
-    email = email.strip().lower()
+    # Everything is checked first, and every problem named at once; only a valid request counts
+    # against the limits, so a person who mistypes is never locked out by their own mistakes.
+    problems: dict[str, list[str]] = {}
     try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError("Enter a valid email address.", fields={"email": ["Enter a valid email address."]}) from None
+        email = email_clean(email)
+    except ValidationError as exc:
+        problems["email"] = list(exc.messages)
+    try:
+        clean = screening_answers_clean(tenant=tenant, raw=answers)
+    except DomainError as exc:
+        problems |= exc.fields
+    if not agreed:
+        problems["agree"] = [_("Agree to keep your details so we can invite you.")]
+    if problems:
+        raise DomainError(_("Some answers are missing or not valid; see the fields."), fields=problems)
+    if document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language) is None:
+        raise Conflict(_("This waitlist is not open yet."), code="waitlist_closed")
+    if _hit(f"waitlist:ip:{tenant.pk}:{ip}", JOINS_PER_IP_PER_HOUR, 3600):
+        raise RateLimited(_("Too many requests from your network. Try again in an hour."))
     email_key = hashlib.sha256(email.encode()).hexdigest()
     if _hit(f"waitlist:email:{tenant.pk}:{email_key}", JOINS_PER_EMAIL_PER_DAY, 86400):
-        raise RateLimited("Too many requests for this address today. Try again tomorrow.")
-    clean = screening_answers_clean(tenant=tenant, raw=answers)
-    if not agreed:
-        raise DomainError("Agree to keep your details so we can invite you.", fields={"agree": ["Required."]})
-    if document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language) is None:
-        raise Conflict("This waitlist is not open yet.", code="waitlist_closed")
+        raise RateLimited(_("Too many requests for this address today. Try again tomorrow."))
     existing = WaitlistEntry.objects.for_tenant(tenant).filter(email=email).first()
     if existing is not None:
         if existing.status == WaitlistEntry.Status.UNCONFIRMED:

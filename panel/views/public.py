@@ -52,6 +52,10 @@ def landing(request: TenantRequest) -> HttpResponse:
             honeypot=request.POST.get("website", ""),
         )
     except DomainError as exc:
+        # The form comes back as it was typed, each problem under its own question.
+        for item in context["questions"]:
+            item["value"] = request.POST.get(f"q_{item['q'].key}", "")
+            item["errors"] = exc.fields.get(item["q"].key, [])
         return render_page(request, "panel/landing.html", context, error=exc)
     # The same page whether the address was new, already listed, or a bot's: nobody learns who is listed.
     return render(request, "panel/waitlist_check_email.html")

@@ -86,3 +86,27 @@ def test_a_post_only_address_opened_directly_explains_itself_and_the_language_sw
     assert f'name="next" type="hidden" value="http://testserver/t/{manager.tenant.slug}/console/invitations/"' in html
     assert direct.status_code == 403
     assert f'value="/t/{manager.tenant.slug}/"' in direct.content.decode()  # not the POST-only address
+
+
+def test_the_sign_in_page_says_how_to_join_not_to_sign_up(client: Client) -> None:
+    page = client.get("/accounts/login/").content.decode()
+
+    assert "Panels are joined by invitation" in page
+    assert "sign up" not in page.lower()
+
+
+def test_an_internationalised_address_signs_in_and_is_invited() -> None:
+    from panel.services.invitations import invitation_create
+    from tests.factories import publish
+
+    user = UserFactory.create(email="jürgen.müller@bücher.example")
+    tenant = TenantFactory.create(slug="riverside")
+    PanelistFactory.create(tenant=tenant, user=user)
+    publish(tenant, "membership")
+    client = Client()
+
+    landing = client.get(sign_in(client, "Jürgen.Müller@bücher.example"))
+    invitation = invitation_create(tenant=tenant, email="ünïcode@bücher.example")
+
+    assert landing["Location"] == "/t/riverside/home/"
+    assert invitation.email == "ünïcode@bücher.example"

@@ -333,3 +333,43 @@ def test_a_release_partly_revoked_before_mailing_finishes_and_stops_polling(make
     assert "3 of 4 mailed" in page
     assert "1 revoked before mailing" in page
     assert "hx-trigger" not in page
+
+
+def test_only_valid_requests_count_against_the_limit_per_network(tenant) -> None:
+    # given someone on one network who gets the form wrong eleven times
+    mistakes = [join(Client(), "not an address", ip="198.51.100.9").status_code for _ in range(11)]
+
+    # when they get it right
+    right = join(Client(), "finally@example.test", ip="198.51.100.9")
+
+    # then each mistake was a 400 with its reason, and the right one goes through
+    assert mistakes == [400] * 11
+    assert right.status_code == 200
+    assert WaitlistEntry.objects.filter(email="finally@example.test").exists()
+
+
+def test_a_refused_form_keeps_what_was_typed_and_puts_each_error_by_its_question(tenant) -> None:
+    response = Client().post(
+        "/t/greenfield/",
+        {"email": "kept@example.test", "q_gender": "male", "q_birth_year": "1850", "agree": "yes"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="kept@example.test"' in html
+    assert '<option value="male" selected>' in html
+    assert 'name="q_birth_year" value="1850"' in html
+    assert 'name="agree" value="yes" required checked' in html
+    # the error stands under the question it is about, named by its label, never by its key
+    year = html[html.index("Year of birth") : html.index('name="agree"')]
+    assert "Enter a number from 1900 to 2015." in year
+    assert "birth_year:" not in html
+
+
+def test_an_internationalised_address_joins_the_waitlist(tenant) -> None:
+    response = join(Client(), "Jürgen.Müller@Bücher.example")
+
+    assert response.status_code == 200
+    entry = WaitlistEntry.objects.get(tenant=tenant)
+    assert entry.email == "jürgen.müller@bücher.example"
+    assert mail.outbox[-1].to == ["jürgen.müller@bücher.example"]
