@@ -373,3 +373,13 @@ def test_an_internationalised_address_joins_the_waitlist(tenant) -> None:
     entry = WaitlistEntry.objects.get(tenant=tenant)
     assert entry.email == "jürgen.müller@bücher.example"
     assert mail.outbox[-1].to == ["jürgen.müller@bücher.example"]
+
+
+def test_the_landing_page_names_data_and_retention_in_plain_words(tenant) -> None:
+    html = Client().get("/t/greenfield/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "your survey answers" in html
+    assert "Kept for 2 years" in html
+    assert "Kept for 3 months" in html  # ad verification: 90 days
+    assert "survey_answers" not in html
+    assert "730" not in html
