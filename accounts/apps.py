@@ -7,5 +7,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.admin_site import secure_admin_site
+        from accounts.services import authenticator_secrets_rotate
+        from core.crypto import ENCRYPTED_STORES, EncryptedStore
 
         secure_admin_site()
+        ENCRYPTED_STORES.register(EncryptedStore("accounts.authenticators", authenticator_secrets_rotate))

@@ -1,13 +1,17 @@
-"""accounts' writes: an account vouched for by someone we trust, and the purge of expired sessions."""
+"""accounts' writes: an account vouched for by someone we trust, the purge of expired sessions, and the
+re-encryption of second-factor secrets."""
 
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.mfa import authenticator_data_map
 from accounts.models import User
+from core import crypto
 
 
 @transaction.atomic
@@ -44,3 +48,21 @@ def session_purge() -> int:
     """
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+# --- Second-factor secrets at rest -----------------------------------------------------------------
+
+
+def authenticator_secrets_rotate() -> int:
+    """Re-encrypt every second-factor secret under the first key of FIELD_ENCRYPTION_KEYS (run by
+    ``encryption_rotate``); returns how many authenticators were rewritten. Rows are locked in id
+    order, so that a recovery code used meanwhile waits instead of being lost."""
+    rewritten = 0
+    with transaction.atomic():
+        for authenticator in Authenticator.objects.select_for_update().order_by("pk").iterator(chunk_size=500):
+            data = authenticator_data_map(authenticator.type, authenticator.data, crypto.rotate)
+            if data != authenticator.data:
+                authenticator.data = data
+                authenticator.save(update_fields=["data"])
+                rewritten += 1
+    return rewritten

@@ -16,6 +16,7 @@ from config.env import (
     env_bool,
     env_choice,
     env_database,
+    env_fernet_keys,
     env_int,
     env_list,
     env_redis,
@@ -28,6 +29,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+# Keys that encrypt secrets stored in the database (TOTP secrets, receipt signing keys): see core/crypto.py.
+FIELD_ENCRYPTION_KEYS = env_fernet_keys("FIELD_ENCRYPTION_KEYS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -163,6 +166,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Behind N reverse proxies, allauth takes the client IP from X-Forwarded-For (for the per-IP limits).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fairpanel"
 # Accept the code of the 30-second step before or after, for phones whose clocks drift a little.
