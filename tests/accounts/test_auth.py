@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import User
 from tenants.roles import Role
-from tests.conftest import login_with_mfa, totp_now
+from tests.conftest import enrol_totp, login_with_mfa, totp_now
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +34,8 @@ def test_activating_totp_opens_the_console(client: Client) -> None:
     user = UserFactory.create()
     MembershipFactory.create(tenant=tenant, user=user, role=Role.OWNER)
     client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-    # allauth asks for the password again before a security change
-    to_reauth = client.get("/accounts/2fa/totp/activate/")
-    assert to_reauth["Location"].startswith("/accounts/reauthenticate/")
-    client.post(to_reauth["Location"], {"password": PASSWORD})
-    page = client.get("/accounts/2fa/totp/activate/")
-    secret = page.context["form"].secret
 
-    client.post("/accounts/2fa/totp/activate/", {"code": totp_now(secret)})
+    enrol_totp(client, user)  # the emailed code, then allauth's activation (tests/accounts/test_mfa_enrolment.py)
 
     assert client.get(f"/t/{tenant.slug}/console/").status_code == 200
 
