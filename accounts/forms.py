@@ -1,9 +1,46 @@
-"""accounts' forms: the emailed code that opens the set-up of a second factor."""
+"""accounts' forms: the second-factor code (allauth's, throttled like passwords), and the emailed code
+that opens the set-up of a second factor."""
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
+
+from accounts import throttle
+
+
+class _ThrottledCode:
+    """A wrong second-factor code counts as a failed sign-in of this client (``accounts.throttle``), so
+    that someone holding the password cannot try codes fast, yet cannot lock the owner out either."""
+
+    user: object
+
+    def clean_code(self) -> str:
+        ip = get_account_adapter(context.request).get_client_ip(context.request)
+        login = throttle.mfa_login(getattr(self.user, "pk", None))
+        try:
+            throttle.login_check(ip=ip, login=login)
+        except throttle.Throttled as exc:
+            raise ValidationError(exc.message, code="too_many_login_attempts") from None
+        try:
+            code = super().clean_code()  # type: ignore[misc]
+        except ValidationError:
+            throttle.login_failed(ip=ip, login=login)
+            raise
+        throttle.login_succeeded(ip=ip, login=login)
+        return str(code)
+
+
+class MfaAuthenticateForm(_ThrottledCode, AuthenticateForm):
+    pass
+
+
+class MfaReauthenticateForm(_ThrottledCode, ReauthenticateForm):
+    pass
 
 
 class EnrolmentCodeForm(forms.Form):

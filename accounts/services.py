@@ -1,5 +1,6 @@
 """accounts' writes: an account vouched for by someone we trust, the purge of expired sessions, the
-emailed code that opens the set-up of a second factor, and the security notices mailed to an account."""
+emailed code that opens the set-up of a second factor, the password asked again before a sensitive
+change, and the security notices mailed to an account."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from accounts import throttle
 from accounts.mfa import authenticator_data_map
 from accounts.models import User
 from accounts.selectors import (
@@ -150,6 +152,27 @@ def mfa_enrolment_code_verify(*, user: User, session: SessionBase, code: str) ->
 def mfa_enrolment_done(*, session: SessionBase) -> None:
     """A second factor was set up: the emailed code's pass is spent."""
     session.pop(ENROLMENT_PASSED_SESSION_KEY, None)
+
+
+# --- The password asked again ----------------------------------------------------------------------
+
+
+def password_confirm(*, user: User, password: str, client_ip: str) -> None:
+    """Refuse unless ``password`` is the account's: asked again before a sensitive change (the payout
+    destination). Wrong passwords count as failed sign-ins of this client (``accounts.throttle``)."""
+    if not password:
+        raise DomainError(_("Type your password to confirm this change."),
+                          code="password_required", fields={"password": [_("This field is required.")]})  # fmt: skip
+    login = user.email.lower()
+    try:
+        throttle.login_check(ip=client_ip, login=login)
+    except throttle.Throttled as exc:
+        raise RateLimited(exc.message, fields={"password": [exc.message]}) from None
+    if not user.check_password(password):
+        throttle.login_failed(ip=client_ip, login=login)
+        raise DomainError(_("That is not your password; nothing was changed."),
+                          code="password_invalid", fields={"password": [_("Wrong password.")]})  # fmt: skip
+    throttle.login_succeeded(ip=client_ip, login=login)
 
 
 # --- Security notices ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Email login with mandatory verification, password reset, TOTP before the console, and brute-force limits."""
+"""Email login with mandatory verification, password reset, and TOTP before the console (the limits on
+failed sign-ins: test_throttle.py; the set-up of TOTP: test_mfa_enrolment.py)."""
 
 from __future__ import annotations
 
@@ -98,18 +99,6 @@ def test_login_is_by_email_case_insensitively(client: Client) -> None:
 
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
-
-
-def test_repeated_failed_logins_lock_the_account_out_even_with_the_right_password(client: Client) -> None:
-    user = UserFactory.create()
-    for _ in range(5):
-        response = client.post("/accounts/login/", {"login": user.email, "password": "wrong password"})
-        assert response.status_code == 200
-
-    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-
-    assert "_auth_user_id" not in client.session
-    assert "Too many failed login attempts" in response.content.decode()
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(client: Client) -> None:
