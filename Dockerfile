@@ -20,6 +20,7 @@ COPY . .
 # collectstatic imports the production settings, which insist on real values; give it throwaway ones.
 RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only-0123456789 \
     ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seSBrZXksIG5vIHNlY3JldHMgaGVyZSE= \
     python manage.py collectstatic --no-input -v 0
 
 RUN mkdir -p /var/lib/fairpanel/media && chown -R fairpanel /var/lib/fairpanel

@@ -7,6 +7,9 @@ never opens the console or the admin.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from allauth.account.authentication import get_authentication_records
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -32,3 +35,17 @@ def mfa_redirect(request: HttpRequest) -> HttpResponse | None:
         messages.info(request, _("Staff accounts need two-factor authentication. Set it up to continue."))
         return redirect(f"{reverse('mfa_activate_totp')}?{next_q}")
     return redirect(f"{reverse('mfa_reauthenticate')}?{next_q}")
+
+
+def authenticator_data_map(kind: str, data: dict[str, Any], transform: Callable[[str], str]) -> dict[str, Any]:
+    """allauth's ``Authenticator.data`` with ``transform`` applied to each secret it holds, the values
+    that the MFA adapter encrypts: a TOTP secret, a recovery-code seed and any migrated codes."""
+    data = dict(data)
+    if kind == "totp" and "secret" in data:
+        data["secret"] = transform(data["secret"])
+    if kind == "recovery_codes":
+        if "seed" in data:
+            data["seed"] = transform(data["seed"])
+        if data.get("migrated_codes") is not None:
+            data["migrated_codes"] = [transform(code) for code in data["migrated_codes"]]
+    return data

@@ -8,6 +8,9 @@ deployment fails at start with a message an operator can act on.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import zoneinfo
 from typing import Any
 
@@ -113,3 +116,28 @@ def celery_broker_from_redis(url: str) -> str:
     if url.startswith("unix://"):
         return "redis+socket://" + url.removeprefix("unix://")
     return url
+
+
+def env_fernet_keys(name: str, default: Any = _NOT_SET) -> list[str]:
+    """Comma-separated Fernet keys (32 random bytes in URL-safe base64 each): the first encrypts,
+    all decrypt. A bad key is named by its position, never echoed: it is a secret."""
+    keys = env_list(name, default)
+    if not keys:
+        raise ImproperlyConfigured(f"{name}: must hold at least one Fernet key.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 bytes in URL-safe base64, 44 characters); make one "
+                "with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+    return keys
+
+
+def dev_fernet_key() -> str:
+    """The fixed key of development and tests, derived from a public phrase: never for production,
+    which refuses it."""
+    return base64.urlsafe_b64encode(hashlib.sha256(b"fairpanel field encryption: dev and test only").digest()).decode()

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import urls as accounts_urls
 from config.health import healthz, livez
 from consent import urls as consent_urls
 from panel import urls as panel_urls
@@ -25,6 +26,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("t/<slug:tenant_slug>/", include(tenant_pages)),
+    # accounts' own steps first: its TOTP activation shadows allauth's (same path) to ask for the emailed code.
+    path("accounts/", include(accounts_urls.urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

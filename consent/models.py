@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedJSONField
 from tenants.models import TenantOwnedModel
 
 GENESIS_HASH = "0" * 64
@@ -170,13 +171,13 @@ class ConsentChain(models.Model):
 class SigningKey(models.Model):
     """The tenant's key for signing consent receipts (ES256). The public half is published as JWKS.
 
-    The private key lives in the database like the rest of the tenant's evidence; protect the
-    database and its backups accordingly (see README, "Consent receipts").
+    The private key is stored encrypted under FIELD_ENCRYPTION_KEYS (``core.crypto``): the column holds
+    a Fernet token, Python sees the JWK. A copy of the database alone cannot sign a receipt.
     """
 
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.PROTECT, primary_key=True, related_name="+")
     kid = models.CharField(max_length=64, unique=True)
-    private_jwk = models.JSONField()
+    private_jwk = EncryptedJSONField()
     public_jwk = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 

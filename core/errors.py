@@ -39,3 +39,10 @@ class Conflict(DomainError):
 def validation_fields(exc: ValidationError) -> dict[str, list[str]]:
     """A Django ValidationError (``full_clean``) as the ``fields`` of a DomainError."""
     return {name: [str(message) for message in messages] for name, messages in exc.message_dict.items()}
+
+
+class RateLimited(DomainError):
+    """Too many attempts: try again later (the detail says when)."""
+
+    code = "rate_limited"
+    status_code = 429

@@ -11,6 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.throttle import request_ip
 from consent.api import SubjectApiView
 from panel.models import Panelist
 from panel.selectors import panelist_get_active
@@ -69,6 +70,12 @@ class PreferenceSerializer(serializers.Serializer):
     charity = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+class PreferenceInputSerializer(PreferenceSerializer):
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, help_text="The account's password, to confirm the change."
+    )
+
+
 class WalletSerializer(serializers.Serializer):
     balance = serializers.IntegerField(help_text="Minor units of the currency.")
     currency = serializers.CharField()
@@ -99,17 +106,22 @@ class WalletApi(PanelistApiView):
 
 
 class PayoutMethodApi(PanelistApiView):
-    """Choose how I am paid: ``mass_payment`` (optionally to another email), ``gift_card`` or ``charity``."""
+    """Choose how I am paid: ``mass_payment`` (optionally to another email), ``gift_card`` or ``charity``.
 
-    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer, summary="Set my payout method")
+    The account's ``password`` confirms the change (400 ``password_required`` / ``password_invalid``,
+    429 after repeated wrong ones); the account is mailed a notice."""
+
+    @extend_schema(request=PreferenceInputSerializer, responses=PreferenceSerializer, summary="Set my payout method")
     def put(self, request: Request) -> Response:
-        data = PreferenceSerializer(data=request.data)
+        data = PreferenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         preference = payout_preference_set(
             panelist=self.panelist,
             method=data.validated_data["method"],
             email=data.validated_data["email"],
             charity_id=data.validated_data["charity"],
+            password=data.validated_data["password"],
+            client_ip=request_ip(request),
         )
         return Response({"method": preference.method, "email": preference.email, "charity": preference.charity_id})
 

@@ -62,3 +62,11 @@ def payout_stock_alert_task(run_id: int) -> int:
     from rewards.services.payouts import payout_stock_alert
 
     return payout_stock_alert(run_id=run_id)
+
+
+@shared_task(base=BaseTask, name="rewards.tasks.payout_preference_notice_send_task")
+def payout_preference_notice_send_task(panelist_id: int, language: str) -> bool:
+    """Mail the account that its payout destination changed (the worker reads the address)."""
+    from rewards.services.wallet import payout_preference_notice_send
+
+    return payout_preference_notice_send(panelist_id=panelist_id, language=language)

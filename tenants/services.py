@@ -121,6 +121,8 @@ class IssuedApiKey:
 
 
 def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | None) -> IssuedApiKey:
+    """Issue a key; the person who created it is mailed a notice (by a worker, after the commit), so
+    that a key minted by someone else with their account does not go unnoticed."""
     name = name.strip()
     if not name:
         raise DomainError("Give the key a name.", code="invalid", fields={"name": ["This field is required."]})
@@ -149,8 +151,30 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
                 )
         except IntegrityError:  # a prefix collision: 1 in 4 billion; draw again
             continue
+        if created_by is not None:
+            from tenants.tasks import api_key_notice_send_task
+
+            api_key_notice_send_task.delay_on_commit(api_key.pk, translation.get_language() or settings.LANGUAGE_CODE)
         return IssuedApiKey(api_key, key)
     raise DomainError("Could not issue a unique key; try again.", code="try_again")
+
+
+def api_key_notice_send(*, api_key_id: int, language: str) -> bool:
+    """Mail the key's creator that it was created (never the key itself); False when there is nobody
+    to tell. Run by a worker: safe to run twice (a second copy)."""
+    api_key = ApiKey.objects.select_related("tenant", "created_by").filter(pk=api_key_id).first()
+    if api_key is None or api_key.created_by is None:
+        return False
+    context = {
+        "api_key": api_key,
+        "tenant": api_key.tenant,
+        "url": f"{settings.FAIRPANEL_BASE_URL}/t/{api_key.tenant.slug}/console/api-keys/",
+    }
+    with translation.override(language):
+        subject = render_to_string("console/email/api_key_created_subject.txt", context).strip()
+        body = render_to_string("console/email/api_key_created.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [api_key.created_by.email])
+    return True
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:

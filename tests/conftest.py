@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import secrets
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -94,6 +96,33 @@ def login_with_mfa(client: Client, user: User, secret: str) -> None:
     assert response["Location"] == "/accounts/2fa/authenticate/"
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_now(secret)})
     assert response.status_code == 302, response.content[:500]
+
+
+def mailed_enrolment_code(email: str) -> str:
+    """The code of the latest "set up two-factor authentication" email sent to ``email``."""
+    for message in reversed(mail.outbox):
+        if email in message.to and (found := re.search(r"^\s+(\d{8})\s*$", str(message.body), re.MULTILINE)):
+            return found.group(1)
+    raise AssertionError(f"no enrolment code was mailed to {email}")
+
+
+def enrol_totp(client: Client, user: User) -> str:
+    """Set up TOTP the way a person does, from a session signed in with the password: the code mailed
+    to the account's address first, then allauth's activation with the app's code. Returns the secret.
+    (``tests.factories.activate_totp`` creates one directly, for tests about something else.)"""
+    assert client.post("/accounts/2fa/email-code/send/").status_code == 302
+    verified = client.post("/accounts/2fa/email-code/verify/", {"code": mailed_enrolment_code(user.email)})
+    assert verified["Location"].startswith("/accounts/2fa/totp/activate/"), verified.content[:500]
+    page = client.get("/accounts/2fa/totp/activate/")
+    if page.status_code == 302:  # allauth asks for the password again when the sign-in is not recent
+        assert page["Location"].startswith("/accounts/reauthenticate/")
+        client.post(page["Location"], {"password": PASSWORD})
+        page = client.get("/accounts/2fa/totp/activate/")
+    secret = str(page.context["form"].secret)
+    activated = client.post("/accounts/2fa/totp/activate/", {"code": totp_now(secret)})
+    assert activated.status_code == 302, activated.content[:500]
+    assert activated["Location"] == "/accounts/2fa/recovery-codes/"
+    return secret
 
 
 @dataclass

@@ -16,6 +16,7 @@ from config.env import (
     env_bool,
     env_choice,
     env_database,
+    env_fernet_keys,
     env_int,
     env_list,
     env_redis,
@@ -28,6 +29,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+# Keys that encrypt secrets stored in the database (TOTP secrets, receipt signing keys): see core/crypto.py.
+FIELD_ENCRYPTION_KEYS = env_fernet_keys("FIELD_ENCRYPTION_KEYS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -156,16 +159,25 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fairpanel] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env_choice("ACCOUNT_DEFAULT_HTTP_PROTOCOL", ["http", "https"], "https")
-# Brute-force protection: allauth counts failed logins per IP and per account in the Redis cache.
-# After LOGIN_FAILED_ATTEMPTS failures for one account within LOGIN_FAILED_WINDOW seconds, further
-# attempts are refused until the window passes; an IP is limited to 20 failures a minute.
-ACCOUNT_RATE_LIMITS = {
-    "login_failed": "20/m/ip,{}/{}s/key".format(
-        env_int("LOGIN_FAILED_ATTEMPTS", 5, minimum=1), env_int("LOGIN_FAILED_WINDOW", 300, minimum=1)
-    ),
-}
+# Failed sign-ins slow the client that fails, never lock the owner out (accounts/throttle.py explains
+# the numbers): per account and client, LOGIN_FREE_FAILURES free failures, then a wait that doubles
+# after each (2, 4, 8 s ...) up to LOGIN_DELAY_CAP; per client LOGIN_FREE_FAILURES_PER_IP free
+# failures, then the same; per account a ceiling of LOGIN_ACCOUNT_CEILING failures an hour from
+# everywhere. allauth's own per-account lock is off: our adapter and MFA forms count instead.
+LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 3, minimum=0)
+LOGIN_FREE_FAILURES_PER_IP = env_int("LOGIN_FREE_FAILURES_PER_IP", 10, minimum=0)
+LOGIN_DELAY_CAP = env_int("LOGIN_DELAY_CAP", 900, minimum=1)
+LOGIN_ACCOUNT_CEILING = env_int("LOGIN_ACCOUNT_CEILING", 100, minimum=20)
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 # Behind N reverse proxies, allauth takes the client IP from X-Forwarded-For (for the per-IP limits).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MfaAuthenticateForm",
+    "reauthenticate": "accounts.forms.MfaReauthenticateForm",
+}
+# Recovery codes are made with the TOTP set-up (10 codes of 8 digits, each usable once), shown at
+# once, and can be shown again or replaced from the Security page.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fairpanel"
 # Accept the code of the 30-second step before or after, for phones whose clocks drift a little.

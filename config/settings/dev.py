@@ -1,7 +1,11 @@
-"""Local development: debug pages, console email, and a throwaway secret key unless one is set."""
+"""Local development: debug pages, console email, and throwaway keys (SECRET_KEY, the public
+development FIELD_ENCRYPTION_KEYS) unless set."""
 
 import os
 
+from config.env import dev_fernet_key
+
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", dev_fernet_key())
 os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")

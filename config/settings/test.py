@@ -1,7 +1,11 @@
-"""Tests: real PostgreSQL and Redis (from DATABASE_URL / REDIS_URL), in-memory email, fast hashing."""
+"""Tests: real PostgreSQL and Redis (from DATABASE_URL / REDIS_URL), in-memory email, fast hashing, and
+the public development FIELD_ENCRYPTION_KEYS unless set."""
 
 import os
 
+from config.env import dev_fernet_key
+
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", dev_fernet_key())
 os.environ.setdefault("SECRET_KEY", "test-only-insecure-key-0123456789-0123456789-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")

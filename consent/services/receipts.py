@@ -1,5 +1,6 @@
-"""Consent receipts' writes: the tenant's signing key (created on first use), each stored receipt, and
-the email copy of a receipt. What a receipt says and how it is signed is in ``consent.receipts``."""
+"""Consent receipts' writes: the tenant's signing key (created on first use, its private half encrypted
+at rest), each stored receipt, and the email copy of a receipt. What a receipt says and how it is
+signed is in ``consent.receipts``."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def signing_key_get_or_create(*, tenant: Tenant) -> SigningKey:
             return SigningKey.objects.create(tenant=tenant, kid=kid, private_jwk=private_jwk, public_jwk=public_jwk)
     except IntegrityError:  # another request created it first
         return SigningKey.objects.get(tenant=tenant)
+
+
+def signing_keys_rotate() -> int:
+    """Re-encrypt every tenant's private key under the first key of FIELD_ENCRYPTION_KEYS (run by
+    ``encryption_rotate``): each is read with whichever key opens it and written with the first."""
+    with transaction.atomic():
+        keys = list(SigningKey.objects.select_for_update().order_by("tenant_id"))
+        for key in keys:
+            key.save(update_fields=["private_jwk"])
+    return len(keys)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.throttle import request_ip
 from core.errors import DomainError
 from panel.models import Panelist
 from panel.selectors import panelist_for_request
@@ -65,10 +66,12 @@ def payout_method_set(request: SignedInRequest) -> HttpResponse:
             method=request.POST.get("method", ""),
             email=request.POST.get("email", ""),
             charity_id=request.POST.get("charity"),
+            password=request.POST.get("password", ""),
+            client_ip=request_ip(request),
         )
     except DomainError as exc:
         return _wallet_page(request, panelist, error=exc)
-    messages.success(request, _("Saved: this is how you will be paid."))
+    messages.success(request, _("Saved: this is how you will be paid. We sent a notice to your email address."))
     return redirect("wallet", tenant_slug=panelist.tenant.slug)
 
 

@@ -1,4 +1,5 @@
-"""Email login with mandatory verification, password reset, TOTP before the console, and brute-force limits."""
+"""Email login with mandatory verification, password reset, and TOTP before the console (the limits on
+failed sign-ins: test_throttle.py; the set-up of TOTP: test_mfa_enrolment.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.test import Client
 
 from accounts.models import User
 from tenants.roles import Role
-from tests.conftest import login_with_mfa, totp_now
+from tests.conftest import enrol_totp, login_with_mfa, totp_now
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +35,8 @@ def test_activating_totp_opens_the_console(client: Client) -> None:
     user = UserFactory.create()
     MembershipFactory.create(tenant=tenant, user=user, role=Role.OWNER)
     client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-    # allauth asks for the password again before a security change
-    to_reauth = client.get("/accounts/2fa/totp/activate/")
-    assert to_reauth["Location"].startswith("/accounts/reauthenticate/")
-    client.post(to_reauth["Location"], {"password": PASSWORD})
-    page = client.get("/accounts/2fa/totp/activate/")
-    secret = page.context["form"].secret
 
-    client.post("/accounts/2fa/totp/activate/", {"code": totp_now(secret)})
+    enrol_totp(client, user)  # the emailed code, then allauth's activation (tests/accounts/test_mfa_enrolment.py)
 
     assert client.get(f"/t/{tenant.slug}/console/").status_code == 200
 
@@ -104,18 +99,6 @@ def test_login_is_by_email_case_insensitively(client: Client) -> None:
 
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
-
-
-def test_repeated_failed_logins_lock_the_account_out_even_with_the_right_password(client: Client) -> None:
-    user = UserFactory.create()
-    for _ in range(5):
-        response = client.post("/accounts/login/", {"login": user.email, "password": "wrong password"})
-        assert response.status_code == 200
-
-    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
-
-    assert "_auth_user_id" not in client.session
-    assert "Too many failed login attempts" in response.content.decode()
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(client: Client) -> None:

@@ -15,6 +15,7 @@ GOOD = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "SECRET_KEY": "k" * 20 + "Zx9!-q2Lm_Tr8#vB0pWf6yHs4Uc1nEa7",
     "ALLOWED_HOSTS": "panel.example.org",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1zaGFwZWQgdGVzdCBrZXkgMzJieSE=",
 }
 
 
@@ -53,7 +54,9 @@ def test_a_bad_value_fails_at_start_naming_the_variable(variable: str, value: st
     assert message in result.stderr
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "variable", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"]
+)
 def test_production_refuses_to_start_without_a_required_variable(variable: str) -> None:
     env = {k: v for k, v in GOOD.items() if k != variable}
 
@@ -68,6 +71,31 @@ def test_production_refuses_a_weak_secret_key() -> None:
 
     assert result.returncode != 0
     assert "SECRET_KEY: must be at least 50 characters" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ("not-a-key", "FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key"),
+        (GOOD["FIELD_ENCRYPTION_KEYS"] + ",c2hvcnQ=", "FIELD_ENCRYPTION_KEYS: key 2 is not a Fernet key"),
+        (" , ", "FIELD_ENCRYPTION_KEYS: must hold at least one Fernet key"),
+    ],
+)
+def test_production_refuses_malformed_encryption_keys_without_echoing_them(keys: str, message: str) -> None:
+    result = run_django("config.settings.production", GOOD | {"FIELD_ENCRYPTION_KEYS": keys})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not [key for key in keys.split(",") if key.strip() and key in result.stderr]  # a key is a secret
+
+
+def test_production_refuses_the_public_development_encryption_key() -> None:
+    from config.env import dev_fernet_key
+
+    result = run_django("config.settings.production", GOOD | {"FIELD_ENCRYPTION_KEYS": dev_fernet_key()})
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: holds the public development key" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_checklist() -> None:

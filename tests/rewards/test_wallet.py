@@ -7,12 +7,14 @@ import io
 from datetime import date
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from rewards.models import Charity, GiftCard, PayoutChunk, PayoutPreference, RewardSettings
 from rewards.services.ledger import panelist_credit, transaction_reverse
 from rewards.services.payouts import payout_chunk_process, payout_run_start
 from rewards.sources import PENDING_PROVIDERS, PendingItem
+from tests.enqueued import assert_ids_only, enqueued, run_enqueued
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,21 +112,30 @@ def test_choosing_how_to_be_paid(setup) -> None:
     other = Charity.objects.create(tenant=TenantFactory.create(), name="Elsewhere")
 
     assert (
-        client.post("/t/walleted/wallet/payout-method/", {"method": "charity", "charity": charity.pk}).status_code
+        client.post(
+            "/t/walleted/wallet/payout-method/", {"method": "charity", "charity": charity.pk, "password": PASSWORD}
+        ).status_code
         == 302
     )
     assert PayoutPreference.objects.get(panelist=panelist).charity == charity
 
-    refused = client.post("/t/walleted/wallet/payout-method/", {"method": "charity", "charity": other.pk})
+    refused = client.post(
+        "/t/walleted/wallet/payout-method/", {"method": "charity", "charity": other.pk, "password": PASSWORD}
+    )
     assert refused.status_code == 400
     assert "Choose one of the panel&#x27;s charities." in refused.content.decode()
-    refused = client.post("/t/walleted/wallet/payout-method/", {"method": "mass_payment", "email": "not-an-email"})
+    refused = client.post(
+        "/t/walleted/wallet/payout-method/", {"method": "mass_payment", "email": "not-an-email", "password": PASSWORD}
+    )
     assert refused.status_code == 400
-    refused = client.post("/t/walleted/wallet/payout-method/", {"method": "bitcoin"})
+    refused = client.post("/t/walleted/wallet/payout-method/", {"method": "bitcoin", "password": PASSWORD})
     assert refused.status_code == 400
     assert PayoutPreference.objects.get(panelist=panelist).method == "charity"
 
-    client.post("/t/walleted/wallet/payout-method/", {"method": "mass_payment", "email": "Pay.Me@Example.test"})
+    client.post(
+        "/t/walleted/wallet/payout-method/",
+        {"method": "mass_payment", "email": "Pay.Me@Example.test", "password": PASSWORD},
+    )
     preference = PayoutPreference.objects.get(panelist=panelist)
     assert (preference.method, preference.email, preference.charity) == ("mass_payment", "pay.me@example.test", None)
 
@@ -132,7 +143,7 @@ def test_choosing_how_to_be_paid(setup) -> None:
 def test_a_method_the_panel_does_not_offer_is_refused(setup) -> None:
     panelist, client = setup
     RewardSettings.objects.update_or_create(tenant=panelist.tenant, defaults={"gift_cards_enabled": False})
-    response = client.post("/t/walleted/wallet/payout-method/", {"method": "gift_card"})
+    response = client.post("/t/walleted/wallet/payout-method/", {"method": "gift_card", "password": PASSWORD})
     assert response.status_code == 400
     assert "does not offer" in response.content.decode()
 
@@ -153,12 +164,89 @@ def test_the_wallet_api(setup) -> None:
     assert [line["reason"] for line in history["results"]][:2] == ["payout", "bonus"]
     assert history["count"] == 5
 
-    put = client.put("/api/v1/me/wallet/payout-method/", {"method": "mass_payment"}, content_type="application/json",
-                     HTTP_X_TENANT="walleted")  # fmt: skip
+    put = client.put("/api/v1/me/wallet/payout-method/", {"method": "mass_payment", "password": PASSWORD},
+                     content_type="application/json", HTTP_X_TENANT="walleted")  # fmt: skip
     assert put.status_code == 200
     Charity.objects.create(tenant=panelist.tenant, name="Food bank")
-    bad = client.put("/api/v1/me/wallet/payout-method/", {"method": "charity", "charity": 999},
+    bad = client.put("/api/v1/me/wallet/payout-method/", {"method": "charity", "charity": 999, "password": PASSWORD},
                      content_type="application/json", HTTP_X_TENANT="walleted")  # fmt: skip
     assert bad.status_code == 400
     assert bad.json()["fields"] == {"charity": ["Unknown charity."]}
     assert client.get("/api/v1/me/wallet/", HTTP_X_TENANT="nope").status_code in (400, 404)
+
+
+def test_changing_the_payout_destination_asks_for_the_password_and_mails_a_notice(
+    setup, django_capture_on_commit_callbacks
+) -> None:
+    panelist, client = setup
+    url = "/t/walleted/wallet/payout-method/"
+    wanted = {"method": "mass_payment", "email": "elsewhere@example.test"}
+
+    # without the password, or with a wrong one: refused with the reason, nothing written, no notice
+    with django_capture_on_commit_callbacks() as callbacks:
+        missing = client.post(url, wanted)
+        wrong = client.post(url, wanted | {"password": "not my password"})
+    assert (missing.status_code, wrong.status_code) == (400, 400)
+    assert "Type your password to confirm this change." in missing.content.decode()
+    assert "That is not your password; nothing was changed." in wrong.content.decode()
+    assert not PayoutPreference.objects.filter(panelist=panelist).exists()
+    assert callbacks == []
+
+    # with it: saved, and a notice queued for the account, carrying ids only
+    with django_capture_on_commit_callbacks() as callbacks:
+        saved = client.post(url, wanted | {"password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert saved.status_code == 302
+    assert PayoutPreference.objects.get(panelist=panelist).email == "elsewhere@example.test"
+    messages = enqueued(callbacks)
+    assert messages == [("rewards.tasks.payout_preference_notice_send_task", (panelist.pk, "fr"))]
+    assert_ids_only(messages)
+
+    # the worker mails the account's own address (not the new destination), which it shows masked
+    assert run_enqueued(callbacks, "rewards.tasks.payout_preference_notice_send_task") == [True]
+    [notice] = mail.outbox
+    assert panelist.user is not None
+    assert notice.to == [panelist.user.email]
+    assert "e•••@example.test" in str(notice.body)
+    assert "elsewhere@example.test" not in str(notice.body)
+    assert "la façon dont Tenant" in str(notice.body)  # in the language of the change
+    assert "« Mot de passe oublié ? »" in str(notice.body)
+
+
+def test_the_payout_method_api_needs_the_password_too(setup, django_capture_on_commit_callbacks) -> None:
+    panelist, client = setup
+
+    def put(data: dict) -> dict:
+        response = client.put("/api/v1/me/wallet/payout-method/", data, content_type="application/json",
+                              HTTP_X_TENANT="walleted")  # fmt: skip
+        return {"status": response.status_code, **response.json()}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        missing = put({"method": "gift_card"})
+        wrong = put({"method": "gift_card", "password": "guess"})
+    assert (missing["status"], missing["fields"]) == (400, {"password": ["This field is required."]})
+    assert (wrong["status"], wrong["code"], wrong["fields"]) == (
+        400,
+        "password_invalid",
+        {"password": ["Wrong password."]},
+    )
+    assert not PayoutPreference.objects.filter(panelist=panelist).exists()
+    assert callbacks == []
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        ok = put({"method": "gift_card", "password": PASSWORD})
+    assert ok == {"status": 200, "method": "gift_card", "email": "", "charity": None}
+    assert enqueued(callbacks) == [("rewards.tasks.payout_preference_notice_send_task", (panelist.pk, "en"))]
+
+
+def test_guessing_the_password_through_the_payout_form_is_throttled_like_a_sign_in(setup) -> None:
+    panelist, client = setup
+    url = "/t/walleted/wallet/payout-method/"
+    for _ in range(3):  # the free failures
+        assert client.post(url, {"method": "gift_card", "password": "guess"}).status_code == 400
+    client.post(url, {"method": "gift_card", "password": "guess"})  # the first one that costs a wait
+
+    refused = client.post(url, {"method": "gift_card", "password": PASSWORD})
+
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins from your connection. Try again in" in refused.content.decode()
+    assert not PayoutPreference.objects.filter(panelist=panelist).exists()
