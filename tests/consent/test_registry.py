@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from consent.models import ConsentEvent, DataExport, PurgeLog
 from consent.privacy import evidence_purge
-from consent.registry import categories, category_get
+from consent.registry import ERASE_DEFAULT, categories, category_get, erasure_order
 from consent.selectors import chain_verify
 from consent.services.consent import consent_grant, consent_withdraw
 from consent.services.privacy import data_export_build, retention_set
@@ -81,6 +81,15 @@ def test_the_coverage_check_would_catch_a_new_model() -> None:
             return self.text
 
     assert personal_data_signals(Note) == ["author links a person", "text is free text"]
+
+
+def test_erasers_run_in_a_declared_order_with_the_membership_then_the_account_last() -> None:
+    order = [category.key for category in erasure_order()]
+
+    assert order[-2:] == ["panel.panelist", "accounts.account"]
+    # Every other category still finds the person's rows through the panelist rows linked to the account.
+    assert all(c.erase_order == ERASE_DEFAULT for c in erasure_order()[:-2])
+    assert order.index("rewards.payouts") < order.index("panel.panelist")
 
 
 def test_a_tenant_may_shorten_retention_but_never_lengthen_it(db) -> None:

@@ -12,10 +12,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core.errors import DomainError
+from panel.models import Panelist
 from rewards.models import (
     Charity,
     GiftCard,
     LedgerTransaction,
+    MassPaymentBatch,
     Payout,
     PayoutChunk,
     PayoutPreference,
@@ -356,3 +358,110 @@ def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> No
     assert payout.status == "sent"
     assert payout.email != ""  # finance still needs it to finish (or return) the payment
     assert ledger_violations(tenant=tenant) == []
+
+
+def _erase_after_finance_has_it(tenant) -> tuple[Payout, MassPaymentBatch]:
+    from consent.services.privacy import membership_erase
+    from consent.subjects import subject_for
+    from rewards.services.providers import mass_payment_batch_create
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="mass_payment", email="pay@me.test")
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    subject = subject_for(tenant, panelist.user)
+    assert subject is not None
+    membership_erase(subject=subject, user=panelist.user)
+    assert Payout.objects.get().email == "pay@me.test"  # finance still needs it to finish the payment
+    return Payout.objects.get(), batch
+
+
+@pytest.mark.parametrize("result", ["paid", "returned"])
+def test_an_erased_persons_payout_forgets_the_address_once_finance_settles_or_returns_it(tenant, result) -> None:
+    from io import BytesIO
+
+    from rewards.services.providers import mass_payment_result_import
+
+    payout, batch = _erase_after_finance_has_it(tenant)
+
+    outcome = mass_payment_result_import(
+        batch=batch, upload=BytesIO(f"reference,status\n{payout.reference},{result}\n".encode()), actor="test"
+    )
+
+    assert (outcome.paid, outcome.returned) == ((1, 0) if result == "paid" else (0, 1))
+    payout.refresh_from_db()
+    assert (payout.status, payout.email) == (result, "")
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_an_erased_persons_payout_forgets_the_address_when_the_batch_is_marked_paid(tenant) -> None:
+    from rewards.services.providers import mass_payment_mark_paid
+
+    payout, batch = _erase_after_finance_has_it(tenant)
+
+    assert mass_payment_mark_paid(batch=batch, actor="test") == 1
+
+    payout.refresh_from_db()
+    assert (payout.status, payout.email) == ("paid", "")
+
+
+def test_a_payout_of_someone_still_here_keeps_its_address_when_it_settles(tenant) -> None:
+    from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+
+    mass_payment_mark_paid(batch=batch, actor="test")
+
+    assert panelist.user is not None
+    assert Payout.objects.get().email == panelist.user.email  # the person can still see where it went
+
+
+def test_erasing_after_the_payout_settled_forgets_its_address(tenant) -> None:
+    from consent.services.privacy import membership_erase
+    from consent.subjects import subject_for
+    from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    mass_payment_mark_paid(batch=batch, actor="test")
+    subject = subject_for(tenant, panelist.user)
+    assert subject is not None
+
+    membership_erase(subject=subject, user=panelist.user)
+
+    payout = Payout.objects.get()
+    assert (payout.status, payout.amount, payout.email) == ("paid", 1500, "")
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_an_account_erasure_forgets_payment_details_in_a_panel_the_person_left(tenant) -> None:
+    from consent.services.privacy import account_erase
+    from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+
+    user = UserFactory.create()
+    gone = PanelistFactory.create(tenant=tenant, user=user)
+    PayoutPreference.objects.create(tenant=tenant, panelist=gone, method="mass_payment", email="old@pay.test")
+    panelist_credit(panelist=gone, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    mass_payment_mark_paid(batch=batch, actor="test")
+    Panelist.objects.filter(pk=gone.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
+    elsewhere = TenantFactory.create(currency="EUR")
+    PanelistFactory.create(tenant=elsewhere, user=user)  # an active membership elsewhere
+
+    account_erase(user=user)
+
+    assert not PayoutPreference.objects.filter(panelist=gone).exists()
+    assert Payout.objects.get(panelist=gone).email == ""
+    gone.refresh_from_db()
+    assert gone.user is None
