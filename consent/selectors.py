@@ -191,8 +191,8 @@ def document_versions(*, purpose: Purpose) -> list[int]:
     )
 
 
-def receipt_get(*, pk: int) -> ConsentReceipt:
-    return ConsentReceipt.objects.select_related("event", "tenant").get(pk=pk)
+def receipt_find(*, pk: int) -> ConsentReceipt | None:
+    return ConsentReceipt.objects.select_related("event", "tenant").filter(pk=pk).first()
 
 
 def receipt_get_for_subject(*, tenant: Tenant, subject: str, receipt_id: str) -> ConsentReceipt:

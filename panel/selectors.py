@@ -51,6 +51,16 @@ def panelist_get_active(*, tenant: Tenant, user: Any) -> Panelist | None:
     return Panelist.objects.for_tenant(tenant).filter(user=user, status=Panelist.Status.ACTIVE).first()
 
 
+def panelist_address(*, tenant: Tenant, public_id: str) -> str | None:
+    """The account address of a panelist while the row is linked to a person (None after erasure)."""
+    return (
+        Panelist.objects.for_tenant(tenant)
+        .filter(public_id=public_id, user__isnull=False)
+        .values_list("user__email", flat=True)
+        .first()
+    )
+
+
 def panelist_for_request(request: TenantRequest) -> Panelist:
     """The panelist behind a page request: the signed-in person's active row in the page's tenant.
 
