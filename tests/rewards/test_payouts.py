@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from consent.services.consent import consent_grant, consent_withdraw
 from core.errors import DomainError
 from panel.models import Panelist
 from rewards.models import (
@@ -38,7 +41,7 @@ from rewards.services.providers import giftcards_assign_waiting
 from rewards.services.settlement import payouts_return
 from rewards.sources import REWARD_SOURCES, RewardSource, SourceCredit, register_reward_source
 from rewards.tasks import payout_stock_alert_task, payout_sweep_task
-from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory
+from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,8 +95,26 @@ def test_the_database_refuses_a_second_run_and_a_second_payout(tenant) -> None:
                               currency="EUR", method="mass_payment", reference="other")  # fmt: skip
 
 
+def consent_events(tenant, *events: tuple[datetime, Panelist, str, str]) -> None:
+    """Record (moment, panelist, purpose, "grant" or "withdraw") in the consent log, in time order, as
+    if each happened at its moment (the log stamps events with the clock)."""
+    with mock.patch.object(timezone, "now", return_value=min(e[0] for e in events) - timedelta(days=1)):
+        for key in sorted({purpose for _at, _p, purpose, _kind in events}):
+            publish(tenant, key)  # in force before the first of them
+    for at, panelist, purpose, kind in sorted(events, key=lambda e: e[0]):
+        with mock.patch.object(timezone, "now", return_value=at):
+            if kind == "grant":
+                consent_grant(tenant=tenant, subject=panelist.public_id, purpose_key=purpose, language="en",
+                              method="web", actor="subject")  # fmt: skip
+            else:
+                consent_withdraw(tenant=tenant, subject=panelist.public_id, purpose_key=purpose, method="web",
+                                 actor="subject")  # fmt: skip
+
+
 def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> None:
     a, b = PanelistFactory.create(tenant=tenant), PanelistFactory.create(tenant=tenant)
+    september = datetime(2026, 9, 15, 12, tzinfo=UTC)
+    consent_events(tenant, (september, a, "receipts", "grant"), (september, b, "receipts", "grant"))
     calls: list[tuple[date, date]] = []
 
     def receipts(t, start, end):
@@ -102,7 +123,7 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
             yield SourceCredit(a.pk, 1000, f"receipts:{start:%Y-%m}")
             yield SourceCredit(b.pk, 600, f"receipts:{start:%Y-%m}")
 
-    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts))
+    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts, purpose="receipts"))
     try:
         start = payout_run_start(tenant=tenant, period=OCTOBER)
         assert start.credited == 2
@@ -115,6 +136,54 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
     assert panelist_balance(panelist=b) == 600  # under the threshold: waits
     keys = set(LedgerTransaction.objects.filter(reason="receipts").values_list("idempotency_key", flat=True))
     assert keys == {f"receipts:2026-10:{a.pk}", f"receipts:2026-10:{b.pk}"}
+
+
+def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def test_a_source_credits_a_month_only_to_panelists_whose_consent_was_active_at_some_moment_of_it(
+    tenant, caplog
+) -> None:
+    # given panelists of a panel in Paris (UTC+1 at the end of October, UTC+2 at the end of September)
+    names = ["always", "left_in_september", "withdrew_on_the_25th", "joined_on_the_10th", "joined_in_november",
+             "never", "surveys_only", "joined_after_midnight_in_paris", "withdrew_after_midnight_in_paris",
+             "withdrew_before_midnight_in_paris"]  # fmt: skip
+    p = {name: PanelistFactory.create(tenant=tenant) for name in names}
+    consent_events(
+        tenant,
+        (at(2026, 9, 1, 8), p["always"], "receipts", "grant"),
+        (at(2026, 9, 10, 8), p["left_in_september"], "receipts", "grant"),
+        (at(2026, 9, 20, 8), p["left_in_september"], "receipts", "withdraw"),
+        (at(2026, 9, 10, 8), p["withdrew_on_the_25th"], "receipts", "grant"),
+        (at(2026, 10, 25, 8), p["withdrew_on_the_25th"], "receipts", "withdraw"),
+        (at(2026, 10, 10, 8), p["joined_on_the_10th"], "receipts", "grant"),
+        (at(2026, 11, 5, 8), p["joined_in_november"], "receipts", "grant"),
+        (at(2026, 9, 1, 8), p["surveys_only"], "surveys", "grant"),
+        (at(2026, 10, 31, 23, 30), p["joined_after_midnight_in_paris"], "receipts", "grant"),  # Nov 1, 00:30 there
+        (at(2026, 9, 1, 8), p["withdrew_after_midnight_in_paris"], "receipts", "grant"),
+        (at(2026, 9, 30, 22, 30), p["withdrew_after_midnight_in_paris"], "receipts", "withdraw"),  # Oct 1, 00:30
+        (at(2026, 9, 1, 8), p["withdrew_before_midnight_in_paris"], "receipts", "grant"),
+        (at(2026, 9, 30, 21, 30), p["withdrew_before_midnight_in_paris"], "receipts", "withdraw"),  # Sep 30, 23:30
+    )
+
+    def receipts(t, start, end):  # the source says everyone earned something in October
+        yield from (SourceCredit(panelist.pk, 500, f"receipts:{start:%Y-%m}") for panelist in p.values())
+
+    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts, purpose="receipts"))
+    try:
+        # when the October run credits the month
+        with caplog.at_level(logging.INFO, logger="rewards.services.payouts"):
+            credited = monthly_rewards_credit(tenant=tenant, period=OCTOBER)
+    finally:
+        REWARD_SOURCES.unregister("receipts")
+
+    # then only those with consent at some moment of October (in Paris) are credited
+    paid = {name for name, panelist in p.items() if panelist_balance(panelist=panelist) == 500}
+    assert paid == {"always", "withdrew_on_the_25th", "joined_on_the_10th", "withdrew_after_midnight_in_paris"}
+    assert credited == 4
+    assert "without consent to receipts that month, not paid: 6" in caplog.text
+    assert not [name for name in names if p[name].public_id in caplog.text]  # a count, never who
 
 
 def test_a_month_that_has_not_ended_is_refused_and_the_period_must_be_a_month(tenant) -> None:
