@@ -312,7 +312,7 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(se
     assert len(published) >= 3  # the invitation, the receipt copy, the export
     # factory_boy's own debug lines describe the test's setup, not what Fairpanel logs.
     logged = [r for r in caplog.records if not r.name.startswith("factory")]
-    assert len(logged) > 10
+    assert any("erased an account" in r.getMessage() for r in logged)  # the capture saw the erasure itself
     assert [r.getMessage() for r in logged if marker in r.getMessage() or marker in repr(r.args)] == []
     assert Payout.objects.filter(status="paid", email="").count() == 2  # settled, and forgotten
     assert not PayoutPreference.objects.exists()
