@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.selectors import session_key_list
 from consent.export_links import EXPORT_DAYS
 from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, DataExport
-from consent.registry import Category, Person, register
+from consent.registry import ERASE_ACCOUNT, Category, Person, register
 from tenants.models import ApiKey, Membership, Tenant
 
 # --- consent evidence ---------------------------------------------------------------------------
@@ -243,5 +243,6 @@ register(
         exporter=_account_export,
         eraser=_account_erase,
         notes="Erased last, when the whole account is erased.",
+        erase_order=ERASE_ACCOUNT,
     )
 )

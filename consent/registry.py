@@ -10,6 +10,12 @@ Handlers receive plain values:
 - ``eraser(person) -> rows erased``; ``person.scope`` is ``"tenant"`` (leave one panel) or
   ``"account"`` (the whole account, after every tenant's membership is erased);
 - ``purger(tenant, cutoff, batch_size, dry_run) -> rows purged`` for data older than ``cutoff``.
+
+Erasers run in a fixed, declared order (``Category.erase_order``, then the key), because some of them
+remove the way to the others' rows: the panel membership's eraser unlinks each panelist row from the
+account, after which no category can find the person's payouts or preferences through it, and the
+account's eraser deletes the account itself. So every category erases at ``ERASE_DEFAULT`` unless it
+is one of those two, which go last: ``ERASE_MEMBERSHIP``, then ``ERASE_ACCOUNT``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ class Person:
     scope: str  # "tenant" or "account"
 
 
+# The erasure order (lower runs first); see the module's docstring.
+ERASE_DEFAULT = 100  # finds the person's rows through the account or the panelist rows linked to it
+ERASE_MEMBERSHIP = 800  # unlinks the panelist rows from the account
+ERASE_ACCOUNT = 900  # deletes the account
+
+
 Exporter = Callable[[Person], Any]
 FileExporter = Callable[[Person], Iterable[tuple[str, bytes]]]
 Eraser = Callable[[Person], int]
@@ -55,6 +67,7 @@ class Category:
     files: FileExporter | None = None
     notes: str = ""
     fields: tuple[str, ...] = field(default=())
+    erase_order: int = ERASE_DEFAULT
 
     def retention_for(self, tenant_days: int | None) -> int | None:
         """A tenant may shorten the retention, never lengthen it past the ceiling."""
@@ -72,6 +85,11 @@ category_get = CATEGORIES.get
 
 def categories() -> list[Category]:
     return sorted(CATEGORIES, key=attrgetter("key"))
+
+
+def erasure_order() -> list[Category]:
+    """The categories in the order their erasers run: by ``erase_order``, then by key."""
+    return sorted(CATEGORIES, key=attrgetter("erase_order", "key"))
 
 
 def purge_in_batches(queryset: Any, batch_size: int, dry_run: bool, action: Callable[[Any], int] | None = None) -> int:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -89,6 +89,25 @@ def consent_latest_event(*, tenant: Tenant, subject: str, purpose_key: str) -> C
         .order_by("-seq")
         .first()
     )
+
+
+ACTIVE_KINDS = (ConsentEvent.Kind.GRANT, ConsentEvent.Kind.RECONSENT)
+
+
+def consent_subjects_active_between(
+    *, tenant: Tenant, purpose_key: str, subjects: Iterable[str], start: datetime, end: datetime
+) -> set[str]:
+    """Which of ``subjects`` had consent to ``purpose_key`` active at some moment in [start, end):
+    their latest event before ``start`` granted it, or they granted it (again) within the interval.
+    A withdrawal inside the interval does not undo the part of it before the withdrawal."""
+    subjects = list(subjects)
+    events = ConsentEvent.objects.for_tenant(tenant).filter(purpose_key=purpose_key, subject__in=subjects)
+    granted_within = events.filter(kind__in=ACTIVE_KINDS, occurred_at__gte=start, occurred_at__lt=end)
+    before = events.filter(occurred_at__lt=start)
+    latest_before = before.order_by("subject", "-seq").distinct("subject").values_list("subject", "kind")
+    return set(granted_within.values_list("subject", flat=True)) | {
+        subject for subject, kind in latest_before if kind in ACTIVE_KINDS
+    }
 
 
 @dataclass(frozen=True)
@@ -194,8 +213,8 @@ def document_versions(*, purpose: Purpose) -> list[int]:
     )
 
 
-def receipt_get(*, pk: int) -> ConsentReceipt:
-    return ConsentReceipt.objects.select_related("event", "tenant").get(pk=pk)
+def receipt_find(*, pk: int) -> ConsentReceipt | None:
+    return ConsentReceipt.objects.select_related("event", "tenant").filter(pk=pk).first()
 
 
 def receipt_get_for_subject(*, tenant: Tenant, subject: str, receipt_id: str) -> ConsentReceipt:

@@ -1,7 +1,10 @@
 """Who the data subject of a page or API request is, without consent importing the panel.
 
-panel/ (higher in the import order) registers the resolver in ``AppConfig.ready()``: for a signed-in
-person and a tenant, it returns their pseudonymous id, language and email.
+panel/ (higher in the import order) registers the resolvers in ``AppConfig.ready()``: for a signed-in
+person and a tenant, their pseudonymous id, language and email; and, the other way round, for a
+pseudonymous id, the address to write to while a person is still linked to it. Workers use the second
+one, so that a task's message carries only ids and the address is read when the email is sent (and is
+gone once the person is erased).
 """
 
 from __future__ import annotations
@@ -44,3 +47,15 @@ def subject_for_request(request: TenantRequest) -> Subject:
     if subject is None:
         raise Http404("You are not a panelist of this panel.")
     return subject
+
+
+AddressResolver = Callable[[Tenant, str], str | None]
+ADDRESS_RESOLVERS: Registry[AddressResolver] = Registry("subject address resolvers")
+
+
+def subject_address(tenant: Tenant, subject_id: str) -> str | None:
+    """The email address of the person behind ``subject_id`` now, or None (erased, or unknown)."""
+    for resolver in ADDRESS_RESOLVERS:
+        if address := resolver(tenant, subject_id):
+            return address
+    return None

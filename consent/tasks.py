@@ -1,5 +1,8 @@
 """consent's Celery tasks: thin wrappers that take plain ids and call one service.
 
+A message carries ids only, never personal data (an address, a name): messages sit in Redis, which
+an erasure cannot reach, so each task reads what it needs from the database when it runs.
+
 The services import from here (they enqueue these tasks after commit), so each task imports its
 service when it runs.
 """
@@ -12,10 +15,11 @@ from core.tasks import BaseTask
 
 
 @shared_task(base=BaseTask, name="consent.tasks.consent_receipt_email_send_task")
-def consent_receipt_email_send_task(receipt_pk: int, email: str, language: str) -> None:
+def consent_receipt_email_send_task(receipt_pk: int) -> bool:
+    # Only the id travels through Redis: the service reads the address when it sends.
     from consent.services.receipts import consent_receipt_email_send
 
-    consent_receipt_email_send(receipt_pk=receipt_pk, email=email, language=language)
+    return consent_receipt_email_send(receipt_pk=receipt_pk)
 
 
 @shared_task(base=BaseTask, name="consent.tasks.data_export_build_task")

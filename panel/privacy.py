@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from consent.registry import Category, Person, purge_in_batches, register
+from consent.registry import ERASE_MEMBERSHIP, Category, Person, purge_in_batches, register
 from panel.contact import email_hash
 from panel.models import ContactLog, Invitation, Panelist, ScreeningQuestion, WaitlistEntry, WaitlistRelease
 from tenants.models import Tenant
@@ -64,6 +64,8 @@ register(
         eraser=_erase,
         purger=_purge,
         notes="Retention counts from leaving the panel; the pseudonymous row outlives the link to the person.",
+        # Unlinking the rows from the account cuts every other category's way to the person's rows.
+        erase_order=ERASE_MEMBERSHIP,
     )
 )
 

@@ -4,6 +4,7 @@ onboarding pages show. Every read is scoped to one tenant; a row of another tena
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +52,21 @@ def panelist_get_active(*, tenant: Tenant, user: Any) -> Panelist | None:
     if user is None or not user.is_authenticated:
         return None
     return Panelist.objects.for_tenant(tenant).filter(user=user, status=Panelist.Status.ACTIVE).first()
+
+
+def panelist_public_ids(*, tenant: Tenant, panelist_ids: Iterable[int]) -> dict[int, str]:
+    """The pseudonymous id (what the consent log names) of each of these panelists of ``tenant``."""
+    return dict(Panelist.objects.for_tenant(tenant).filter(pk__in=list(panelist_ids)).values_list("pk", "public_id"))
+
+
+def panelist_address(*, tenant: Tenant, public_id: str) -> str | None:
+    """The account address of a panelist while the row is linked to a person (None after erasure)."""
+    return (
+        Panelist.objects.for_tenant(tenant)
+        .filter(public_id=public_id, user__isnull=False)
+        .values_list("user__email", flat=True)
+        .first()
+    )
 
 
 def panelist_for_request(request: TenantRequest) -> Panelist:

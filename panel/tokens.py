@@ -1,8 +1,8 @@
 """The links panel mails: derived from a row and the secret key, never stored.
 
-An invitation link carries ``<id>.<HMAC(id, nonce)>``; a waitlist link ``<public id>.<HMAC(public id,
-nonce)>``, one HMAC per use (confirm, status), so a status link cannot confirm. Revoking a row's nonce
-(or deleting the row) kills its links.
+An invitation link carries ``<id>.<HMAC(id, nonce)>`` in its fragment, which browsers never send to
+the server; a waitlist link ``<public id>.<HMAC(public id, nonce)>``, one HMAC per use (confirm,
+status), so a status link cannot confirm. Revoking a row's nonce (or deleting the row) kills its links.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    path = reverse("join", kwargs={"tenant_slug": invitation.tenant.slug, "token": invitation_token(invitation)})
-    return f"{settings.FAIRPANEL_BASE_URL}{path}"
+    """The join page with the token in the fragment: browsers never send a fragment to the server, so
+    the token stays out of every access log (the join page posts it; see panel.views.onboarding)."""
+    path = reverse("join", kwargs={"tenant_slug": invitation.tenant.slug})
+    return f"{settings.FAIRPANEL_BASE_URL}{path}#{invitation_token(invitation)}"
 
 
 def waitlist_token(entry: WaitlistEntry, purpose: str) -> str:

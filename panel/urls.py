@@ -12,7 +12,8 @@ pages: list[URLPattern | URLResolver] = [
     path("waitlist/confirm/<str:token>/", public.confirm, name="waitlist_confirm"),
     path("waitlist/status/<str:token>/", public.status, name="waitlist_status"),
     path("waitlist/leave/<str:token>/", public.leave, name="waitlist_leave"),
-    path("join/<str:token>/", onboarding.join, name="join"),
+    path("join/", onboarding.join, name="join"),
+    path("join/accept/", onboarding.join_accept, name="join_accept"),
     path("home/", onboarding.panelist_home, name="panelist_home"),
 ]
 

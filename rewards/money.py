@@ -1,19 +1,26 @@
 """Money as text: integer minor units of a currency shown, written to files and parsed back, never
-through a float."""
+through a float.
+
+A currency's exponent (how many decimals its minor unit has) is the ISO 4217 minor unit as the Unicode
+CLDR publishes it, through Babel: EUR 2, JPY and XOF 0, KWD and TND 3. CLDR follows ISO 4217 except
+where a minor unit is not used in practice (HUF, IDR, COP, IQD... are whole units there), which is
+what a payment can actually carry. Amounts are stored, posted and paid in these minor units.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal, DecimalException
 
 import pycountry
+from babel.numbers import get_currency_precision
 from django.utils.formats import number_format
 
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND"}
 MAX_MINOR = 2**63 - 1  # amounts are stored as bigint
 
 
 def exponent(currency: str) -> int:
-    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    """The number of decimals of ``currency``'s minor unit (ISO 4217, as CLDR has it): 2, 0 or 3."""
+    return int(get_currency_precision(currency))
 
 
 def as_decimal(minor: int, currency: str) -> Decimal:

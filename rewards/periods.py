@@ -33,6 +33,11 @@ def previous_period(tenant: Tenant, now: datetime | None = None) -> date:
     return (month_start_local(tenant, now) - timedelta(days=1)).replace(day=1)
 
 
+def period_start_at(tenant: Tenant, period: date) -> datetime:
+    """The first moment of the month ``period`` starts, in the tenant's time zone."""
+    return datetime.combine(period, datetime.min.time(), tzinfo=tenant.tzinfo)
+
+
 def payout_due_at(tenant: Tenant, period: date) -> datetime:
     """03:00 on the 1st of the month after ``period``, in the tenant's time zone."""
     return datetime.combine(next_month(period), datetime.min.time().replace(hour=3), tzinfo=tenant.tzinfo)

@@ -89,7 +89,8 @@ def _erase_payouts(person: Person) -> int:
     panelists = list(_panelists(person))
     # A payout not yet handed to a provider cannot reach a person who is gone: it goes back to the
     # (pseudonymous) balance, which is never paid out again. A payout already in finance's batch
-    # keeps its address until the provider's result settles or returns it. Amounts stay.
+    # keeps its address until the provider's result settles or returns it, which then forgets it
+    # (rewards.services.settlement). Amounts stay.
     for panelist in panelists:
         unpaid = list(Payout.objects.filter(panelist=panelist, status__in=["pending", "waiting_stock"]))
         payouts_return(tenant=panelist.tenant, payouts=unpaid, note="erased at the person's request")

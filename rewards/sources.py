@@ -3,6 +3,11 @@
 - A *reward source* names what panelists earned in a calendar month (the receipts milestone, the
   ad-verification month). The payout run credits each source's rows before it pays, once per
   source, panelist and month: the idempotency key is ``<source>:<YYYY-MM>:<panelist id>``.
+  A source declares the consent purpose of its program (``purpose``, e.g. ``receipts``): a month is
+  credited only to panelists whose consent to it was active at some moment of that month, in the
+  tenant's time zone. At some moment, not at the month's end: a panelist who withdraws on the 25th
+  keeps what the 1st to the 25th earned (withdrawing costs nothing, GDPR Art. 7(3) and 7(4)), and a
+  month without a moment of consent earns nothing, whatever the source says.
 - A *pending provider* tells the wallet what a panelist may still earn (receipts under review), so
   the panelist sees it before it is credited.
 
@@ -34,6 +39,7 @@ class RewardSource:
     reason: str  # a LedgerTransaction.Reason
     # (tenant, first day of the month, first day of the next month) -> the month's credits
     collect: Callable[[Tenant, date, date], Iterable[SourceCredit]]
+    purpose: str  # the consent purpose of the program; a month pays only under consent to it
 
 
 @dataclass(frozen=True)

@@ -160,5 +160,5 @@ def consent_change_by_subject(
         raise DomainError(f"Unknown action '{action}'.", fields={"action": ["Use 'grant' or 'withdraw'."]})
     receipt = receipt_issue(event=event, purpose=purpose_get(tenant=subject.tenant, key=purpose_key), base_url=base_url)
     if subject.email:
-        consent_receipt_email_send_task.delay_on_commit(receipt.pk, subject.email, subject.language)
+        consent_receipt_email_send_task.delay_on_commit(receipt.pk)  # ids only: the worker reads the address
     return receipt

@@ -1,22 +1,28 @@
 """Consent documents' writes: publishing the next version of a purpose's text, in every language at once.
 
 Published documents are immutable (a trigger refuses UPDATE and DELETE): a correction is a new version.
+A version takes effect from the moment it is published or later, never earlier: nobody can have
+consented to a text before it existed, and the consent log would claim they had.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from consent.models import ConsentDocument, Purpose
 from core.errors import DomainError
 
 MAX_DOCUMENT_CHARS = 100_000
+# How far before "now" an effective moment may fall and still count as now (a form sent a moment ago,
+# clocks a little apart); it is then stored as now.
+EFFECTIVE_NOW_TOLERANCE = timedelta(minutes=5)
 
 
 @transaction.atomic
@@ -35,6 +41,9 @@ def document_publish(
     """
     tenant_languages = set(purpose.tenant.languages)
     problems: dict[str, list[str]] = {}
+    now = timezone.now()
+    if effective_at is not None and effective_at < now - EFFECTIVE_NOW_TOLERANCE:
+        problems["effective_on"] = [_("A consent text cannot take effect in the past: choose today or a later date.")]
     if change not in ConsentDocument.Change.values:
         problems["change"] = ["Use 'major' or 'minor'."]
     if not texts:
@@ -46,6 +55,8 @@ def document_publish(
             problems[f"texts.{language}"] = ["Both a title and a body are needed."]
         elif len(body) > MAX_DOCUMENT_CHARS:
             problems[f"texts.{language}"] = [f"The body is longer than {MAX_DOCUMENT_CHARS} characters."]
+    if list(problems) == ["effective_on"]:
+        raise DomainError(problems["effective_on"][0], fields=problems)
     if problems:
         raise DomainError(f"The text of '{purpose.key}' is not valid; see fields.", fields=problems)
 
@@ -53,7 +64,6 @@ def document_publish(
     Purpose.objects.select_for_update().get(pk=purpose.pk)
     latest = ConsentDocument.objects.for_tenant(purpose.tenant).filter(purpose=purpose).order_by("-version").first()
     version = (latest.version + 1) if latest else 1
-    now = timezone.now()
     return [
         ConsentDocument.objects.create(
             tenant=purpose.tenant,
@@ -64,7 +74,7 @@ def document_publish(
             body=body,
             body_sha256=hashlib.sha256(body.encode()).hexdigest(),
             change=change if version > 1 else ConsentDocument.Change.MAJOR,
-            effective_at=effective_at or now,
+            effective_at=max(effective_at or now, now),
             published_at=now,
             created_by=created_by,
         )

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import DataExport, PurgeLog, RetentionOverride
-from consent.registry import Category, Person, categories
+from consent.registry import Category, Person, categories, erasure_order
 from consent.selectors import retention_days, subject_list_for_user
 from consent.subjects import Subject
 from consent.tasks import data_export_build_task
@@ -91,12 +91,8 @@ def data_export_build(*, export_id: int) -> DataExport | None:
 
 
 def _erase(person: Person) -> dict[str, int]:
-    return {category.key: category.eraser(person) for category in _erasure_order()}
-
-
-def _erasure_order() -> list[Category]:
-    # The account goes last: every other eraser may still need to find the person through it.
-    return sorted(categories(), key=lambda c: c.key == "accounts.account")
+    # In the declared order: the membership's eraser and the account's go last (consent.registry).
+    return {category.key: category.eraser(person) for category in erasure_order()}
 
 
 @transaction.atomic

@@ -16,7 +16,8 @@ from django.utils import translation
 
 from consent.models import ConsentEvent, ConsentReceipt, Purpose, SigningKey
 from consent.receipts import key_pair_generate, receipt_payload, receipt_sign
-from consent.selectors import receipt_get
+from consent.selectors import receipt_find
+from consent.subjects import subject_address
 from tenants.models import Tenant
 
 
@@ -54,13 +55,21 @@ def receipt_issue(*, event: ConsentEvent, purpose: Purpose, base_url: str) -> Co
     )
 
 
-def consent_receipt_email_send(*, receipt_pk: int, email: str, language: str) -> None:
-    """Mail the panelist a copy of their consent receipt: a summary and the signed receipt attached.
+def consent_receipt_email_send(*, receipt_pk: int) -> bool:
+    """Mail the panelist a copy of their consent receipt: a summary and the signed receipt attached,
+    in the language of the consent text. Returns whether a copy was sent.
 
-    Safe to run twice (the worst case is a second copy of the same receipt, never a different one).
+    The address is read now, from the person still linked to the receipt's pseudonymous subject: an
+    erased person (or a receipt purged meanwhile) gets nothing. Safe to run twice (the worst case is a
+    second copy of the same receipt, never a different one).
     """
-    receipt = receipt_get(pk=receipt_pk)
-    with translation.override(language):
+    receipt = receipt_find(pk=receipt_pk)
+    if receipt is None:
+        return False
+    email = subject_address(receipt.tenant, receipt.subject)
+    if not email:
+        return False
+    with translation.override(receipt.event.document_language):
         body = render_to_string("consent/email/receipt.txt", {"receipt": receipt, "payload": receipt.payload})
         subject = render_to_string("consent/email/receipt_subject.txt", {"receipt": receipt}).strip()
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
@@ -69,3 +78,4 @@ def consent_receipt_email_send(*, receipt_pk: int, email: str, language: str) ->
     )
     message.attach(f"consent-receipt-{receipt.receipt_id}.jws", receipt.token, "application/jose")
     message.send()
+    return True

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.timezone import make_aware
 from django.utils.translation import gettext as _
@@ -47,13 +48,16 @@ def _days(raw: str | None, *, field: str) -> int:
 
 
 def _effective_at(raw: str | None, *, tenant: Tenant) -> datetime | None:
-    """The start of the day given, in the tenant's timezone; None (from now) when none is given."""
+    """The start of the day given, in the tenant's timezone; None (from now) when none is given or
+    the day is today there. A day already gone is passed on, and the service refuses it."""
     effective = (raw or "").strip()
     if not effective:
         return None
     day = parse_date(effective)
     if day is None:
         raise DomainError(_("Bad date."), fields={"effective_on": [_("Use a date such as 2026-12-31.")]})
+    if day == timezone.localdate(timezone=tenant.tzinfo):
+        return None
     return make_aware(datetime.combine(day, datetime.min.time()), tenant.tzinfo)
 
 

@@ -30,7 +30,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.selectors import consent_subjects_active_between
 from core.errors import DomainError
+from panel.selectors import panelist_public_ids
 from rewards.models import (
     Charity,
     LedgerTransaction,
@@ -40,7 +42,7 @@ from rewards.models import (
     PayoutRun,
     RewardSettings,
 )
-from rewards.periods import month_start_local, next_month
+from rewards.periods import month_start_local, next_month, period_start_at
 from rewards.selectors import payout_chunk_pending_ids, payout_run_for_period, payout_runs_due_list, reward_settings_get
 from rewards.services.ledger import (
     Posting,
@@ -54,7 +56,7 @@ from rewards.services.ledger import (
 )
 from rewards.services.providers import giftcards_assign, giftcards_waiting_retry
 from rewards.services.settlement import payouts_settle
-from rewards.sources import REWARD_SOURCES
+from rewards.sources import REWARD_SOURCES, RewardSource, SourceCredit
 from rewards.tasks import payout_chunk_task, payout_run_start_task, payout_stock_alert_task
 from tenants.models import Membership, Tenant
 from tenants.roles import Role
@@ -68,23 +70,47 @@ CREDIT_BATCH = 2000
 
 
 def monthly_rewards_credit(*, tenant: Tenant, period: date) -> int:
-    """Credit what every registered source says was earned in ``period``; safe to run again."""
+    """Credit what every registered source says was earned in ``period``, to the panelists whose
+    consent to the source's purpose was active at some moment of that month (``rewards.sources``);
+    safe to run again."""
     posted = 0
     end = next_month(period)
+    month = (period_start_at(tenant, period), period_start_at(tenant, end))
     for source in REWARD_SOURCES:
-        batch: list = []
+        batch: list[SourceCredit] = []
+        skipped = 0
         for credit in source.collect(tenant, period, end):
             if credit.amount <= 0:
                 raise DomainError(f"Reward source '{source.key}' gave a non-positive amount ({credit.amount}).")
             batch.append(credit)
             if len(batch) >= CREDIT_BATCH:
-                posted += _credit_batch(tenant, period, source.key, source.reason, batch)
+                consented = _consented(tenant, source, batch, month)
+                posted += _credit_batch(tenant, period, source, consented)
+                skipped += len(batch) - len(consented)
                 batch = []
-        posted += _credit_batch(tenant, period, source.key, source.reason, batch)
+        consented = _consented(tenant, source, batch, month)
+        posted += _credit_batch(tenant, period, source, consented)
+        skipped += len(batch) - len(consented)
+        if skipped:  # a count, never who
+            logger.info("credits of %s for %s in %s without consent to %s that month, not paid: %d",
+                        source.key, f"{period:%Y-%m}", tenant.slug, source.purpose, skipped)  # fmt: skip
     return posted
 
 
-def _credit_batch(tenant: Tenant, period: date, key: str, reason: str, credits: list) -> int:
+def _consented(
+    tenant: Tenant, source: RewardSource, credits: list[SourceCredit], month: tuple[datetime, datetime]
+) -> list[SourceCredit]:
+    """The credits whose panelist had consent to the source's purpose at some moment of the month."""
+    if not credits:
+        return []
+    public_ids = panelist_public_ids(tenant=tenant, panelist_ids=[c.panelist_id for c in credits])
+    active = consent_subjects_active_between(
+        tenant=tenant, purpose_key=source.purpose, subjects=public_ids.values(), start=month[0], end=month[1]
+    )
+    return [c for c in credits if public_ids.get(c.panelist_id) in active]
+
+
+def _credit_batch(tenant: Tenant, period: date, source: RewardSource, credits: list[SourceCredit]) -> int:
     if not credits:
         return 0
     with transaction.atomic():
@@ -92,14 +118,14 @@ def _credit_batch(tenant: Tenant, period: date, key: str, reason: str, credits: 
         expense = expense_account_ensure(tenant=tenant)
         postings = [
             Posting(
-                key=f"{key}:{period:%Y-%m}:{c.panelist_id}",
+                key=f"{source.key}:{period:%Y-%m}:{c.panelist_id}",
                 source=c.source,
                 legs=((accounts[c.panelist_id], c.amount), (expense.pk, -c.amount)),
             )
             for c in credits
             if c.panelist_id in accounts
         ]
-        return len(ledger_post_many(tenant=tenant, reason=reason, postings=postings))
+        return len(ledger_post_many(tenant=tenant, reason=source.reason, postings=postings))
 
 
 # -- step 2: the run and its chunks ------------------------------------------------------------------

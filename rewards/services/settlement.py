@@ -5,6 +5,9 @@ the panelist's balance, which the next run pays again.
 A payout is closed once: each close re-reads the still-open payouts under a row lock, in primary-key
 order, before it locks any ledger account, so a settle racing a return finds the payout done and
 leaves it alone.
+
+The address of a payout whose panelist is no longer linked to a person (erased, or unlinked by the
+retention purge) is forgotten when the payout closes: it was kept only for finance to finish paying.
 """
 
 from __future__ import annotations
@@ -64,10 +67,14 @@ def _payouts_close(
         ]  # fmt: skip
         ledger_post_many(tenant=tenant, reason=reason, postings=postings, actor=actor, memo=note)
         now = timezone.now()
-        Payout.objects.filter(pk__in=[p.pk for p in open_]).update(status=status, settled_at=now, note=note[:300])
+        closed = Payout.objects.filter(pk__in=[p.pk for p in open_])
+        closed.update(status=status, settled_at=now, note=note[:300])
         for p in open_:
             if p.pk in notes:
                 Payout.objects.filter(pk=p.pk).update(note=notes[p.pk][:300])
+        # A person erased while finance held the payout: the address was kept only so that the payment
+        # could finish; once it is settled or returned nobody needs it, and it goes (the amount stays).
+        closed.filter(panelist__user__isnull=True).exclude(email="").update(email="")
     return len(open_)
 
 

@@ -11,6 +11,7 @@ from django.core import mail
 
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from panel.services.invitations import invitation_send
+from panel.tokens import invitation_token
 from tenants.roles import Role
 from tests.browser.helpers import assert_fits_the_screen, staff_sign_in
 from tests.factories import MembershipFactory, TenantFactory, UserFactory, activate_totp, publish
@@ -72,8 +73,13 @@ def test_from_the_waitlist_to_the_panelist_home(browser, live_server, screenshot
     # 4. they accept the invitation, pass the age gate, consent, and land on their home page
     invitation = Invitation.objects.get(tenant=tenant, email=email)
     invitation_send(invitation_id=invitation.pk)  # what the Celery batch does
-    page.goto(live_server.url + link(r"/t/meadow/join/[^/\s]+/"))
+    token = invitation_token(invitation)
+    sent: list[str] = []  # every request line and Referer the browser sends: what an access log sees
+    page.on("request", lambda request: sent.extend([request.url, request.headers.get("referer", "")]))
+    page.goto(live_server.url + link(r"/t/meadow/join/#\S+"))
+    page.wait_for_selector("[data-testid=join]")
     assert page.locator("input[type=email]").input_value() == email
+    assert "#" not in page.url  # the token left the address bar and the history too
     page.fill("input[name=password]", "a long enough passphrase")
     page.fill("input[name=date_of_birth]", "1988-04-02")
     page.check("[data-purpose=membership] input")
@@ -83,6 +89,8 @@ def test_from_the_waitlist_to_the_panelist_home(browser, live_server, screenshot
     page.screenshot(path=str(screenshot_dir / f"journey-4-join-{device}.png"), full_page=True)
     page.click("[data-testid=join]")
     page.wait_for_selector("[data-testid=panelist-home]")
+    assert sent
+    assert [line for line in sent if token.split(".")[1] in line] == []
     assert "Surveys" in page.content()
     assert_fits_the_screen(page)
     page.screenshot(path=str(screenshot_dir / f"journey-5-home-{device}.png"), full_page=True)

@@ -6,8 +6,10 @@ for it and stops at the end of the module.
 
 from __future__ import annotations
 
+import inspect
 import socket
 import time
+import typing
 from datetime import timedelta
 
 import pytest
@@ -113,6 +115,33 @@ def test_the_celery_defaults_are_safe() -> None:
     assert OperationalError in session_purge_task.autoretry_for
     assert RedisConnectionError in session_purge_task.autoretry_for
     assert "purge-expired-sessions" in conf.beat_schedule
+
+
+# What a task's message may carry: ids, and two plain values that name no one (an ISO month, and who
+# asked: "user:<id>", "command:<name>" or "system"). Never an address, a name or other personal data:
+# messages sit in Redis, where an erasure cannot reach them.
+ALLOWED_STR_PARAMETERS = {"period", "actor"}
+
+
+def test_every_task_takes_ids_only_never_personal_data() -> None:
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks.py
+    ours = {
+        name: task
+        for name, task in app.tasks.items()
+        if name.split(".")[0] in {"accounts", "tenants", "consent", "panel", "rewards", "surveys", "config"}
+    }
+    assert "consent.tasks.consent_receipt_email_send_task" in ours
+
+    refused = []
+    for name, task in sorted(ours.items()):
+        hints = typing.get_type_hints(task.run)
+        for parameter in inspect.signature(task.run).parameters:
+            hint = hints.get(parameter)
+            if hint in (int, list[int]) or (hint is str and parameter in ALLOWED_STR_PARAMETERS):
+                continue
+            refused.append(f"{name}({parameter}: {hint})")
+
+    assert refused == [], "tasks must take ids only: " + ", ".join(refused)
 
 
 def test_a_real_worker_runs_a_task_from_the_real_broker(celery_worker_process) -> None:

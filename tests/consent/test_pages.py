@@ -13,6 +13,7 @@ from consent.services.consent import consent_require
 from consent.tasks import consent_receipt_email_send_task
 from panel.models import Panelist
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
+from tests.redis_contents import celery_messages, redis_client
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_the_email_copy_carries_the_signed_receipt(panelist) -> None:
         subject=subject, purpose_key="receipts", action="grant", method="web", base_url="https://panel.example"
     )
 
-    consent_receipt_email_send_task(receipt.pk, subject.email, "fr")
+    consent_receipt_email_send_task(receipt.pk)
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -93,6 +94,39 @@ def test_the_email_copy_carries_the_signed_receipt(panelist) -> None:
         f"consent-receipt-{receipt.receipt_id}.json",
         f"consent-receipt-{receipt.receipt_id}.jws",
     ]
+
+
+def test_the_receipt_email_task_carries_only_the_receipt_id_and_finds_the_address_itself(
+    panelist, django_capture_on_commit_callbacks
+) -> None:
+    from consent.services.consent import consent_change_by_subject
+    from consent.services.privacy import membership_erase
+    from consent.subjects import subject_for
+
+    subject = subject_for(panelist.tenant, panelist.user)
+    assert subject is not None
+    queued_before = {m["headers"]["id"] for m in celery_messages()}
+
+    with django_capture_on_commit_callbacks(execute=True):  # publishes to the real broker
+        receipt = consent_change_by_subject(
+            subject=subject, purpose_key="surveys", action="grant", method="web", base_url="https://panel.example"
+        )
+
+    client = redis_client()
+    ours = [m for m in celery_messages(client=client) if m["headers"]["id"] not in queued_before]
+    for message in ours:
+        client.lrem("default", 1, message["raw"])  # no later worker should run it
+    assert [(m["headers"]["task"], m["body"][0], m["body"][1]) for m in ours] == [
+        ("consent.tasks.consent_receipt_email_send_task", [receipt.pk], {})
+    ]
+    assert subject.email not in ours[0]["raw"].decode()
+
+    consent_receipt_email_send_task(receipt.pk)
+    assert [m.to for m in mail.outbox] == [[subject.email]]  # the address comes from the database
+
+    membership_erase(subject=subject, user=panelist.user)
+    consent_receipt_email_send_task(receipt.pk)
+    assert len(mail.outbox) == 1  # nobody left to write to
 
 
 def test_withdrawing_takes_effect_for_the_very_next_request(panelist, client_of) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from consent.models import ConsentDocument, Purpose
 from consent.selectors import document_current
+from consent.services.documents import document_publish
+from core.errors import DomainError
 from tenants.roles import Role
+from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +77,48 @@ def test_a_future_version_is_not_in_force_until_its_date(make_staff) -> None:
     current = document_current(purpose=purpose, language="en")
     assert current is not None
     assert current.version == 1
+
+
+def test_a_version_cannot_take_effect_in_the_past(make_staff) -> None:
+    owner = make_staff(role=Role.OWNER)
+    base = f"/t/{owner.tenant.slug}/console/purposes/surveys/publish/"
+    yesterday = (timezone.localdate(timezone=owner.tenant.tzinfo) - timedelta(days=1)).isoformat()
+
+    refused = owner.client.post(base, {"change": "major", "effective_on": yesterday, "title_en": "v1", "body_en": "B"})
+
+    assert refused.status_code == 400
+    assert "cannot take effect in the past" in refused.content.decode()
+    assert not ConsentDocument.objects.filter(tenant=owner.tenant).exists()
+
+
+def test_a_version_effective_today_takes_effect_now(make_staff) -> None:
+    owner = make_staff(role=Role.OWNER)
+    base = f"/t/{owner.tenant.slug}/console/purposes/surveys/publish/"
+    today = timezone.localdate(timezone=owner.tenant.tzinfo).isoformat()
+    before = timezone.now()
+
+    published = owner.client.post(base, {"change": "major", "effective_on": today, "title_en": "v1", "body_en": "B"})
+
+    assert published.status_code == 302
+    document = ConsentDocument.objects.get(tenant=owner.tenant)
+    assert document.effective_at >= before  # not the start of the day: nobody consented before it existed
+
+
+def test_the_service_refuses_a_past_effective_moment_but_tolerates_a_moment_ago() -> None:
+    tenant = TenantFactory.create()
+    purpose = Purpose.objects.get(tenant=tenant, key="surveys")
+    texts = {"en": ("Surveys", "We ask.")}
+
+    with pytest.raises(DomainError, match="cannot take effect in the past") as refused:
+        document_publish(purpose=purpose, texts=texts, change="major", effective_at=timezone.now() - timedelta(hours=1))
+    assert list(refused.value.fields) == ["effective_on"]
+    assert refused.value.status_code == 400
+    assert not ConsentDocument.objects.filter(tenant=tenant).exists()
+
+    moment_ago = timezone.now() - timedelta(seconds=30)
+    [document] = document_publish(purpose=purpose, texts=texts, change="major", effective_at=moment_ago)
+    assert document.published_at is not None
+    assert document.effective_at >= document.published_at  # stored as now, never before publication
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.REVIEWER])

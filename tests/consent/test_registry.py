@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
 import os
 import subprocess
 import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from celery.signals import before_task_publish
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -24,13 +28,21 @@ from django.utils import timezone
 from accounts.models import User
 from consent.models import ConsentEvent, DataExport, PurgeLog
 from consent.privacy import evidence_purge
-from consent.registry import categories, category_get
+from consent.registry import ERASE_DEFAULT, categories, category_get, erasure_order
 from consent.selectors import chain_verify
 from consent.services.consent import consent_grant, consent_withdraw
 from consent.services.privacy import data_export_build, retention_set
 from core.errors import DomainError
 from panel.models import Panelist
+from panel.services.invitations import invitation_create
+from rewards.models import MassPaymentBatch, Payout, PayoutPreference
+from rewards.periods import previous_period
+from rewards.services.ledger import panelist_credit
+from rewards.services.payouts import payout_run_process, payout_run_start
+from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+from tenants.models import Tenant
 from tests.factories import PASSWORD, PanelistFactory, TenantFactory, UserFactory, publish
+from tests.redis_contents import redis_hits, redis_persistence_files
 
 OUR_APPS = {"accounts", "tenants", "consent", "panel", "rewards", "surveys", "account", "mfa", "sessions", "admin"}
 # Models with a personal-data signal that are not personal data, and why.
@@ -81,6 +93,15 @@ def test_the_coverage_check_would_catch_a_new_model() -> None:
             return self.text
 
     assert personal_data_signals(Note) == ["author links a person", "text is free text"]
+
+
+def test_erasers_run_in_a_declared_order_with_the_membership_then_the_account_last() -> None:
+    order = [category.key for category in erasure_order()]
+
+    assert order[-2:] == ["panel.panelist", "accounts.account"]
+    # Every other category still finds the person's rows through the panelist rows linked to the account.
+    assert all(c.erase_order == ERASE_DEFAULT for c in erasure_order()[:-2])
+    assert order.index("rewards.payouts") < order.index("panel.panelist")
 
 
 def test_a_tenant_may_shorten_retention_but_never_lengthen_it(db) -> None:
@@ -175,40 +196,6 @@ def test_export_requests_are_rate_limited(db) -> None:
     assert DataExport.objects.filter(tenant=tenant).count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_builds_the_export_and_the_signed_link_serves_it_to_its_owner(celery_worker_process, tmp_path) -> None:
-    tenant = TenantFactory.create(slug="exporter")
-    publish(tenant, "surveys")
-    panelist = PanelistFactory.create(tenant=tenant)
-    assert panelist.user is not None
-    client = Client()
-    client.login(email=panelist.user.email, password=PASSWORD)
-    client.post("/t/exporter/consents/surveys/grant/")
-
-    client.post("/t/exporter/privacy/exports/")
-
-    deadline = time.monotonic() + 30
-    while DataExport.objects.get(tenant=tenant).status != "ready":
-        assert time.monotonic() < deadline, celery_worker_process.log.read_text()[-3000:]
-        time.sleep(0.3)
-    page = client.get("/t/exporter/privacy/").content.decode()
-    link = page.split('data-testid="download-export"')[0].rsplit('href="', 1)[1].split('"')[0]
-    response = client.get(link)
-    assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
-    names = set(archive.namelist())
-    assert {f"{c.key}.json" for c in categories()} <= names
-    assert any(name.startswith("files/consent.evidence/consent_receipts/") for name in names)
-    assert panelist.public_id in archive.read("panel.panelist.json").decode()
-    assert panelist.user.email in archive.read("accounts.account.json").decode()
-
-    stranger = UserFactory.create()
-    other = Client()
-    other.login(email=stranger.email, password=PASSWORD)
-    assert other.get(link).status_code == 404
-    assert client.get(link[:-3] + "xyz/").status_code == 404
-
-
 def pg_dump_text() -> str:
     import pgserver._commands as pg
 
@@ -245,41 +232,129 @@ def media_hits(marker: str) -> list[str]:
     return hits
 
 
-@pytest.mark.django_db(transaction=True)
-def test_erasing_a_canary_leaves_no_trace_in_the_database_or_the_media_folder(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    marker = "canary7f3q9zx"
-    tenant = TenantFactory.create(slug="canary-panel")
-    other_tenant = TenantFactory.create(slug="canary-other")
-    publish(tenant, "surveys")
-    user = UserFactory.create(email=f"{marker}@example.test", name=f"Ms {marker}")
-    panelist = PanelistFactory.create(tenant=tenant, user=user)
-    PanelistFactory.create(tenant=other_tenant, user=user)
-    client = Client()
-    client.login(email=user.email, password=PASSWORD)
-    client.post("/t/canary-panel/consents/surveys/grant/")
-    export = DataExport.objects.create(tenant=tenant, user=user, subject=panelist.public_id)
-    data_export_build(export_id=export.pk)
-    LogEntry.objects.create(
-        user=UserFactory.create(is_staff=True),
-        content_type=ContentType.objects.get_for_model(User),
-        object_id=str(user.pk),
-        object_repr=user.email,
-        action_flag=CHANGE,
-        change_message="",
-    )
-    assert marker in pg_dump_text()
-    assert media_hits(marker)
+def redis_file_hits(marker: str) -> list[str]:
+    """The Redis server's append-only and snapshot files (if it writes any) that hold ``marker``."""
+    return [str(path) for path in redis_persistence_files() if marker.encode() in path.read_bytes()]
 
-    response = client.post("/t/canary-panel/privacy/erase/", {"scope": "account", "confirm": "yes"})
+
+def canary_settled_payout(tenant: Tenant, panelist: Panelist, address: str) -> MassPaymentBatch:
+    """A payout to ``address`` that finance has in a mass-payment batch (not yet settled)."""
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="mass_payment", email=address)
+    panelist_credit(panelist=panelist, amount=2500, reason="bonus", idempotency_key=f"canary:{panelist.pk}")
+    run = payout_run_start(tenant=tenant, period=previous_period(tenant)).run
+    payout_run_process(run=run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    return batch
+
+
+# Before the worker test below: no worker runs yet in this module, so the Celery messages this flow
+# queues are still in Redis when it is searched.
+@pytest.mark.django_db(transaction=True)
+def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(settings, tmp_path, caplog) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    caplog.set_level(logging.DEBUG)  # every logger, for the whole flow
+    published: list[str] = []
+
+    def record(headers: Any = None, body: Any = None, **_kwargs: Any) -> None:
+        published.append(json.dumps([headers, body], default=str))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        marker = "canary7f3q9zx"
+        tenant = TenantFactory.create(slug="canary-panel")
+        other_tenant = TenantFactory.create(slug="canary-other")
+        left_tenant = TenantFactory.create(slug="canary-left")
+        invited_by = TenantFactory.create(slug="canary-invites")
+        publish(invited_by, "membership")  # a panel invites nobody before its membership text exists
+        publish(tenant, "surveys")
+        user = UserFactory.create(email=f"{marker}@example.test", name=f"Ms {marker}")
+        panelist = PanelistFactory.create(tenant=tenant, user=user)
+        PanelistFactory.create(tenant=other_tenant, user=user)
+        left = PanelistFactory.create(tenant=left_tenant, user=user)
+        # A panel the person left: a payout finance already paid to an address of theirs, and the
+        # preference that names it.
+        settled = canary_settled_payout(left_tenant, left, f"{marker}.old@example.test")
+        mass_payment_mark_paid(batch=settled, actor="test")
+        Panelist.objects.filter(pk=left.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
+        # This panel: a payout finance holds at the erasure, and settles after it.
+        in_finance = canary_settled_payout(tenant, panelist, f"{marker}.pay@example.test")
+        invitation_create(tenant=invited_by, email=user.email)  # queues the invitation email
+        Client().post("/accounts/login/", {"login": user.email, "password": "not the password"})  # counted in Redis
+        client = Client()
+        client.login(email=user.email, password=PASSWORD)
+        client.post("/t/canary-panel/consents/surveys/grant/")  # queues the receipt's email copy
+        client.post("/t/canary-panel/privacy/exports/")  # queues the export's build
+        data_export_build(export_id=DataExport.objects.get(tenant=tenant).pk)  # what the worker does
+        LogEntry.objects.create(
+            user=UserFactory.create(is_staff=True),
+            content_type=ContentType.objects.get_for_model(User),
+            object_id=str(user.pk),
+            object_repr=user.email,
+            action_flag=CHANGE,
+            change_message="",
+        )
+        assert marker in pg_dump_text()
+        assert media_hits(marker)
+        assert Payout.objects.filter(email__contains=marker).count() == 2
+
+        response = client.post("/t/canary-panel/privacy/erase/", {"scope": "account", "confirm": "yes"})
+        assert mass_payment_mark_paid(batch=in_finance, actor="test") == 1  # finance settles after the erasure
+    finally:
+        before_task_publish.disconnect(record)
 
     assert response.status_code == 200
     assert 'data-testid="erased"' in response.content.decode()
     assert marker not in pg_dump_text()
     assert media_hits(marker) == []
+    assert redis_hits(marker) == []
+    assert redis_file_hits(marker) == []
+    assert [message for message in published if marker in message] == []
+    assert len(published) >= 3  # the invitation, the receipt copy, the export
+    # factory_boy's own debug lines describe the test's setup, not what Fairpanel logs.
+    logged = [r for r in caplog.records if not r.name.startswith("factory")]
+    assert any("erased an account" in r.getMessage() for r in logged)  # the capture saw the erasure itself
+    assert [r.getMessage() for r in logged if marker in r.getMessage() or marker in repr(r.args)] == []
+    assert Payout.objects.filter(status="paid", email="").count() == 2  # settled, and forgotten
+    assert not PayoutPreference.objects.exists()
     assert ConsentEvent.objects.filter(subject=panelist.public_id).count() == 1  # the evidence stays, pseudonymous
     assert Panelist.objects.filter(public_id=panelist.public_id, user__isnull=True).exists()
+    assert Panelist.objects.filter(pk=left.pk, user__isnull=True).exists()
     assert chain_verify(tenant=tenant).ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_builds_the_export_and_the_signed_link_serves_it_to_its_owner(celery_worker_process, tmp_path) -> None:
+    tenant = TenantFactory.create(slug="exporter")
+    publish(tenant, "surveys")
+    panelist = PanelistFactory.create(tenant=tenant)
+    assert panelist.user is not None
+    client = Client()
+    client.login(email=panelist.user.email, password=PASSWORD)
+    client.post("/t/exporter/consents/surveys/grant/")
+
+    client.post("/t/exporter/privacy/exports/")
+
+    deadline = time.monotonic() + 30
+    while DataExport.objects.get(tenant=tenant).status != "ready":
+        assert time.monotonic() < deadline, celery_worker_process.log.read_text()[-3000:]
+        time.sleep(0.3)
+    page = client.get("/t/exporter/privacy/").content.decode()
+    link = page.split('data-testid="download-export"')[0].rsplit('href="', 1)[1].split('"')[0]
+    response = client.get(link)
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    names = set(archive.namelist())
+    assert {f"{c.key}.json" for c in categories()} <= names
+    assert any(name.startswith("files/consent.evidence/consent_receipts/") for name in names)
+    assert panelist.public_id in archive.read("panel.panelist.json").decode()
+    assert panelist.user.email in archive.read("accounts.account.json").decode()
+
+    stranger = UserFactory.create()
+    other = Client()
+    other.login(email=stranger.email, password=PASSWORD)
+    assert other.get(link).status_code == 404
+    assert client.get(link[:-3] + "xyz/").status_code == 404
 
 
 @pytest.mark.django_db

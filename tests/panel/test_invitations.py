@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -25,6 +26,7 @@ from tests.factories import PASSWORD, PanelistFactory, TenantFactory, publish
 
 pytestmark = pytest.mark.django_db
 ADULT = date(1990, 5, 17).isoformat()
+FORM = {"password": "a long enough passphrase", "date_of_birth": ADULT, "consent": ["membership"]}
 
 
 @pytest.fixture
@@ -35,9 +37,22 @@ def tenant():
     return tenant
 
 
-def invite(tenant, email: str = "new.person@example.test") -> tuple[Invitation, str]:
+def join_urls(tenant) -> tuple[str, str]:
+    return f"/t/{tenant.slug}/join/", f"/t/{tenant.slug}/join/accept/"
+
+
+def open_invitation(client: Client, tenant, token: str):
+    """What the join page's script does with the link's fragment: post the token."""
+    return client.post(f"/t/{tenant.slug}/join/", {"token": token})
+
+
+def invite(tenant, email: str = "new.person@example.test", client: Client | None = None) -> tuple[Invitation, Client]:
+    """An invitation, and a browser that opened its link."""
     invitation = invitation_create(tenant=tenant, email=email)
-    return invitation, f"/t/{tenant.slug}/join/{invitation_token(invitation)}/"
+    client = client or Client()
+    opened = open_invitation(client, tenant, invitation_token(invitation))
+    assert (opened.status_code, opened["Location"]) == (302, f"/t/{tenant.slug}/join/")
+    return invitation, client
 
 
 def test_an_invitation_mails_a_link_whose_token_is_not_stored(tenant) -> None:
@@ -48,21 +63,22 @@ def test_an_invitation_mails_a_link_whose_token_is_not_stored(tenant) -> None:
     token = invitation_token(invitation)
     assert invitation.email == "someone@example.test"
     assert len(mail.outbox) == 1
-    assert f"/t/riverside/join/{token}/" in str(mail.outbox[0].body)
+    assert f"/t/riverside/join/#{token}" in str(mail.outbox[0].body)
     assert token.split(".")[1] not in str(Invitation.objects.filter(pk=invitation.pk).values().first())
     assert invitation.expires_at > timezone.now() + timedelta(days=13)
 
 
 def test_a_person_joins_with_the_age_gate_and_chosen_consents(tenant) -> None:
-    invitation, url = invite(tenant)
-    client = Client()
+    invitation, client = invite(tenant)
+    join, accept = join_urls(tenant)
 
-    form = client.get(url)
-    joined = client.post(url, {"password": "a long enough passphrase", "date_of_birth": ADULT,
-                               "consent": ["membership", "surveys"]})  # fmt: skip
+    form = client.get(join)
+    joined = client.post(accept, {"password": "a long enough passphrase", "date_of_birth": ADULT,
+                                  "consent": ["membership", "surveys"]})  # fmt: skip
 
     assert 'value="new.person@example.test"' in form.content.decode()
     assert joined.status_code == 302
+    assert "panel.join_tokens" not in client.session or not client.session["panel.join_tokens"]
     assert joined["Location"] == "/t/riverside/home/"
     panelist = Panelist.objects.get(tenant=tenant, user__email="new.person@example.test")
     invitation.refresh_from_db()
@@ -83,13 +99,12 @@ def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) 
     WaitlistEntry.objects.create(tenant=tenant, email="young.person@example.test", public_id="wl_young", nonce="n",
                                  answers={"household": "2"}, status="invited")  # fmt: skip
     contact_record(tenant=tenant, email="young.person@example.test", kind="invitation")
-    invitation, url = invite(tenant, "young.person@example.test")
+    invitation, client = invite(tenant, "young.person@example.test")
     today = timezone.now().date()
     born = today.replace(year=today.year - 15)
     caplog.set_level(logging.DEBUG)
 
-    response = Client().post(url, {"password": "a long enough passphrase", "date_of_birth": born.isoformat(),
-                                   "consent": ["membership"]})  # fmt: skip
+    response = client.post(join_urls(tenant)[1], FORM | {"date_of_birth": born.isoformat()})
 
     assert response.status_code == 200
     assert "aged 18 or over" in response.content.decode()
@@ -105,20 +120,22 @@ def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) 
 
 @pytest.mark.parametrize("state", ["expired", "used", "revoked", "other_tenant", "forged"])
 def test_an_unusable_invitation_is_refused_with_a_clear_message(tenant, state) -> None:
-    invitation, url = invite(tenant)
+    invitation = invitation_create(tenant=tenant, email="new.person@example.test")
+    token, where = invitation_token(invitation), tenant
     if state == "expired":
         Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     elif state == "used":
-        Client().post(url, {"password": "a long enough passphrase", "date_of_birth": ADULT, "consent": ["membership"]})
+        _invitation, first = invite(tenant, "used@example.test")
+        token = invitation_token(_invitation)
+        first.post(join_urls(tenant)[1], FORM)
     elif state == "revoked":
         Invitation.objects.filter(pk=invitation.pk).update(status="revoked", revoked_at=timezone.now())
     elif state == "other_tenant":
-        other = TenantFactory.create(slug="elsewhere")
-        url = url.replace("/t/riverside/", f"/t/{other.slug}/")
+        where = TenantFactory.create(slug="elsewhere")
     elif state == "forged":
-        url = url[:-5] + "abcd/"
+        token = token[:-4] + "abcd"
 
-    response = Client().get(url)
+    response = open_invitation(Client(), where, token)
 
     expected = {"expired": "has expired", "used": "already been used", "revoked": "withdrawn by the panel",
                 "other_tenant": "not valid", "forged": "not valid"}[state]  # fmt: skip
@@ -142,9 +159,9 @@ def test_an_unusable_invitation_is_refused_with_a_clear_message(tenant, state) -
     ],
 )
 def test_bad_onboarding_input_is_refused_and_writes_nothing(tenant, post, field) -> None:
-    invitation, url = invite(tenant)
+    invitation, client = invite(tenant)
 
-    response = Client().post(url, post)
+    response = client.post(join_urls(tenant)[1], post)
 
     assert response.status_code == 400
     assert field in response.context["errors"]
@@ -157,12 +174,16 @@ def test_bad_onboarding_input_is_refused_and_writes_nothing(tenant, post, field)
 def test_one_account_joins_a_second_panel_after_signing_in(tenant) -> None:
     existing = PanelistFactory.create(tenant=TenantFactory.create(slug="first-panel"))
     assert existing.user is not None
-    _invitation, url = invite(tenant, existing.user.email)
-    client = Client()
+    _invitation, client = invite(tenant, existing.user.email)
+    join, accept = join_urls(tenant)
 
-    assert "sign in to accept" in client.get(url).content.decode()
-    client.login(email=existing.user.email, password=PASSWORD)
-    joined = client.post(url, {"date_of_birth": ADULT, "consent": ["membership"]})
+    page = client.get(join).content.decode()
+    assert "sign in to accept" in page
+    assert "?next=/t/riverside/join/" in page  # back to the invitation this browser opened, no token in it
+    signed_in = client.post("/accounts/login/", {"login": existing.user.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert 'name="password"' not in client.get(join).content.decode()  # the same invitation, signed in
+    joined = client.post(accept, {"date_of_birth": ADULT, "consent": ["membership"]})
 
     assert joined.status_code == 302
     assert Panelist.objects.filter(user=existing.user).count() == 2
@@ -173,11 +194,9 @@ def test_a_full_panel_admits_nobody_more(tenant) -> None:
     tenant.panel_capacity = 1
     tenant.save(update_fields=["panel_capacity"])
     PanelistFactory.create(tenant=tenant)
-    _invitation, url = invite(tenant)
+    _invitation, client = invite(tenant)
 
-    response = Client().post(
-        url, {"password": "a long enough passphrase", "date_of_birth": ADULT, "consent": ["membership"]}
-    )
+    response = client.post(join_urls(tenant)[1], FORM)
 
     assert response.status_code == 409
     assert Panelist.objects.filter(tenant=tenant).count() == 1
@@ -247,10 +266,60 @@ def test_reviewers_and_auditors_cannot_invite(make_staff, tenant) -> None:
 def test_the_token_in_the_email_is_the_one_that_works(tenant) -> None:
     invitation = invitation_create(tenant=tenant, email="mailed@example.test")
     invitation_send(invitation_id=invitation.pk)
-    path = re.search(r"(/t/riverside/join/[^/\s]+/)", str(mail.outbox[0].body))
-    assert path
+    link = re.search(r"http://\S+/t/riverside/join/#(\S+)", str(mail.outbox[0].body))
+    assert link
+    client = Client()
 
-    assert Client().get(path.group(1)).status_code == 200
+    opened = open_invitation(client, tenant, link.group(1))
+
+    assert opened.status_code == 302
+    assert 'value="mailed@example.test"' in client.get("/t/riverside/join/").content.decode()
+
+
+def test_the_invitation_token_never_appears_in_a_url(tenant) -> None:
+    """Access logs record request lines (path and query), and browsers send the page's URL as the
+    Referer: the token must be in neither, only in a fragment and in POST bodies."""
+    invitation = invitation_create(tenant=tenant, email="quiet@example.test")
+    invitation_send(invitation_id=invitation.pk)
+    token = invitation_token(invitation)
+    link = re.search(r"http://\S+/t/riverside/join/\S*", str(mail.outbox[0].body))
+    assert link
+    assert urlsplit(link.group(0)).fragment == token
+    assert token not in urlsplit(link.group(0))._replace(fragment="").geturl()
+    client = Client()
+    join, accept = join_urls(tenant)
+
+    responses = [
+        client.get(join),  # what the browser asks for: the link without its fragment
+        open_invitation(client, tenant, token),
+        client.get(join),
+        client.post(accept, FORM),
+    ]
+
+    urls = [r.request["PATH_INFO"] + "?" + r.request.get("QUERY_STRING", "") for r in responses]
+    urls += [r["Location"] for r in responses if r.has_header("Location")]
+    assert [r.status_code for r in responses] == [200, 302, 200, 302]
+    assert all(token not in url and token.split(".")[1] not in url for url in urls), urls
+    assert all(token.split(".")[1] not in r.content.decode() for r in responses)  # nor in a page's links
+
+
+def test_accepting_without_an_opened_invitation_is_refused_with_a_reason(tenant) -> None:
+    response = Client().post(
+        "/t/riverside/join/accept/", {"password": "a long enough passphrase", "date_of_birth": ADULT}
+    )
+
+    assert response.status_code == 410
+    assert "Open your invitation from the link in your email first." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_the_join_page_without_an_opened_invitation_asks_for_the_link(tenant) -> None:
+    page = Client().get("/t/riverside/join/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "data-join-open" in html
+    assert "js/join.js" in html
 
 
 def test_the_contact_cap_defers_an_invitation_without_losing_it(tenant) -> None:
@@ -308,5 +377,5 @@ def test_an_invitation_is_mailed_once_even_if_two_runs_try(tenant) -> None:
 
 
 def test_odd_tokens_are_refused_not_crashed(tenant) -> None:
-    for token in ["%C2%B2.abc", "12345678901234567890123.x", "..", "%00.1"]:
-        assert Client().get(f"/t/riverside/join/{token}/").status_code in (404, 410)
+    for token in ["².abc", "12345678901234567890123.x", "..", "\x00.1", "", "1." + "a" * 5000]:
+        assert open_invitation(Client(), tenant, token).status_code in (400, 410)

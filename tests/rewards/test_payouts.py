@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,11 +13,14 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from consent.services.consent import consent_grant, consent_withdraw
 from core.errors import DomainError
+from panel.models import Panelist
 from rewards.models import (
     Charity,
     GiftCard,
     LedgerTransaction,
+    MassPaymentBatch,
     Payout,
     PayoutChunk,
     PayoutPreference,
@@ -36,7 +41,7 @@ from rewards.services.providers import giftcards_assign_waiting
 from rewards.services.settlement import payouts_return
 from rewards.sources import REWARD_SOURCES, RewardSource, SourceCredit, register_reward_source
 from rewards.tasks import payout_stock_alert_task, payout_sweep_task
-from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory
+from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,8 +95,26 @@ def test_the_database_refuses_a_second_run_and_a_second_payout(tenant) -> None:
                               currency="EUR", method="mass_payment", reference="other")  # fmt: skip
 
 
+def consent_events(tenant, *events: tuple[datetime, Panelist, str, str]) -> None:
+    """Record (moment, panelist, purpose, "grant" or "withdraw") in the consent log, in time order, as
+    if each happened at its moment (the log stamps events with the clock)."""
+    with mock.patch.object(timezone, "now", return_value=min(e[0] for e in events) - timedelta(days=1)):
+        for key in sorted({purpose for _at, _p, purpose, _kind in events}):
+            publish(tenant, key)  # in force before the first of them
+    for at, panelist, purpose, kind in sorted(events, key=lambda e: e[0]):
+        with mock.patch.object(timezone, "now", return_value=at):
+            if kind == "grant":
+                consent_grant(tenant=tenant, subject=panelist.public_id, purpose_key=purpose, language="en",
+                              method="web", actor="subject")  # fmt: skip
+            else:
+                consent_withdraw(tenant=tenant, subject=panelist.public_id, purpose_key=purpose, method="web",
+                                 actor="subject")  # fmt: skip
+
+
 def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> None:
     a, b = PanelistFactory.create(tenant=tenant), PanelistFactory.create(tenant=tenant)
+    september = datetime(2026, 9, 15, 12, tzinfo=UTC)
+    consent_events(tenant, (september, a, "receipts", "grant"), (september, b, "receipts", "grant"))
     calls: list[tuple[date, date]] = []
 
     def receipts(t, start, end):
@@ -100,7 +123,7 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
             yield SourceCredit(a.pk, 1000, f"receipts:{start:%Y-%m}")
             yield SourceCredit(b.pk, 600, f"receipts:{start:%Y-%m}")
 
-    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts))
+    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts, purpose="receipts"))
     try:
         start = payout_run_start(tenant=tenant, period=OCTOBER)
         assert start.credited == 2
@@ -113,6 +136,54 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
     assert panelist_balance(panelist=b) == 600  # under the threshold: waits
     keys = set(LedgerTransaction.objects.filter(reason="receipts").values_list("idempotency_key", flat=True))
     assert keys == {f"receipts:2026-10:{a.pk}", f"receipts:2026-10:{b.pk}"}
+
+
+def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def test_a_source_credits_a_month_only_to_panelists_whose_consent_was_active_at_some_moment_of_it(
+    tenant, caplog
+) -> None:
+    # given panelists of a panel in Paris (UTC+1 at the end of October, UTC+2 at the end of September)
+    names = ["always", "left_in_september", "withdrew_on_the_25th", "joined_on_the_10th", "joined_in_november",
+             "never", "surveys_only", "joined_after_midnight_in_paris", "withdrew_after_midnight_in_paris",
+             "withdrew_before_midnight_in_paris"]  # fmt: skip
+    p = {name: PanelistFactory.create(tenant=tenant) for name in names}
+    consent_events(
+        tenant,
+        (at(2026, 9, 1, 8), p["always"], "receipts", "grant"),
+        (at(2026, 9, 10, 8), p["left_in_september"], "receipts", "grant"),
+        (at(2026, 9, 20, 8), p["left_in_september"], "receipts", "withdraw"),
+        (at(2026, 9, 10, 8), p["withdrew_on_the_25th"], "receipts", "grant"),
+        (at(2026, 10, 25, 8), p["withdrew_on_the_25th"], "receipts", "withdraw"),
+        (at(2026, 10, 10, 8), p["joined_on_the_10th"], "receipts", "grant"),
+        (at(2026, 11, 5, 8), p["joined_in_november"], "receipts", "grant"),
+        (at(2026, 9, 1, 8), p["surveys_only"], "surveys", "grant"),
+        (at(2026, 10, 31, 23, 30), p["joined_after_midnight_in_paris"], "receipts", "grant"),  # Nov 1, 00:30 there
+        (at(2026, 9, 1, 8), p["withdrew_after_midnight_in_paris"], "receipts", "grant"),
+        (at(2026, 9, 30, 22, 30), p["withdrew_after_midnight_in_paris"], "receipts", "withdraw"),  # Oct 1, 00:30
+        (at(2026, 9, 1, 8), p["withdrew_before_midnight_in_paris"], "receipts", "grant"),
+        (at(2026, 9, 30, 21, 30), p["withdrew_before_midnight_in_paris"], "receipts", "withdraw"),  # Sep 30, 23:30
+    )
+
+    def receipts(t, start, end):  # the source says everyone earned something in October
+        yield from (SourceCredit(panelist.pk, 500, f"receipts:{start:%Y-%m}") for panelist in p.values())
+
+    register_reward_source(RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, receipts, purpose="receipts"))
+    try:
+        # when the October run credits the month
+        with caplog.at_level(logging.INFO, logger="rewards.services.payouts"):
+            credited = monthly_rewards_credit(tenant=tenant, period=OCTOBER)
+    finally:
+        REWARD_SOURCES.unregister("receipts")
+
+    # then only those with consent at some moment of October (in Paris) are credited
+    paid = {name for name, panelist in p.items() if panelist_balance(panelist=panelist) == 500}
+    assert paid == {"always", "withdrew_on_the_25th", "joined_on_the_10th", "withdrew_after_midnight_in_paris"}
+    assert credited == 4
+    assert "without consent to receipts that month, not paid: 6" in caplog.text
+    assert not [name for name in names if p[name].public_id in caplog.text]  # a count, never who
 
 
 def test_a_month_that_has_not_ended_is_refused_and_the_period_must_be_a_month(tenant) -> None:
@@ -356,3 +427,110 @@ def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> No
     assert payout.status == "sent"
     assert payout.email != ""  # finance still needs it to finish (or return) the payment
     assert ledger_violations(tenant=tenant) == []
+
+
+def _erase_after_finance_has_it(tenant) -> tuple[Payout, MassPaymentBatch]:
+    from consent.services.privacy import membership_erase
+    from consent.subjects import subject_for
+    from rewards.services.providers import mass_payment_batch_create
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="mass_payment", email="pay@me.test")
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    subject = subject_for(tenant, panelist.user)
+    assert subject is not None
+    membership_erase(subject=subject, user=panelist.user)
+    assert Payout.objects.get().email == "pay@me.test"  # finance still needs it to finish the payment
+    return Payout.objects.get(), batch
+
+
+@pytest.mark.parametrize("result", ["paid", "returned"])
+def test_an_erased_persons_payout_forgets_the_address_once_finance_settles_or_returns_it(tenant, result) -> None:
+    from io import BytesIO
+
+    from rewards.services.providers import mass_payment_result_import
+
+    payout, batch = _erase_after_finance_has_it(tenant)
+
+    outcome = mass_payment_result_import(
+        batch=batch, upload=BytesIO(f"reference,status\n{payout.reference},{result}\n".encode()), actor="test"
+    )
+
+    assert (outcome.paid, outcome.returned) == ((1, 0) if result == "paid" else (0, 1))
+    payout.refresh_from_db()
+    assert (payout.status, payout.email) == (result, "")
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_an_erased_persons_payout_forgets_the_address_when_the_batch_is_marked_paid(tenant) -> None:
+    from rewards.services.providers import mass_payment_mark_paid
+
+    payout, batch = _erase_after_finance_has_it(tenant)
+
+    assert mass_payment_mark_paid(batch=batch, actor="test") == 1
+
+    payout.refresh_from_db()
+    assert (payout.status, payout.email) == ("paid", "")
+
+
+def test_a_payout_of_someone_still_here_keeps_its_address_when_it_settles(tenant) -> None:
+    from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+
+    mass_payment_mark_paid(batch=batch, actor="test")
+
+    assert panelist.user is not None
+    assert Payout.objects.get().email == panelist.user.email  # the person can still see where it went
+
+
+def test_erasing_after_the_payout_settled_forgets_its_address(tenant) -> None:
+    from consent.services.privacy import membership_erase
+    from consent.subjects import subject_for
+    from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+
+    panelist = PanelistFactory.create(tenant=tenant)
+    panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    mass_payment_mark_paid(batch=batch, actor="test")
+    subject = subject_for(tenant, panelist.user)
+    assert subject is not None
+
+    membership_erase(subject=subject, user=panelist.user)
+
+    payout = Payout.objects.get()
+    assert (payout.status, payout.amount, payout.email) == ("paid", 1500, "")
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_an_account_erasure_forgets_payment_details_in_a_panel_the_person_left(tenant) -> None:
+    from consent.services.privacy import account_erase
+    from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
+
+    user = UserFactory.create()
+    gone = PanelistFactory.create(tenant=tenant, user=user)
+    PayoutPreference.objects.create(tenant=tenant, panelist=gone, method="mass_payment", email="old@pay.test")
+    panelist_credit(panelist=gone, amount=1500, reason="bonus", idempotency_key="b:1")
+    run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
+    batch = mass_payment_batch_create(tenant=tenant, actor="test")
+    assert batch is not None
+    mass_payment_mark_paid(batch=batch, actor="test")
+    Panelist.objects.filter(pk=gone.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
+    elsewhere = TenantFactory.create(currency="EUR")
+    PanelistFactory.create(tenant=elsewhere, user=user)  # an active membership elsewhere
+
+    account_erase(user=user)
+
+    assert not PayoutPreference.objects.filter(panelist=gone).exists()
+    assert Payout.objects.get(panelist=gone).email == ""
+    gone.refresh_from_db()
+    assert gone.user is None

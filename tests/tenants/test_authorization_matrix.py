@@ -105,7 +105,8 @@ PAGES: dict[str, Rule] = {
     "waitlist_confirm": Public(),  # a GET shows a button; nothing happens until a POST
     "waitlist_status": Public(404),
     "waitlist_leave": Public(405),
-    "join": Public(410),
+    "join": Public(),  # the page reads the token from the link's fragment, which no server ever sees
+    "join_accept": Public(405),
     "consent_document": Public(),
     "consent_document_diff": Public(),
     "consent_jwks": Public(),
@@ -246,7 +247,7 @@ def world(make_staff, client: Client) -> World:
         "console_mass_payment_result_import": slug | {"pk": batch.pk},
         "console_charity_toggle": slug | {"pk": charity.pk},
     }
-    for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "join", "data_export_download"):
+    for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
         kwargs[token_page] = slug | {"token": f"{uuid.uuid4().hex}.forged"}
     clients = {"anonymous": client, "panelist": panelist_client, "other_owner": other.client}
     clients |= {role: member.client for role, member in staff.items()}
