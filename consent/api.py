@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from consent.export_links import data_export_link_token
 from consent.exports import export_response
-from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog
+from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog, RetentionChange
 from consent.selectors import (
     EVENT_COLUMNS,
     chain_verify,
@@ -29,6 +29,7 @@ from consent.selectors import (
     event_filter_from,
     processing_record_get,
     purge_log_list,
+    retention_change_list,
 )
 from consent.services.consent import consent_change_by_subject
 from consent.services.privacy import data_export_request
@@ -82,6 +83,7 @@ class ChainReportSerializer(serializers.Serializer):
     events = serializers.IntegerField()
     first_bad_seq = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField(allow_blank=True)
+    sealed = serializers.IntegerField(help_text="Purged events the chain links through by their seals.")
 
 
 class ConsentVerifyApi(TenantApiView):
@@ -198,6 +200,24 @@ class PurgeLogListApi(TenantApiView, ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return purge_log_list(tenant=self.tenant)
+
+
+class RetentionChangeOutputSerializer(serializers.ModelSerializer):
+    changed_by = serializers.EmailField(source="changed_by.email", allow_null=True, default=None)
+
+    class Meta:
+        model = RetentionChange
+        fields = ["changed_at", "category", "previous_days", "days", "changed_by", "role"]
+
+
+class RetentionChangeListApi(TenantApiView, ListAPIView):
+    """Every change of how long a category of personal data is kept: who, when, from what to what."""
+
+    required_perm = Perm.CONSENT_AUDIT
+    serializer_class = RetentionChangeOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return retention_change_list(tenant=self.tenant)
 
 
 class DataExportOutputSerializer(serializers.ModelSerializer):

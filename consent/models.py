@@ -98,7 +98,8 @@ class ConsentEvent(TenantOwnedModel):
     hash-chained per tenant: ``hash`` covers a canonical serialisation of the event and ``prev_hash``.
 
     The subject is the panelist's pseudonymous public id, not a foreign key: erasing a person must
-    never delete the evidence. No IP address is recorded.
+    never delete the evidence. No IP address is recorded. Only the retention purge, a function of the
+    database (``consent_evidence_purge``), removes an event, leaving its ``ConsentSeal``.
     """
 
     class Kind(models.TextChoices):
@@ -146,8 +147,9 @@ class ConsentEvent(TenantOwnedModel):
 class ConsentChain(models.Model):
     """The head of each tenant's consent chain: the row appends lock, and what verification ends on.
 
-    ``sealed_seq`` / ``sealed_hash`` record the last event of a purged prefix, so that verification
-    of what remains starts from a known hash rather than the genesis.
+    ``sealed_seq`` / ``sealed_hash`` record the last event of a prefix purged before purges left a
+    ``ConsentSeal`` per event, so that verification of what remains starts from a known hash rather
+    than the genesis. Purges no longer move them.
     """
 
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.PROTECT, primary_key=True, related_name="+")
@@ -184,6 +186,27 @@ class SigningKey(models.Model):
         return self.kid
 
 
+class ConsentSeal(TenantOwnedModel):
+    """What remains of a purged consent event: its place in the chain (``seq``, ``prev_hash``,
+    ``hash``), never its content. Verification walks the events and the seals together, so the chain
+    holds through what was purged, and a checkpoint taken before a purge can still be compared.
+
+    Written only by the purge function of the database; the application reads them.
+    """
+
+    seq = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    purged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tenant_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="consentseal_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"sealed #{self.seq}"
+
+
 class ConsentReceipt(TenantOwnedModel):
     """A signed Kantara Consent Receipt (v1.1) for one consent event, given to the subject."""
 
@@ -203,7 +226,8 @@ class ConsentReceipt(TenantOwnedModel):
 
 
 class RetentionOverride(TenantOwnedModel):
-    """A tenant's shorter retention for one privacy category (never longer than the category's ceiling)."""
+    """A tenant's own retention for one privacy category: never longer than the category's ceiling,
+    never shorter than its floor. Each change is recorded as a ``RetentionChange``."""
 
     category = models.CharField(max_length=64)
     days = models.PositiveIntegerField()
@@ -216,6 +240,26 @@ class RetentionOverride(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.days} days"
+
+
+class RetentionChange(TenantOwnedModel):
+    """Who changed how long a category is kept, from what to what, and when. Auditors read it."""
+
+    category = models.CharField(max_length=64)
+    previous_days = models.PositiveIntegerField(null=True, blank=True)
+    days = models.PositiveIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role = models.CharField(max_length=16)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant_id", "-changed_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-changed_at"], name="retentionchange_tenant_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.previous_days} -> {self.days} days"
 
 
 class PurgeLog(TenantOwnedModel):

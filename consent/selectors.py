@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +19,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_aware, make_aware
 
-from consent.chain import HASHED_FIELDS, ChainReport, chain_check
+from consent.chain import HASHED_FIELDS, SEAL_FIELDS, ChainReport, chain_check
 from consent.export_links import data_export_id_from_token, data_export_link_token
 from consent.models import (
     ConsentChain,
     ConsentDocument,
     ConsentEvent,
     ConsentReceipt,
+    ConsentSeal,
     DataExport,
     PurgeLog,
     Purpose,
+    RetentionChange,
     RetentionOverride,
 )
 from consent.registry import Category, categories
@@ -263,7 +267,7 @@ def consent_event_list(*, tenant: Tenant, filters: EventFilter, newest_first: bo
 
 
 def _in_seq_batches(
-    events: QuerySet[ConsentEvent], fields: tuple[str, ...], *, after_seq: int = 0, batch: int = 5000
+    events: QuerySet[Any], fields: tuple[str, ...], *, after_seq: int = 0, batch: int = 5000
 ) -> Iterator[dict[str, Any]]:
     # Keyset batches in seq order: constant memory and a steady pace however long the log is.
     last = after_seq
@@ -291,8 +295,16 @@ def consent_event_csv_chunks(*, tenant: Tenant, filters: EventFilter) -> Iterato
 
 
 def chain_events(*, tenant: Tenant, after_seq: int = 0) -> Iterator[dict[str, Any]]:
-    """The hashed fields of every event after ``after_seq``, in seq order: what verification walks."""
-    return _in_seq_batches(ConsentEvent.objects.for_tenant(tenant), ("id", *HASHED_FIELDS, "hash"), after_seq=after_seq)
+    """The chain after ``after_seq``, in seq order, as verification walks it: each event's hashed
+    fields, and in the place of each purged event its seal (``sealed`` set: only seq and hashes)."""
+    events = _in_seq_batches(
+        ConsentEvent.objects.for_tenant(tenant), ("id", *HASHED_FIELDS, "hash"), after_seq=after_seq
+    )
+    seals = (
+        row | {"sealed": True}
+        for row in _in_seq_batches(ConsentSeal.objects.for_tenant(tenant), SEAL_FIELDS, after_seq=after_seq)
+    )
+    return heapq.merge(events, seals, key=itemgetter("seq"))
 
 
 def chain_verify(*, tenant: Tenant) -> ChainReport:
@@ -348,6 +360,11 @@ def processing_record_get(*, tenant: Tenant, language: str = "en") -> dict[str, 
 
 def purge_log_list(*, tenant: Tenant) -> QuerySet[PurgeLog]:
     return PurgeLog.objects.for_tenant(tenant).order_by("-ran_at", "-id")
+
+
+def retention_change_list(*, tenant: Tenant) -> QuerySet[RetentionChange]:
+    """Every change of a retention period, newest first, with who made it."""
+    return RetentionChange.objects.for_tenant(tenant).select_related("changed_by").order_by("-changed_at", "-id")
 
 
 def retention_days(*, tenant: Tenant, category: Category) -> int | None:

@@ -49,6 +49,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("consent/documents/", api.ConsentDocumentListApi.as_view(), name="api_consent_documents"),
     path("consent/record/", api.ProcessingRecordApi.as_view(), name="api_consent_record"),
     path("consent/purges/", api.PurgeLogListApi.as_view(), name="api_consent_purges"),
+    path("consent/retention-changes/", api.RetentionChangeListApi.as_view(), name="api_consent_retention_changes"),
     path("me/consents/", api.MyConsentsApi.as_view(), name="api_my_consents"),
     path("me/exports/", api.MyDataExportsApi.as_view(), name="api_my_exports"),
 ]

@@ -19,6 +19,7 @@ from consent.selectors import (
     processing_record_get,
     purge_log_list,
     purpose_list,
+    retention_change_list,
 )
 from core.errors import DomainError
 from tenants.access import staff_required
@@ -88,5 +89,7 @@ def console_processing_record(request: StaffRequest) -> HttpResponse:
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
 def console_purge_log(request: StaffRequest) -> HttpResponse:
+    """What purges removed, and every change of how long a category is kept."""
     page = Paginator(purge_log_list(tenant=request.tenant), 50).get_page(request.GET.get("page"))
-    return render_console(request, "consent/console/purge_log.html", "consent", {"page": page})
+    changes = retention_change_list(tenant=request.tenant)[:100]
+    return render_console(request, "consent/console/purge_log.html", "consent", {"page": page, "changes": changes})
