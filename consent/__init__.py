@@ -14,6 +14,9 @@ Invariants:
   retention, never under the 5-year floor; the latest event of every subject and purpose stays. Each
   removed event leaves a seal of its place in the chain, so the rest still verifies. Only owners change
   the evidence's retention, and every change of a retention is recorded for auditors.
+- The application's database role may only read and append to the log (core.db_roles); a rewrite by
+  someone with more (the owner's or a superuser's password) is caught against the signed checkpoints
+  of the chain head that auditors keep outside the database (``consent.checkpoints``).
 - Events name the subject by a pseudonymous id, never a foreign key: erasing a person leaves the
   evidence, unlinked from them.
 - A published document is immutable (a trigger); a correction is a new version. A major version

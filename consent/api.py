@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.checkpoints import checkpoint_filename
 from consent.export_links import data_export_link_token
 from consent.exports import export_response
 from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog, RetentionChange
@@ -31,6 +32,7 @@ from consent.selectors import (
     purge_log_list,
     retention_change_list,
 )
+from consent.services.checkpoints import checkpoint_issue
 from consent.services.consent import consent_change_by_subject
 from consent.services.privacy import data_export_request
 from consent.subjects import Subject, subject_for
@@ -93,6 +95,33 @@ class ConsentVerifyApi(TenantApiView):
     def get(self, request: Request) -> Response:
         report = chain_verify(tenant=self.tenant)
         return Response(ChainReportSerializer(report).data)
+
+
+class CheckpointPayloadSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    tenant = serializers.CharField()
+    tenant_id = serializers.IntegerField()
+    seq = serializers.IntegerField(help_text="The last event of the chain when the checkpoint was taken.")
+    hash = serializers.CharField(help_text="That event's hash.")
+    at = serializers.CharField(help_text="When the checkpoint was taken (UTC).")
+
+
+class CheckpointOutputSerializer(serializers.Serializer):
+    checkpoint = CheckpointPayloadSerializer()
+    jws = serializers.CharField(help_text="The checkpoint as a compact JWS (ES256) signed with the tenant's key.")
+
+
+class ConsentCheckpointApi(TenantApiView):
+    """A signed checkpoint of the chain head, for auditors to keep outside Fairpanel: later,
+    ``consent_verify --checkpoint FILE`` proves that the log still extends it."""
+
+    required_perm = Perm.CONSENT_AUDIT
+
+    @extend_schema(responses=CheckpointOutputSerializer, summary="Take a signed checkpoint of the consent chain")
+    def get(self, request: Request) -> Response:
+        document = checkpoint_issue(tenant=self.tenant)
+        filename = checkpoint_filename(document["checkpoint"])
+        return Response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 class ConsentDocumentOutputSerializer(serializers.ModelSerializer):

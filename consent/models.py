@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -102,6 +104,9 @@ class ConsentEvent(TenantOwnedModel):
     database (``consent_evidence_purge``), removes an event, leaving its ``ConsentSeal``.
     """
 
+    # What the application's database role may do (core.db_roles): read and append, nothing more.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT"
+
     class Kind(models.TextChoices):
         GRANT = "grant", _("Granted")
         WITHDRAW = "withdraw", _("Withdrawn")
@@ -152,6 +157,10 @@ class ConsentChain(models.Model):
     than the genesis. Purges no longer move them.
     """
 
+    # Appends lock the head (SELECT ... FOR UPDATE needs an UPDATE privilege) and move it forward;
+    # the seal columns stay out of the application's reach.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT, UPDATE (last_seq, last_hash)"
+
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.PROTECT, primary_key=True, related_name="+")
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
@@ -199,6 +208,8 @@ class ConsentSeal(TenantOwnedModel):
     hash = models.CharField(max_length=64)
     purged_at = models.DateTimeField()
 
+    runtime_privileges: ClassVar[str] = "SELECT"
+
     class Meta:
         ordering = ["tenant_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="consentseal_seq_unique")]
@@ -209,6 +220,8 @@ class ConsentSeal(TenantOwnedModel):
 
 class ConsentReceipt(TenantOwnedModel):
     """A signed Kantara Consent Receipt (v1.1) for one consent event, given to the subject."""
+
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT"
 
     receipt_id = models.UUIDField(unique=True)
     event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="receipt")
@@ -253,6 +266,9 @@ class RetentionChange(TenantOwnedModel):
     )
     role = models.CharField(max_length=16)
     changed_at = models.DateTimeField(auto_now_add=True)
+
+    # A record for auditors: appended, never changed, except that erasing the staff member unlinks them.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT, UPDATE (changed_by_id)"
 
     class Meta:
         ordering = ["tenant_id", "-changed_at", "-id"]

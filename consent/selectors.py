@@ -36,7 +36,8 @@ from consent.models import (
 from consent.registry import Category, categories
 from consent.subjects import Subject, subject_for
 from core.errors import DomainError, NotFound
-from tenants.models import Tenant
+from tenants.models import Membership, Tenant
+from tenants.roles import Role
 
 # What the log shows of an event, in the order of its exports' columns.
 EVENT_COLUMNS = (
@@ -307,9 +308,24 @@ def chain_events(*, tenant: Tenant, after_seq: int = 0) -> Iterator[dict[str, An
     return heapq.merge(events, seals, key=itemgetter("seq"))
 
 
+def chain_head_get(*, tenant: Tenant) -> ConsentChain | None:
+    return ConsentChain.objects.filter(tenant=tenant).first()
+
+
+def chain_hash_at(*, tenant: Tenant, seq: int) -> str | None:
+    """The hash of event ``seq`` as the log has it now: the event's, or its seal's once purged, or the
+    old sealed prefix's for its last event; None when the log has neither."""
+    for model in (ConsentEvent, ConsentSeal):
+        found = model.objects.for_tenant(tenant).filter(seq=seq).values_list("hash", flat=True).first()
+        if found is not None:
+            return str(found)
+    head = chain_head_get(tenant=tenant)
+    return head.sealed_hash if head is not None and head.sealed_seq == seq else None
+
+
 def chain_verify(*, tenant: Tenant) -> ChainReport:
     """Walk the tenant's log from its seal to its head and check every hash (``consent.chain``)."""
-    head = ConsentChain.objects.filter(tenant=tenant).first()
+    head = chain_head_get(tenant=tenant)
     events = chain_events(tenant=tenant, after_seq=head.sealed_seq if head else 0)
     return chain_check(tenant=tenant, head=head, events=events)
 
@@ -375,6 +391,20 @@ def retention_days(*, tenant: Tenant, category: Category) -> int | None:
 
 def retention_list(*, tenant: Tenant) -> list[tuple[Category, int | None]]:
     return [(category, retention_days(tenant=tenant, category=category)) for category in categories()]
+
+
+def auditor_email_list(*, tenant: Tenant) -> list[str]:
+    """Where the tenant's auditors receive what is theirs to keep (checkpoints of the consent chain)."""
+    auditors = Membership.objects.for_tenant(tenant).filter(role=Role.AUDITOR, user__is_active=True)
+    return sorted(set(auditors.values_list("user__email", flat=True)))
+
+
+def checkpoint_tenant_id_list() -> list[int]:
+    """The active tenants that have auditors to send checkpoints to, and a consent log to checkpoint."""
+    with_auditors = Membership.objects.filter(role=Role.AUDITOR, user__is_active=True).values("tenant_id")
+    with_log = ConsentChain.objects.filter(last_seq__gt=0).values("tenant_id")
+    tenants = Tenant.objects.filter(is_active=True, pk__in=with_auditors).filter(pk__in=with_log)
+    return list(tenants.order_by("pk").values_list("pk", flat=True))
 
 
 def data_export_list(*, tenant: Tenant, subject: str) -> QuerySet[DataExport]:

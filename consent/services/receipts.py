@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from consent.models import ConsentEvent, ConsentReceipt, Purpose, SigningKey
-from consent.receipts import key_pair_generate, receipt_payload, receipt_sign
+from consent.receipts import key_pair_generate, receipt_payload, receipt_sign, receipt_verify
 from consent.selectors import receipt_get
 from tenants.models import Tenant
 
@@ -30,6 +31,19 @@ def signing_key_get_or_create(*, tenant: Tenant) -> SigningKey:
             return SigningKey.objects.create(tenant=tenant, kid=kid, private_jwk=private_jwk, public_jwk=public_jwk)
     except IntegrityError:  # another request created it first
         return SigningKey.objects.get(tenant=tenant)
+
+
+def tenant_payload_sign(*, tenant: Tenant, payload: dict[str, Any]) -> str:
+    """Any payload as a compact JWS signed with the tenant's consent-receipt key (checkpoints of the
+    consent chain; receipts are signed the same way)."""
+    key = signing_key_get_or_create(tenant=tenant)
+    return receipt_sign(payload=payload, kid=key.kid, private_jwk=key.private_jwk)
+
+
+def tenant_payload_verify(*, tenant: Tenant, token: str) -> dict[str, Any]:
+    """The payload of a JWS signed with the tenant's key (the one its JWKS publishes); raises
+    ``joserfc.errors.JoseError`` when it was not, or was changed since."""
+    return receipt_verify(token=token, public_jwk=signing_key_get_or_create(tenant=tenant).public_jwk)
 
 
 @transaction.atomic

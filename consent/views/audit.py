@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from consent.checkpoints import checkpoint_filename
 from consent.exports import export_response
 from consent.models import ConsentEvent
 from consent.selectors import (
@@ -21,6 +22,7 @@ from consent.selectors import (
     purpose_list,
     retention_change_list,
 )
+from consent.services.checkpoints import checkpoint_issue
 from core.errors import DomainError
 from tenants.access import staff_required
 from tenants.http import StaffRequest
@@ -77,6 +79,16 @@ def console_consent_export(request: StaffRequest, fmt: str) -> HttpResponseBase:
 def console_consent_verify(request: StaffRequest) -> HttpResponse:
     report = chain_verify(tenant=request.tenant)
     return render(request, "consent/console/_verify.html", {"report": report})
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
+def console_consent_checkpoint(request: StaffRequest) -> JsonResponse:
+    """A signed checkpoint of the chain head, as a file to keep outside Fairpanel."""
+    document = checkpoint_issue(tenant=request.tenant)
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{checkpoint_filename(document["checkpoint"])}"'
+    return response
 
 
 @staff_required(Perm.CONSENT_AUDIT)
