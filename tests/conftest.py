@@ -132,7 +132,8 @@ class Worker:
 
 def process_env_for_tests() -> dict[str, str]:
     """The environment of a helper process (a Celery worker): the test database pytest-django created,
-    not the development one, reached as the runtime role like the tests themselves."""
+    not the development one, reached as the runtime role like the tests themselves (and, as in
+    production, without the owner's credentials)."""
     db = connections["default"].settings_dict
     env = os.environ | {
         "DATABASE_URL": database_url(db, credentials=db.get(RUNTIME_KEY)),
@@ -140,8 +141,6 @@ def process_env_for_tests() -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("DATABASE_OWNER_URL", None)
-    if db.get("OWNER"):
-        env["DATABASE_OWNER_URL"] = database_url(db, credentials=db["OWNER"])
     return env
 
 
