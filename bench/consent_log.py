@@ -55,6 +55,8 @@ def write_chain(tenant: Tenant) -> str:
     doc_sha = hashlib.sha256(b"bench terms").hexdigest()
     start = datetime(2026, 1, 1, tzinfo=UTC)
     prev = "0" * 64
+    # Events are appended after the chain head (a trigger): the head exists first, and moves at the end.
+    ConsentChain.objects.create(tenant=tenant)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY consent_consentevent ({', '.join(COLUMNS)}) FROM STDIN") as copy,
@@ -75,7 +77,7 @@ def write_chain(tenant: Tenant) -> str:
             }
             prev = hashlib.sha256(canonical(tenant.pk, fields)).hexdigest()
             copy.write_row((tenant.pk, *[fields[c] for c in COLUMNS[1:-1]], prev))
-    ConsentChain.objects.update_or_create(tenant=tenant, defaults={"last_seq": EVENTS, "last_hash": prev})
+    ConsentChain.objects.filter(tenant=tenant).update(last_seq=EVENTS, last_hash=prev)
     # A log that grew to a million events would have been analysed by autovacuum long ago; these rows
     # arrived in one transaction, so refresh the planner's statistics by hand.
     with connection.cursor() as cursor:

@@ -27,8 +27,9 @@ It refuses to start when the database lacks a migration, or when another worker 
 ``payouts`` on the broker (it would take the benchmark's tasks to its own database). The benchmark
 works on a tenant of its own. At the end it stops its worker, purges the ``payouts``
 queue (it also does before starting, for a clean measurement) and deletes every row it wrote; the
-ledger is append-only, so the deletion runs with ``session_replication_role = replica`` (the
-database user must be a superuser, as ``postgres`` is).
+ledger is append-only, so the deletion switches the triggers of the tables it empties off for its
+transaction: the database user must own them (``bench/run.py`` runs the benchmarks as the owner role
+of DATABASE_OWNER_URL, when set).
 """
 
 from __future__ import annotations
@@ -435,7 +436,8 @@ def pay(worker: Worker, run: PayoutRun, budget: float) -> dict[str, Any]:
 
 def cleanup(tenant_id: int) -> None:
     """Every row of the tenant, its users, then the tenant. The ledger refuses deletions (triggers), and
-    only this tenant's rows go, so the triggers (and foreign-key checks) are off for this transaction."""
+    only this tenant's rows go, so the triggers are off for this transaction; the foreign keys
+    (deferred) are checked at its end, when every row is gone."""
     owned = sorted(
         {
             (model._meta.db_table, field.column)
@@ -446,11 +448,17 @@ def cleanup(tenant_id: int) -> None:
         }
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+        triggered = sorted({table for table, _ in owned} & {row[0] for row in cursor.fetchall()})
+        for table in triggered:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute("DELETE FROM accounts_user WHERE email LIKE %s", [f"bench-payouts-{tenant_id}-%@example.test"])
         for table, column in owned:
             cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [tenant_id])  # noqa: S608 (model metadata)
         cursor.execute("DELETE FROM tenants_tenant WHERE id = %s", [tenant_id])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks now, before the triggers go back on
+        for table in triggered:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 # -- the benchmark ----------------------------------------------------------------------------------

@@ -102,6 +102,27 @@ def env_database(name: str, default: Any = _NOT_SET) -> dict[str, Any]:
     return config
 
 
+def env_database_roles(runtime_name: str, owner_name: str) -> dict[str, Any]:
+    """The database as the runtime role (``runtime_name``), with the owner role's credentials under
+    ``OWNER`` when ``owner_name`` is set (core.db_roles: migrate connects as the owner). Both URLs
+    must name the same database."""
+    config = env_database(runtime_name)
+    if not env.str(owner_name, default=""):
+        return config
+    owner = env_database(owner_name)
+    if owner["NAME"] != config["NAME"]:
+        raise ImproperlyConfigured(
+            f"{owner_name}: names the database {owner['NAME']!r} but {runtime_name} names {config['NAME']!r};"
+            " both roles work on the same database."
+        )
+    config["OWNER"] = {key: owner.get(key, {} if key == "OPTIONS" else "") for key in _CREDENTIALS}
+    return config
+
+
+# What differs between the two roles' connections (core.db_roles.CREDENTIALS).
+_CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+
+
 def env_redis(name: str, default: Any = _NOT_SET) -> str:
     value = _raw(name, default)
     if not str(value).startswith(("redis://", "rediss://", "unix://")):

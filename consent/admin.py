@@ -1,6 +1,7 @@
 """Platform admins may read consent's records here, never change them.
 
-The consent log, its chain head, the receipts and the purge log are evidence: the database refuses
+The consent log, its chain head, its seals, the receipts, the purge log and the retention changes are
+evidence: the database refuses
 UPDATE and DELETE on the log, and the admin offers no add, change or delete for any of them. Purposes
 and documents are read-only too: a published document is immutable, and operators manage purposes in
 the console (``/t/<slug>/console/purposes/``), where the services keep their rules. The signing keys
@@ -14,7 +15,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, PurgeLog, Purpose
+from consent.models import (
+    ConsentChain,
+    ConsentDocument,
+    ConsentEvent,
+    ConsentReceipt,
+    ConsentSeal,
+    PurgeLog,
+    Purpose,
+    RetentionChange,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +82,18 @@ class PurgeLogAdmin(ReadOnlyAdmin):
     list_display = ("ran_at", "tenant", "category", "cutoff", "purged", "dry_run")
     list_filter = ("dry_run", "category", "tenant")
     list_select_related = ("tenant",)
+
+
+@admin.register(ConsentSeal)
+class ConsentSealAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "tenant", "purged_at", "hash")
+    list_filter = ("tenant",)
+    list_select_related = ("tenant",)
+    show_full_result_count = False
+
+
+@admin.register(RetentionChange)
+class RetentionChangeAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "tenant", "category", "previous_days", "days", "changed_by", "role")
+    list_filter = ("category", "tenant")
+    list_select_related = ("tenant", "changed_by")

@@ -16,9 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent.checkpoints import checkpoint_filename
 from consent.export_links import data_export_link_token
 from consent.exports import export_response
-from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog
+from consent.models import ConsentDocument, ConsentEvent, DataExport, PurgeLog, RetentionChange
 from consent.selectors import (
     EVENT_COLUMNS,
     chain_verify,
@@ -29,7 +30,9 @@ from consent.selectors import (
     event_filter_from,
     processing_record_get,
     purge_log_list,
+    retention_change_list,
 )
+from consent.services.checkpoints import checkpoint_issue
 from consent.services.consent import consent_change_by_subject
 from consent.services.privacy import data_export_request
 from consent.subjects import Subject, subject_for
@@ -84,6 +87,7 @@ class ChainReportSerializer(serializers.Serializer):
     events = serializers.IntegerField()
     first_bad_seq = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField(allow_blank=True)
+    sealed = serializers.IntegerField(help_text="Purged events the chain links through by their seals.")
 
 
 class ConsentVerifyApi(TenantApiView):
@@ -93,6 +97,33 @@ class ConsentVerifyApi(TenantApiView):
     def get(self, request: Request) -> Response:
         report = chain_verify(tenant=self.tenant)
         return Response(ChainReportSerializer(report).data)
+
+
+class CheckpointPayloadSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    tenant = serializers.CharField()
+    tenant_id = serializers.IntegerField()
+    seq = serializers.IntegerField(help_text="The last event of the chain when the checkpoint was taken.")
+    hash = serializers.CharField(help_text="That event's hash.")
+    at = serializers.CharField(help_text="When the checkpoint was taken (UTC).")
+
+
+class CheckpointOutputSerializer(serializers.Serializer):
+    checkpoint = CheckpointPayloadSerializer()
+    jws = serializers.CharField(help_text="The checkpoint as a compact JWS (ES256) signed with the tenant's key.")
+
+
+class ConsentCheckpointApi(TenantApiView):
+    """A signed checkpoint of the chain head, for auditors to keep outside Fairpanel: later,
+    ``consent_verify --checkpoint FILE`` proves that the log still extends it."""
+
+    required_perm = Perm.CONSENT_AUDIT
+
+    @extend_schema(responses=CheckpointOutputSerializer, summary="Take a signed checkpoint of the consent chain")
+    def get(self, request: Request) -> Response:
+        document = checkpoint_issue(tenant=self.tenant)
+        filename = checkpoint_filename(document["checkpoint"])
+        return Response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 class ConsentDocumentOutputSerializer(serializers.ModelSerializer):
@@ -209,6 +240,24 @@ class PurgeLogListApi(TenantApiView, ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return purge_log_list(tenant=self.tenant)
+
+
+class RetentionChangeOutputSerializer(serializers.ModelSerializer):
+    changed_by = serializers.EmailField(source="changed_by.email", allow_null=True, default=None)
+
+    class Meta:
+        model = RetentionChange
+        fields = ["changed_at", "category", "previous_days", "days", "changed_by", "role"]
+
+
+class RetentionChangeListApi(TenantApiView, ListAPIView):
+    """Every change of how long a category of personal data is kept: who, when, from what to what."""
+
+    required_perm = Perm.CONSENT_AUDIT
+    serializer_class = RetentionChangeOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return retention_change_list(tenant=self.tenant)
 
 
 class DataExportOutputSerializer(serializers.ModelSerializer):

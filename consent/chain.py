@@ -3,7 +3,9 @@
 Each event's hash is SHA-256 over a canonical JSON serialisation (sorted keys, no spaces, UTF-8)
 of its evidential fields and the previous event's hash. Altering, deleting, reordering or
 inserting an event breaks the chain at or after that event; the chain head (``ConsentChain``)
-also catches a truncated tail.
+also catches a truncated tail. A purged event leaves a seal (its seq, previous hash and hash): the
+walk links through it without its content. A rewrite that recomputes every hash after the change
+is caught only against a checkpoint kept outside the database (``consent.checkpoints``).
 
 Pure: this module neither reads nor writes the database. The appends are in
 ``consent.services.consent``; ``consent.selectors.chain_verify`` reads the log and checks it here.
@@ -34,6 +36,8 @@ HASHED_FIELDS = (
     "occurred_at",
     "prev_hash",
 )
+# What a purge leaves of an event (``ConsentSeal``).
+SEAL_FIELDS = ("seq", "prev_hash", "hash")
 
 
 def canonical(tenant_id: int, fields: dict[str, Any]) -> bytes:
@@ -56,19 +60,22 @@ class ChainReport:
     events: int
     first_bad_seq: int | None = None
     problem: str = ""
+    sealed: int = 0  # purged events the walk linked through by their seals
 
     def describe(self) -> str:
         if self.ok:
-            return f"{self.tenant_slug}: chain holds ({self.events} events)."
+            sealed = f", {self.sealed} purged and sealed" if self.sealed else ""
+            return f"{self.tenant_slug}: chain holds ({self.events} events{sealed})."
         return f"{self.tenant_slug}: chain broken at event #{self.first_bad_seq}: {self.problem}"
 
 
 def chain_check(*, tenant: Tenant, head: ConsentChain | None, events: Iterable[dict[str, Any]]) -> ChainReport:
-    """Check ``events`` (the log from the head's seal on, in ``seq`` order) against each other and the head."""
+    """Check ``events`` (the log from the head's seal on, in ``seq`` order, seals in the place of purged
+    events) against each other and the head."""
     sealed_seq = head.sealed_seq if head else 0
     expected_prev = head.sealed_hash if head else GENESIS_HASH
     expected_seq = sealed_seq + 1
-    count = 0
+    count = sealed = 0
     for event in events:
         seq = event["seq"]
         if seq != expected_seq:
@@ -77,11 +84,14 @@ def chain_check(*, tenant: Tenant, head: ConsentChain | None, events: Iterable[d
         if event["prev_hash"] != expected_prev:
             problem = "its previous-hash does not match the event before it (inserted, removed or reordered)"
             return ChainReport(tenant.slug, False, count, seq, problem)
-        if event_hash(tenant.pk, event) != event["hash"]:
+        if not event.get("sealed") and event_hash(tenant.pk, event) != event["hash"]:
             return ChainReport(tenant.slug, False, count, seq, "its content does not match its hash (altered)")
         expected_prev = event["hash"]
         expected_seq += 1
-        count += 1
+        if event.get("sealed"):
+            sealed += 1
+        else:
+            count += 1
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS_HASH
     ended_at = expected_seq - 1
@@ -93,4 +103,4 @@ def chain_check(*, tenant: Tenant, head: ConsentChain | None, events: Iterable[d
         return ChainReport(tenant.slug, False, count, expected_seq, problem)
     if expected_prev != last_hash:
         return ChainReport(tenant.slug, False, count, last_seq, "its hash differs from the chain head's")
-    return ChainReport(tenant.slug, True, count)
+    return ChainReport(tenant.slug, True, count, sealed=sealed)

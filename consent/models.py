@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -99,8 +101,12 @@ class ConsentEvent(TenantOwnedModel):
     hash-chained per tenant: ``hash`` covers a canonical serialisation of the event and ``prev_hash``.
 
     The subject is the panelist's pseudonymous public id, not a foreign key: erasing a person must
-    never delete the evidence. No IP address is recorded.
+    never delete the evidence. No IP address is recorded. Only the retention purge, a function of the
+    database (``consent_evidence_purge``), removes an event, leaving its ``ConsentSeal``.
     """
+
+    # What the application's database role may do (core.db_roles): read and append, nothing more.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT"
 
     class Kind(models.TextChoices):
         GRANT = "grant", _("Granted")
@@ -147,9 +153,14 @@ class ConsentEvent(TenantOwnedModel):
 class ConsentChain(models.Model):
     """The head of each tenant's consent chain: the row appends lock, and what verification ends on.
 
-    ``sealed_seq`` / ``sealed_hash`` record the last event of a purged prefix, so that verification
-    of what remains starts from a known hash rather than the genesis.
+    ``sealed_seq`` / ``sealed_hash`` record the last event of a prefix purged before purges left a
+    ``ConsentSeal`` per event, so that verification of what remains starts from a known hash rather
+    than the genesis. Purges no longer move them.
     """
+
+    # Appends lock the head (SELECT ... FOR UPDATE needs an UPDATE privilege) and move it forward;
+    # the seal columns stay out of the application's reach.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT, UPDATE (last_seq, last_hash)"
 
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.PROTECT, primary_key=True, related_name="+")
     last_seq = models.BigIntegerField(default=0)
@@ -185,8 +196,33 @@ class SigningKey(models.Model):
         return self.kid
 
 
+class ConsentSeal(TenantOwnedModel):
+    """What remains of a purged consent event: its place in the chain (``seq``, ``prev_hash``,
+    ``hash``), never its content. Verification walks the events and the seals together, so the chain
+    holds through what was purged, and a checkpoint taken before a purge can still be compared.
+
+    Written only by the purge function of the database; the application reads them.
+    """
+
+    seq = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    purged_at = models.DateTimeField()
+
+    runtime_privileges: ClassVar[str] = "SELECT"
+
+    class Meta:
+        ordering = ["tenant_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="consentseal_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"sealed #{self.seq}"
+
+
 class ConsentReceipt(TenantOwnedModel):
     """A signed Kantara Consent Receipt (v1.1) for one consent event, given to the subject."""
+
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT"
 
     receipt_id = models.UUIDField(unique=True)
     event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="receipt")
@@ -204,7 +240,8 @@ class ConsentReceipt(TenantOwnedModel):
 
 
 class RetentionOverride(TenantOwnedModel):
-    """A tenant's shorter retention for one privacy category (never longer than the category's ceiling)."""
+    """A tenant's own retention for one privacy category: never longer than the category's ceiling,
+    never shorter than its floor. Each change is recorded as a ``RetentionChange``."""
 
     category = models.CharField(max_length=64)
     days = models.PositiveIntegerField()
@@ -217,6 +254,29 @@ class RetentionOverride(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.days} days"
+
+
+class RetentionChange(TenantOwnedModel):
+    """Who changed how long a category is kept, from what to what, and when. Auditors read it."""
+
+    category = models.CharField(max_length=64)
+    previous_days = models.PositiveIntegerField(null=True, blank=True)
+    days = models.PositiveIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role = models.CharField(max_length=16)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    # A record for auditors: appended, never changed, except that erasing the staff member unlinks them.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT, UPDATE (changed_by_id)"
+
+    class Meta:
+        ordering = ["tenant_id", "-changed_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-changed_at"], name="retentionchange_tenant_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.previous_days} -> {self.days} days"
 
 
 class PurgeLog(TenantOwnedModel):

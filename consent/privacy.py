@@ -17,9 +17,10 @@ from django.db import connection, transaction
 from accounts.models import User
 from accounts.selectors import session_key_list
 from consent.export_links import EXPORT_DAYS
-from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, DataExport
+from consent.models import ConsentDocument, ConsentEvent, ConsentReceipt, DataExport, RetentionChange
 from consent.registry import ERASE_ACCOUNT, Category, Person, register
 from tenants.models import ApiKey, Membership, Tenant
+from tenants.roles import Perm
 
 # --- consent evidence ---------------------------------------------------------------------------
 
@@ -57,40 +58,31 @@ def _evidence_erase(person: Person) -> int:
     return 0
 
 
+# Consent evidence is kept at least this long after the consent ends (5 years); no tenant setting goes
+# under it, and the purge function of the database holds the same floor (migration consent 0008).
+EVIDENCE_FLOOR_DAYS = 1826
+
+
 def evidence_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
-    """Remove the oldest events (and their receipts) older than ``cutoff``, a prefix of the chain at a
-    time, sealing it with the last removed event's hash so that what remains still verifies."""
-    purged = 0
+    """Remove the consent events that were superseded before ``cutoff`` (and their receipts), never one
+    that is the latest of its subject and purpose, never one superseded less than the floor ago.
+
+    The rule is the database's (``consent_evidence_purge``, a SECURITY DEFINER function: the
+    application's role cannot delete evidence any other way). Each removed event leaves a seal of
+    its place in the chain, so the log still verifies. Each call looks at one window of events in its
+    own short transaction.
+    """
+    purged, after = 0, 0
     while True:
-        with transaction.atomic():
-            head = ConsentChain.objects.select_for_update().filter(tenant=tenant).first()
-            if head is None:
-                return purged
-            batch = list(
-                ConsentEvent.objects.for_tenant(tenant)
-                .filter(seq__gt=head.sealed_seq, occurred_at__lt=cutoff)
-                .order_by("seq")
-                .values_list("seq", "hash")[:batch_size]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT scanned_to, purged FROM consent_evidence_purge(%s, %s, %s, %s, %s)",
+                [tenant.pk, cutoff, after, batch_size, dry_run],
             )
-            # Only a contiguous prefix can go: the chain must stay whole after the seal.
-            prefix = [row for i, row in enumerate(batch) if row[0] == head.sealed_seq + 1 + i]
-            if not prefix:
-                return purged
-            last_seq, last_hash = prefix[-1]
-            if dry_run:
-                return purged + len(prefix)
-            ids = ConsentEvent.objects.for_tenant(tenant).filter(seq__gt=head.sealed_seq, seq__lte=last_seq)
-            ConsentReceipt.objects.for_tenant(tenant).filter(event__in=ids).delete()
-            with connection.cursor() as cursor:
-                # The append-only trigger lets a DELETE through only inside a purge that seals the prefix.
-                cursor.execute("SET LOCAL fairpanel.consent_purge = 'on'")
-                deleted, _ = ids.delete()
-                cursor.execute("SET LOCAL fairpanel.consent_purge = 'off'")
-            head.sealed_seq, head.sealed_hash = last_seq, last_hash
-            head.save(update_fields=["sealed_seq", "sealed_hash"])
-            purged += deleted
-            if len(prefix) < batch_size:
-                return purged
+            scanned_to, count = cursor.fetchone()
+        if scanned_to is None:
+            return purged
+        purged, after = purged + count, scanned_to
 
 
 register(
@@ -104,7 +96,12 @@ register(
         eraser=_evidence_erase,
         purger=evidence_purge,
         files=_receipt_files,
-        notes="Kept after erasure under the pseudonymous id only, to prove consent (Art. 7(1)).",
+        notes=(
+            "Kept after erasure under the pseudonymous id only, to prove consent (Art. 7(1)); an event goes"
+            " only once its retention has run from when a newer one replaced it, the latest never."
+        ),
+        retention_floor_days=EVIDENCE_FLOOR_DAYS,
+        retention_perm=Perm.EVIDENCE_RETENTION_MANAGE,
     )
 )
 
@@ -188,6 +185,7 @@ def _staff_erase(person: Person) -> int:
         return 0
     count = ApiKey.objects.filter(created_by=person.user).update(created_by=None)
     count += ConsentDocument.objects.filter(created_by=person.user).update(created_by=None)
+    count += RetentionChange.objects.filter(changed_by=person.user).update(changed_by=None)
     deleted, _ = Membership.objects.filter(user=person.user).delete()
     return count + deleted
 
@@ -198,10 +196,13 @@ register(
         name="Staff roles and authorship",
         basis="contract",
         retention_days=None,
-        models=(Membership, ApiKey, ConsentDocument),
+        models=(Membership, ApiKey, ConsentDocument, RetentionChange),
         exporter=_staff_export,
         eraser=_staff_erase,
-        notes="Kept while the person works for the tenant; consent texts stay, without their author.",
+        notes=(
+            "Kept while the person works for the tenant; consent texts and retention changes stay, without"
+            " their author."
+        ),
     )
 )
 

@@ -30,6 +30,7 @@ from django.db import models
 
 from core.registry import Registry
 from tenants.models import Tenant
+from tenants.roles import Perm
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,20 @@ class Category:
     notes: str = ""
     fields: tuple[str, ...] = field(default=())
     erase_order: int = ERASE_DEFAULT
+    # The least a tenant may keep it (evidence the law needs), and who may change its retention.
+    retention_floor_days: int | None = None
+    retention_perm: Perm = Perm.PURPOSES_MANAGE
 
     def retention_for(self, tenant_days: int | None) -> int | None:
-        """A tenant may shorten the retention, never lengthen it past the ceiling."""
-        if self.retention_days is None:
-            return tenant_days
-        if tenant_days is None:
-            return self.retention_days
-        return min(tenant_days, self.retention_days)
+        """The tenant's own period, held between the floor and the ceiling; the ceiling when it has none."""
+        days = self.retention_days if tenant_days is None else tenant_days
+        if days is None:
+            return None
+        if self.retention_days is not None:
+            days = min(days, self.retention_days)
+        if self.retention_floor_days is not None:
+            days = max(days, self.retention_floor_days)
+        return days
 
 
 CATEGORIES: Registry[Category] = Registry("privacy categories", key=attrgetter("key"))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +20,26 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_aware, make_aware
 from django.utils.translation import gettext_lazy as _
 
-from consent.chain import HASHED_FIELDS, ChainReport, chain_check
+from consent.chain import HASHED_FIELDS, SEAL_FIELDS, ChainReport, chain_check
 from consent.export_links import data_export_id_from_token, data_export_link_token
 from consent.models import (
     ConsentChain,
     ConsentDocument,
     ConsentEvent,
     ConsentReceipt,
+    ConsentSeal,
     DataExport,
     PurgeLog,
     Purpose,
+    RetentionChange,
     RetentionOverride,
 )
 from consent.registry import Category, categories
 from consent.subjects import Subject, subject_for
 from core.errors import DomainError, NotFound
 from tenants.console import ChecklistStep
-from tenants.models import Tenant
-from tenants.roles import Perm
+from tenants.models import Membership, Tenant
+from tenants.roles import Perm, Role
 
 # What the log shows of an event, in the order of its exports' columns.
 EVENT_COLUMNS = (
@@ -285,7 +289,7 @@ def consent_event_list(*, tenant: Tenant, filters: EventFilter, newest_first: bo
 
 
 def _in_seq_batches(
-    events: QuerySet[ConsentEvent], fields: tuple[str, ...], *, after_seq: int = 0, batch: int = 5000
+    events: QuerySet[Any], fields: tuple[str, ...], *, after_seq: int = 0, batch: int = 5000
 ) -> Iterator[dict[str, Any]]:
     # Keyset batches in seq order: constant memory and a steady pace however long the log is.
     last = after_seq
@@ -313,13 +317,36 @@ def consent_event_csv_chunks(*, tenant: Tenant, filters: EventFilter) -> Iterato
 
 
 def chain_events(*, tenant: Tenant, after_seq: int = 0) -> Iterator[dict[str, Any]]:
-    """The hashed fields of every event after ``after_seq``, in seq order: what verification walks."""
-    return _in_seq_batches(ConsentEvent.objects.for_tenant(tenant), ("id", *HASHED_FIELDS, "hash"), after_seq=after_seq)
+    """The chain after ``after_seq``, in seq order, as verification walks it: each event's hashed
+    fields, and in the place of each purged event its seal (``sealed`` set: only seq and hashes)."""
+    events = _in_seq_batches(
+        ConsentEvent.objects.for_tenant(tenant), ("id", *HASHED_FIELDS, "hash"), after_seq=after_seq
+    )
+    seals = (
+        row | {"sealed": True}
+        for row in _in_seq_batches(ConsentSeal.objects.for_tenant(tenant), SEAL_FIELDS, after_seq=after_seq)
+    )
+    return heapq.merge(events, seals, key=itemgetter("seq"))
+
+
+def chain_head_get(*, tenant: Tenant) -> ConsentChain | None:
+    return ConsentChain.objects.filter(tenant=tenant).first()
+
+
+def chain_hash_at(*, tenant: Tenant, seq: int) -> str | None:
+    """The hash of event ``seq`` as the log has it now: the event's, or its seal's once purged, or the
+    old sealed prefix's for its last event; None when the log has neither."""
+    for model in (ConsentEvent, ConsentSeal):
+        found = model.objects.for_tenant(tenant).filter(seq=seq).values_list("hash", flat=True).first()
+        if found is not None:
+            return str(found)
+    head = chain_head_get(tenant=tenant)
+    return head.sealed_hash if head is not None and head.sealed_seq == seq else None
 
 
 def chain_verify(*, tenant: Tenant) -> ChainReport:
     """Walk the tenant's log from its seal to its head and check every hash (``consent.chain``)."""
-    head = ConsentChain.objects.filter(tenant=tenant).first()
+    head = chain_head_get(tenant=tenant)
     events = chain_events(tenant=tenant, after_seq=head.sealed_seq if head else 0)
     return chain_check(tenant=tenant, head=head, events=events)
 
@@ -372,6 +399,11 @@ def purge_log_list(*, tenant: Tenant) -> QuerySet[PurgeLog]:
     return PurgeLog.objects.for_tenant(tenant).order_by("-ran_at", "-id")
 
 
+def retention_change_list(*, tenant: Tenant) -> QuerySet[RetentionChange]:
+    """Every change of a retention period, newest first, with who made it."""
+    return RetentionChange.objects.for_tenant(tenant).select_related("changed_by").order_by("-changed_at", "-id")
+
+
 def retention_days(*, tenant: Tenant, category: Category) -> int | None:
     """How long the tenant keeps a category: its own shorter period, or the category's ceiling."""
     override = RetentionOverride.objects.for_tenant(tenant).filter(category=category.key).first()
@@ -380,6 +412,20 @@ def retention_days(*, tenant: Tenant, category: Category) -> int | None:
 
 def retention_list(*, tenant: Tenant) -> list[tuple[Category, int | None]]:
     return [(category, retention_days(tenant=tenant, category=category)) for category in categories()]
+
+
+def auditor_email_list(*, tenant: Tenant) -> list[str]:
+    """Where the tenant's auditors receive what is theirs to keep (checkpoints of the consent chain)."""
+    auditors = Membership.objects.for_tenant(tenant).filter(role=Role.AUDITOR, user__is_active=True)
+    return sorted(set(auditors.values_list("user__email", flat=True)))
+
+
+def checkpoint_tenant_id_list() -> list[int]:
+    """The active tenants that have auditors to send checkpoints to, and a consent log to checkpoint."""
+    with_auditors = Membership.objects.filter(role=Role.AUDITOR, user__is_active=True).values("tenant_id")
+    with_log = ConsentChain.objects.filter(last_seq__gt=0).values("tenant_id")
+    tenants = Tenant.objects.filter(is_active=True, pk__in=with_auditors).filter(pk__in=with_log)
+    return list(tenants.order_by("pk").values_list("pk", flat=True))
 
 
 def data_export_list(*, tenant: Tenant, subject: str) -> QuerySet[DataExport]:

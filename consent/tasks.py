@@ -39,3 +39,18 @@ def privacy_purge_task() -> None:
     from consent.services.privacy import privacy_purge_all
 
     privacy_purge_all()
+
+
+@shared_task(base=BaseTask, name="consent.tasks.checkpoint_email_send_task")
+def checkpoint_email_send_task(tenant_id: int) -> None:
+    from consent.services.checkpoints import checkpoint_email_send
+
+    checkpoint_email_send(tenant_id=tenant_id)
+
+
+@shared_task(base=BaseTask, name="consent.tasks.checkpoint_email_send_all_task")
+def checkpoint_email_send_all_task() -> None:
+    """Celery beat (``CONSENT_CHECKPOINT_EMAIL``): one ``checkpoint_email_send_task`` per tenant."""
+    from consent.services.checkpoints import checkpoint_email_send_all
+
+    checkpoint_email_send_all()

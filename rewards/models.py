@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +90,9 @@ class LedgerAccount(TenantOwnedModel):
 class LedgerTransaction(TenantOwnedModel):
     """One posting. Append-only (a trigger); a correction is a reversing transaction."""
 
+    # What the application's database role may do (core.db_roles): read and append, nothing more.
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT"
+
     class Reason(models.TextChoices):
         SURVEY = "survey", _("Survey completed")
         RECEIPTS = "receipts", _("Receipt milestone")
@@ -136,6 +141,8 @@ class LedgerTransaction(TenantOwnedModel):
 
 class LedgerEntry(TenantOwnedModel):
     """One leg of a transaction. A deferred trigger makes each transaction's legs sum to zero."""
+
+    runtime_privileges: ClassVar[str] = "SELECT, INSERT"
 
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")

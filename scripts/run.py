@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scripts.services import DATA, ROOT, services
 
@@ -40,6 +41,13 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _roles(env: dict[str, str]) -> str:
+    runtime = urlsplit(env["DATABASE_URL"]).username
+    if not env.get("DATABASE_OWNER_URL"):
+        return f"database role: {runtime} (one role: set DATABASE_OWNER_URL to migrate as an owner role)"
+    return f"database roles: migrations as {urlsplit(env['DATABASE_OWNER_URL']).username}, the application as {runtime}"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -69,6 +77,7 @@ def main() -> int:
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
         manage = [python, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
+        _say(_roles(env))
         subprocess.run([*manage, "seed_demo"], env=env, check=True)
         beat_schedule = Path(DATA) / "celerybeat-schedule"
         commands = {

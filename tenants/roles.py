@@ -28,6 +28,7 @@ class Perm(StrEnum):
     INVITATIONS_MANAGE = "invitations.manage"
     CONSENT_AUDIT = "consent.audit"
     PURPOSES_MANAGE = "purposes.manage"
+    EVIDENCE_RETENTION_MANAGE = "evidence_retention.manage"
     SURVEYS_MANAGE = "surveys.manage"
     RECEIPTS_REVIEW = "receipts.review"
     PAYOUTS_MANAGE = "payouts.manage"
@@ -47,6 +48,8 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.CONSENT_AUDIT: frozenset({Role.OWNER, Role.AUDITOR}),
     # Writing what panelists consent to is the operators' job; auditors only read it.
     Perm.PURPOSES_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    # How long the proof of consent is kept is the controller's own decision: owners only.
+    Perm.EVIDENCE_RETENTION_MANAGE: frozenset({Role.OWNER}),
     Perm.SURVEYS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
     Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -11,15 +12,20 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pyotp
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 from django.test import Client
+from psycopg import sql
 
 from accounts.models import User
+from core.db_roles import CREDENTIALS, RUNTIME_KEY, database_url, use_owner, use_runtime
 from tenants.models import Tenant
 from tenants.roles import Role
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory, activate_totp
@@ -154,16 +160,72 @@ class Worker:
 
 
 def process_env_for_tests() -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    # Workers and helper processes must use the test database pytest-django created, not the development one.
-    url = os.environ["DATABASE_URL"]
-    base, _, query = url.partition("?")
-    base = base.rsplit("/", 1)[0] + "/" + db["NAME"]
-    return os.environ | {
-        "DATABASE_URL": base + (f"?{query}" if query else ""),
+    """The environment of a helper process (a Celery worker): the test database pytest-django created,
+    not the development one, reached as the runtime role like the tests themselves (and, as in
+    production, without the owner's credentials)."""
+    db = connections["default"].settings_dict
+    env = os.environ | {
+        "DATABASE_URL": database_url(db, credentials=db.get(RUNTIME_KEY)),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "PYTHONPATH": str(ROOT),
     }
+    env.pop("DATABASE_OWNER_URL", None)
+    return env
+
+
+# -- two database roles -----------------------------------------------------------------------------
+# The owner role (DATABASE_OWNER_URL) creates and migrates the test database, and drops it at the end;
+# everything else, the tests and the workers they start, connects as the runtime role (DATABASE_URL),
+# as the web processes and the workers do in production (core.db_roles). Given only DATABASE_URL, the
+# suite makes a runtime role for its test database itself, when that URL's role may create roles.
+
+
+def runtime_role_for_tests(connection: BaseDatabaseWrapper) -> None:
+    """One URL: make (or re-key) ``<test database>_runtime`` and use it, the URL's role as the owner."""
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+        if not row or not row[0]:
+            return  # one role: the tests of the runtime role's limits will say what to set
+        settings_dict = connection.settings_dict
+        test_database = settings_dict.get("TEST", {}).get("NAME") or TEST_DATABASE_PREFIX + settings_dict["NAME"]
+        name = f"{test_database}_runtime"[:63]
+        password = secrets.token_urlsafe(24)
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
+        verb = "ALTER" if cursor.fetchone() else "CREATE"
+        statement = sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}")
+        cursor.execute(statement.format(sql.Identifier(name), sql.Literal(password)).as_string(cursor.cursor))
+    settings_dict["OWNER"] = {key: settings_dict.get(key) for key in CREDENTIALS}
+    settings_dict["USER"], settings_dict["PASSWORD"] = name, password
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, django_db_blocker) -> None:
+    connection = connections["default"]
+    if not connection.settings_dict.get("OWNER"):
+        with django_db_blocker.unblock():
+            runtime_role_for_tests(connection)
+    use_owner(connection)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        use_runtime(connections["default"])
+    yield
+    with django_db_blocker.unblock():
+        use_owner(connections["default"])
+
+
+@contextlib.contextmanager
+def owner_cursor() -> Iterator[psycopg.Cursor]:
+    """A cursor on the test database as the owner role, outside the test's transaction (so only a
+    ``transaction=True`` test's rows are there): what someone holding the owner's password (or a
+    superuser's) can do, for tests that tamper with what the runtime role may not touch."""
+    db = connections["default"].settings_dict
+    owner = db.get("OWNER") or {key: db.get(key) for key in CREDENTIALS}
+    with psycopg.connect(database_url(db, credentials=owner), autocommit=True) as conn, conn.cursor() as cursor:
+        yield cursor
 
 
 def celery_worker_start(log: Path, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:

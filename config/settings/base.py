@@ -15,7 +15,7 @@ from config.env import (
     celery_broker_from_redis,
     env_bool,
     env_choice,
-    env_database,
+    env_database_roles,
     env_fernet_keys,
     env_int,
     env_list,
@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    # Fairpanel, in import order: a lower app never imports a higher one.
+    # Fairpanel, in import order: a lower app never imports a higher one. core holds no models: it is
+    # an app for its commands (migrate and flush as the owner role of the database).
+    "core",
     "accounts",
     "tenants",
     "consent",
@@ -115,7 +117,9 @@ TEMPLATES = [
 
 # --- Data stores -----------------------------------------------------------------------------------
 
-DATABASES = {"default": env_database("DATABASE_URL")}
+# The application connects as the runtime role (DATABASE_URL); migrations run as the owner role
+# (DATABASE_OWNER_URL, when set), which owns the tables and their triggers (core.db_roles).
+DATABASES = {"default": env_database_roles("DATABASE_URL", "DATABASE_OWNER_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -308,6 +312,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/2"),
     },
 }
+# Signed checkpoints of each tenant's consent chain, mailed to its auditors to keep outside Fairpanel.
+CONSENT_CHECKPOINT_EMAIL = env_choice("CONSENT_CHECKPOINT_EMAIL", ["weekly", "daily", "off"], "weekly")
+if CONSENT_CHECKPOINT_EMAIL != "off":
+    CELERY_BEAT_SCHEDULE["consent-checkpoints"] = {
+        "task": "consent.tasks.checkpoint_email_send_all_task",
+        "schedule": crontab(minute=7, hour=4, day_of_week="*" if CONSENT_CHECKPOINT_EMAIL == "daily" else "mon"),
+    }
 
 # --- Security --------------------------------------------------------------------------------------
 

@@ -18,14 +18,16 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from consent.models import DataExport, PurgeLog, RetentionOverride
+from consent.models import DataExport, PurgeLog, RetentionChange, RetentionOverride
 from consent.registry import Category, Person, categories, erasure_order
 from consent.selectors import retention_days, subject_list_for_user
 from consent.subjects import Subject
 from consent.tasks import data_export_build_task
-from core.errors import DomainError
-from tenants.models import Tenant
+from core.errors import DomainError, PermissionDenied
+from tenants.models import Membership, Tenant
+from tenants.roles import role_has_perm
 from tenants.selectors import tenant_list_or_one
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,14 @@ def account_erase(*, user: Any) -> dict[str, int]:
 # --- retention purge ------------------------------------------------------------------------------
 
 
-def retention_set(*, tenant: Tenant, category: Category, days: int) -> RetentionOverride:
+@transaction.atomic
+def retention_set(*, tenant: Tenant, category: Category, days: int, by: Membership) -> RetentionOverride:
+    """Set how long the tenant keeps a category: between its floor and its ceiling, by a role the
+    category allows (the consent evidence: owners only). The change is recorded for auditors."""
+    if not role_has_perm(by.role, category.retention_perm):
+        raise PermissionDenied(
+            _("Only an owner may change how long '%(category)s' is kept.") % {"category": category.key}
+        )
     if days < 1:
         raise DomainError("Retention is at least one day.", fields={"days": ["Use 1 or more."]})
     if category.retention_days is not None and days > category.retention_days:
@@ -127,8 +136,19 @@ def retention_set(*, tenant: Tenant, category: Category, days: int) -> Retention
             f"'{category.key}' may be kept at most {category.retention_days} days.",
             fields={"days": [f"Use at most {category.retention_days}."]},
         )
-    override, _ = RetentionOverride.objects.update_or_create(
+    floor = category.retention_floor_days
+    if floor is not None and days < floor:
+        message = _("'%(category)s' is kept at least %(days)s days: the law needs the proof after it ends.") % {
+            "category": category.key,
+            "days": floor,
+        }
+        raise DomainError(message, fields={"days": [_("Use at least %(days)s.") % {"days": floor}]})
+    previous = retention_days(tenant=tenant, category=category)
+    override, _created = RetentionOverride.objects.update_or_create(
         tenant=tenant, category=category.key, defaults={"days": days}
+    )
+    RetentionChange.objects.create(
+        tenant=tenant, category=category.key, previous_days=previous, days=days, changed_by=by.user, role=by.role
     )
     return override
 

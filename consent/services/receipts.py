@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -15,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from consent.models import ConsentEvent, ConsentReceipt, Purpose, SigningKey
-from consent.receipts import key_pair_generate, receipt_payload, receipt_sign
+from consent.receipts import key_pair_generate, receipt_payload, receipt_sign, receipt_verify
 from consent.selectors import receipt_find
 from consent.subjects import subject_address
 from tenants.models import Tenant
@@ -42,6 +43,19 @@ def signing_keys_rotate() -> int:
         for key in keys:
             key.save(update_fields=["private_jwk"])
     return len(keys)
+
+
+def tenant_payload_sign(*, tenant: Tenant, payload: dict[str, Any]) -> str:
+    """Any payload as a compact JWS signed with the tenant's consent-receipt key (checkpoints of the
+    consent chain; receipts are signed the same way)."""
+    key = signing_key_get_or_create(tenant=tenant)
+    return receipt_sign(payload=payload, kid=key.kid, private_jwk=key.private_jwk)
+
+
+def tenant_payload_verify(*, tenant: Tenant, token: str) -> dict[str, Any]:
+    """The payload of a JWS signed with the tenant's key (the one its JWKS publishes); raises
+    ``joserfc.errors.JoseError`` when it was not, or was changed since."""
+    return receipt_verify(token=token, public_jwk=signing_key_get_or_create(tenant=tenant).public_jwk)
 
 
 @transaction.atomic

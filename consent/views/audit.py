@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from consent.checkpoints import checkpoint_filename
 from consent.exports import export_response
 from consent.models import ConsentEvent
 from consent.selectors import (
@@ -19,7 +20,9 @@ from consent.selectors import (
     processing_record_get,
     purge_log_list,
     purpose_list,
+    retention_change_list,
 )
+from consent.services.checkpoints import checkpoint_issue
 from core.errors import DomainError
 from tenants.access import staff_required
 from tenants.http import StaffRequest
@@ -80,6 +83,16 @@ def console_consent_verify(request: StaffRequest) -> HttpResponse:
 
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
+def console_consent_checkpoint(request: StaffRequest) -> JsonResponse:
+    """A signed checkpoint of the chain head, as a file to keep outside Fairpanel."""
+    document = checkpoint_issue(tenant=request.tenant)
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{checkpoint_filename(document["checkpoint"])}"'
+    return response
+
+
+@staff_required(Perm.CONSENT_AUDIT)
+@require_GET
 def console_processing_record(request: StaffRequest) -> HttpResponse:
     record = processing_record_get(tenant=request.tenant, language=get_language())
     return render_console(request, "consent/console/processing_record.html", "consent", {"record": record})
@@ -88,5 +101,7 @@ def console_processing_record(request: StaffRequest) -> HttpResponse:
 @staff_required(Perm.CONSENT_AUDIT)
 @require_GET
 def console_purge_log(request: StaffRequest) -> HttpResponse:
+    """What purges removed, and every change of how long a category is kept."""
     page = Paginator(purge_log_list(tenant=request.tenant), 50).get_page(request.GET.get("page"))
-    return render_console(request, "consent/console/purge_log.html", "consent", {"page": page})
+    changes = retention_change_list(tenant=request.tenant)[:100]
+    return render_console(request, "consent/console/purge_log.html", "consent", {"page": page, "changes": changes})

@@ -26,7 +26,7 @@ from tenants.access import staff_required
 from tenants.http import StaffRequest
 from tenants.models import Tenant
 from tenants.pages import render_console
-from tenants.roles import Perm
+from tenants.roles import Perm, perms_for_role
 
 
 def _purposes_page(request: StaffRequest, *, error: DomainError | None = None) -> HttpResponse:
@@ -34,6 +34,7 @@ def _purposes_page(request: StaffRequest, *, error: DomainError | None = None) -
     context = {
         "documents": documents_by_purpose(tenant=tenant),
         "retention": retention_list(tenant=tenant),
+        "perms": perms_for_role(request.membership.role),
         "legal_bases": LegalBasis.choices,
         "changes": ConsentDocument.Change.choices,
     }
@@ -123,12 +124,12 @@ def console_document_publish(request: StaffRequest, purpose_key: str) -> HttpRes
 @staff_required(Perm.PURPOSES_MANAGE)
 @require_POST
 def console_retention_set(request: StaffRequest) -> HttpResponse:
-    """Shorten how long one category of personal data is kept (never past its ceiling)."""
+    """Change how long one category of personal data is kept (between its floor and its ceiling)."""
     key = request.POST.get("category", "")
     try:
         category = _category(key)
         days = _days(request.POST.get("days"), field="days")
-        retention_set(tenant=request.tenant, category=category, days=days)
+        retention_set(tenant=request.tenant, category=category, days=days, by=request.membership)
     except DomainError as exc:
         return _purposes_page(request, error=exc)
     messages.success(request, _("Retention of %(category)s set to %(days)s days.") % {"category": key, "days": days})

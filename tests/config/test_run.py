@@ -50,7 +50,7 @@ def test_run_starts_embedded_services_and_ctrl_c_stops_every_process() -> None:
     data = Path(tempfile.mkdtemp(prefix="fairpanel-run-"))
     data.chmod(0o755)  # the embedded PostgreSQL runs as its own system user when we are root
     port = free_port()
-    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env |= {"FAIRPANEL_DATA_DIR": str(data), "FAIRPANEL_PORT": str(port), "PYTHONPATH": str(ROOT)}
     log = data / "run.log"
@@ -74,6 +74,8 @@ def test_run_starts_embedded_services_and_ctrl_c_stops_every_process() -> None:
         assert status == 200, (body, log.read_text()[-4000:])
         output = log.read_text()
         assert "TOTP secret" in output
+        # migrations ran as the owner role; the web server and the workers use the runtime role
+        assert "database roles: migrations as fairpanel_owner, the application as fairpanel_app" in output
         assert f"http://127.0.0.1:{port}/t/demo/console/" in output
         # the embedded PostgreSQL daemonises, so it is found by its data directory, not as a child
         started = psutil.Process(process.pid).children(recursive=True) + processes_using(data)

@@ -20,7 +20,7 @@ GOOD = {
 
 
 def run_django(settings_module: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    unset = {*GOOD, "DEBUG", "TIME_ZONE", "EMAIL_PORT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {*GOOD, "DATABASE_OWNER_URL", "DEBUG", "TIME_ZONE", "EMAIL_PORT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *(args or ("check",))],
@@ -40,6 +40,11 @@ def run_django(settings_module: str, env: dict[str, str], *args: str) -> subproc
             "DATABASE_URL",
             "mysql://root@localhost/fairpanel",
             "DATABASE_URL: 'mysql://root@localhost/fairpanel' is not a PostgreSQL URL",
+        ),
+        (
+            "DATABASE_OWNER_URL",
+            "postgres://owner:secret@db.internal:5432/elsewhere",
+            "DATABASE_OWNER_URL: names the database 'elsewhere' but DATABASE_URL names 'fairpanel'",
         ),
         ("REDIS_URL", "localhost:6379", "REDIS_URL: 'localhost:6379' is not a Redis URL"),
         ("TIME_ZONE", "Mars/Olympus_Mons", "TIME_ZONE: 'Mars/Olympus_Mons' is not an IANA time zone"),

@@ -5,16 +5,37 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from consent.models import ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, PurgeLog, Purpose
+from consent.models import (
+    ConsentChain,
+    ConsentDocument,
+    ConsentEvent,
+    ConsentReceipt,
+    ConsentSeal,
+    PurgeLog,
+    Purpose,
+    RetentionChange,
+)
+from consent.registry import category_get
 from consent.services.consent import consent_change_by_subject
-from consent.services.privacy import privacy_purge
+from consent.services.privacy import privacy_purge, retention_set
 from consent.subjects import subject_for
+from tenants.roles import Role
 from tests.conftest import login_with_mfa
-from tests.factories import PanelistFactory, TenantFactory, UserFactory, activate_totp, publish
+from tests.consent.evidence import append_at, years_ago
+from tests.factories import MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp, publish
 
 pytestmark = pytest.mark.django_db
 
-READ_ONLY = [Purpose, ConsentDocument, ConsentEvent, ConsentChain, ConsentReceipt, PurgeLog]
+READ_ONLY = [
+    Purpose,
+    ConsentDocument,
+    ConsentEvent,
+    ConsentChain,
+    ConsentReceipt,
+    PurgeLog,
+    ConsentSeal,
+    RetentionChange,
+]
 
 
 @pytest.fixture
@@ -23,9 +44,14 @@ def admin_client() -> Client:
     publish(tenant, "surveys")
     subject = subject_for(tenant, PanelistFactory.create(tenant=tenant).user)
     assert subject is not None
-    # an event, the chain head, a receipt; then purge log rows
+    # events of years ago, one of them purged (a seal), an event, the chain head, a receipt; purge log
+    # rows; a change of retention
+    append_at(tenant, years_ago(9), "pn_old", "grant")
+    append_at(tenant, years_ago(8), "pn_old", "withdraw")
     consent_change_by_subject(subject=subject, purpose_key="surveys", action="grant", method="web", base_url="")
-    privacy_purge(tenant=tenant, dry_run=True)
+    privacy_purge(tenant=tenant)
+    owner = MembershipFactory.create(tenant=tenant, role=Role.OWNER)
+    retention_set(tenant=tenant, category=category_get("panel.panelist"), days=100, by=owner)
     admin = UserFactory.create(is_staff=True, is_superuser=True)
     client = Client()
     login_with_mfa(client, admin, activate_totp(admin))

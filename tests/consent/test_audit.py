@@ -108,7 +108,7 @@ def test_the_api_gives_auditors_the_same_reads(log) -> None:
     bad = api.get("/api/v1/consent/events/?until=31/12/2026")
 
     assert [e["kind"] for e in events["results"]] == ["grant", "withdraw"]
-    assert verify == {"ok": True, "events": 5, "first_bad_seq": None, "problem": ""}
+    assert verify == {"ok": True, "events": 5, "first_bad_seq": None, "problem": "", "sealed": 0}
     assert {d["purpose"] for d in documents["results"]} == {"surveys", "receipts"}
     assert len(record["activities"]) == 6  # every purpose, the waitlist's included
     assert [e["subject"] for e in json.loads(b"".join(export.streaming_content))] == ["pn_b"]  # type: ignore[attr-defined]

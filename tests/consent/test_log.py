@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
@@ -14,6 +15,7 @@ from consent.models import ConsentChain, ConsentDocument, ConsentEvent, Purpose
 from consent.selectors import chain_verify
 from consent.services.consent import consent_grant, consent_require, consent_withdraw
 from core.errors import Conflict
+from tests.conftest import owner_cursor
 from tests.factories import TenantFactory, publish
 
 pytestmark = pytest.mark.django_db
@@ -58,18 +60,23 @@ def test_an_event_records_the_document_and_its_hash_but_no_person(tenant) -> Non
     assert not field_names & {"ip", "ip_address", "user", "panelist"}
 
 
-def test_the_database_refuses_to_update_or_delete_an_event(tenant) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_neither_the_application_nor_the_owner_may_update_or_delete_an_event(tenant) -> None:
     event = grant(tenant, "pn_alice")
 
     for sql in (
         "UPDATE consent_consentevent SET kind = 'withdraw' WHERE id = %s",
         "DELETE FROM consent_consentevent WHERE id = %s",
     ):
+        # the application's role has no such privilege
         with (
-            pytest.raises(DatabaseError, match="consent log is append-only"),
+            pytest.raises(DatabaseError, match="permission denied"),
             transaction.atomic(),
             connection.cursor() as c,
         ):
+            c.execute(sql, [event.pk])
+        # and the trigger refuses even the owner of the table
+        with pytest.raises(psycopg.Error, match="consent log is append-only"), owner_cursor() as c:
             c.execute(sql, [event.pk])
     assert ConsentEvent.objects.get(pk=event.pk).kind == "grant"
 
@@ -156,11 +163,12 @@ def chain_of_five(tenant):
 
 
 def tamper(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
+    """Change the log as someone holding the owner's password could: its triggers off for the change."""
+    with owner_cursor() as cursor, cursor.connection.transaction():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no deferred FK check
-        cursor.execute("ALTER TABLE consent_consentevent DISABLE TRIGGER consent_event_append_only")
+        cursor.execute("ALTER TABLE consent_consentevent DISABLE TRIGGER USER")
         cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE consent_consentevent ENABLE TRIGGER consent_event_append_only")
+        cursor.execute("ALTER TABLE consent_consentevent ENABLE TRIGGER USER")
 
 
 def verify_fails_at(tenant, seq: int) -> None:
@@ -171,24 +179,28 @@ def verify_fails_at(tenant, seq: int) -> None:
         call_command("consent_verify", "--tenant", tenant.slug)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_altered_event_is_caught(chain_of_five) -> None:
     tamper("UPDATE consent_consentevent SET kind = 'grant' WHERE tenant_id = %s AND seq = 4", [chain_of_five.pk])
 
     verify_fails_at(chain_of_five, 4)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_deleted_event_is_caught(chain_of_five) -> None:
     tamper("DELETE FROM consent_consentevent WHERE tenant_id = %s AND seq = 2", [chain_of_five.pk])
 
     verify_fails_at(chain_of_five, 2)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_deleted_last_event_is_caught(chain_of_five) -> None:
     tamper("DELETE FROM consent_consentevent WHERE tenant_id = %s AND seq = 5", [chain_of_five.pk])
 
     verify_fails_at(chain_of_five, 5)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_reordered_events_are_caught(chain_of_five) -> None:
     t = chain_of_five.pk
     tamper("UPDATE consent_consentevent SET seq = 1000 WHERE tenant_id = %s AND seq = 2", [t])
@@ -198,6 +210,7 @@ def test_reordered_events_are_caught(chain_of_five) -> None:
     verify_fails_at(chain_of_five, 2)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_inserted_event_is_caught(chain_of_five) -> None:
     # A forger appends a well-formed event (valid hash over the real previous hash) behind the
     # application's back: the chain head does not know it.

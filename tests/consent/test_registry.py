@@ -30,7 +30,6 @@ from consent.models import ConsentEvent, DataExport, PurgeLog
 from consent.privacy import evidence_purge
 from consent.registry import ERASE_DEFAULT, categories, category_get, erasure_order
 from consent.selectors import chain_verify
-from consent.services.consent import consent_grant, consent_withdraw
 from consent.services.privacy import data_export_build, retention_set
 from core.errors import DomainError
 from panel.models import Panelist
@@ -41,7 +40,9 @@ from rewards.services.ledger import panelist_credit
 from rewards.services.payouts import payout_run_process, payout_run_start
 from rewards.services.providers import mass_payment_batch_create, mass_payment_mark_paid
 from tenants.models import Tenant
-from tests.factories import PASSWORD, PanelistFactory, TenantFactory, UserFactory, publish
+from tenants.roles import Role
+from tests.consent.evidence import append_at, years_ago
+from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, publish
 from tests.redis_contents import redis_hits, redis_persistence_files
 
 OUR_APPS = {"accounts", "tenants", "consent", "panel", "rewards", "surveys", "account", "mfa", "sessions", "admin"}
@@ -106,30 +107,32 @@ def test_erasers_run_in_a_declared_order_with_the_membership_then_the_account_la
 
 def test_a_tenant_may_shorten_retention_but_never_lengthen_it(db) -> None:
     tenant = TenantFactory.create()
+    owner = MembershipFactory.create(tenant=tenant, role=Role.OWNER)
     category = category_get("panel.panelist")
 
-    retention_set(tenant=tenant, category=category, days=30)
+    retention_set(tenant=tenant, category=category, days=30, by=owner)
     with pytest.raises(DomainError, match="at most 365 days"):
-        retention_set(tenant=tenant, category=category, days=400)
+        retention_set(tenant=tenant, category=category, days=400, by=owner)
 
 
 @pytest.mark.django_db
-def test_the_evidence_purge_seals_the_prefix_so_the_rest_still_verifies() -> None:
+def test_the_evidence_purge_goes_window_by_window_and_its_dry_run_counts_what_would_go() -> None:
     tenant = TenantFactory.create()
     publish(tenant, "surveys")
-    for subject in ("pn_1", "pn_2", "pn_3"):
-        consent_grant(tenant=tenant, subject=subject, purpose_key="surveys", language="en", method="web", actor="s")
-    cutoff = timezone.now()
-    consent_withdraw(tenant=tenant, subject="pn_1", purpose_key="surveys", method="web", actor="s")
+    subjects = [f"pn_{n}" for n in range(5)]
+    for subject in subjects:
+        append_at(tenant, years_ago(10), subject, "grant")
+    for subject in subjects:
+        append_at(tenant, years_ago(8), subject, "withdraw")
 
-    assert evidence_purge(tenant, cutoff, 2, True) == 2  # dry run: one batch counted, nothing removed
-    assert ConsentEvent.objects.filter(tenant=tenant).count() == 4
-    assert evidence_purge(tenant, cutoff, 2, False) == 3
+    assert evidence_purge(tenant, timezone.now(), 2, True) == 5  # every window counted, nothing removed
+    assert ConsentEvent.objects.filter(tenant=tenant).count() == 10
+    assert evidence_purge(tenant, timezone.now(), 2, False) == 5
 
-    assert list(ConsentEvent.objects.filter(tenant=tenant).values_list("seq", flat=True)) == [4]
+    assert list(ConsentEvent.objects.filter(tenant=tenant).values_list("seq", flat=True)) == [6, 7, 8, 9, 10]
     report = chain_verify(tenant=tenant)
     assert report.ok, report.describe()
-    assert report.events == 1
+    assert (report.events, report.sealed) == (5, 5)
 
 
 @pytest.mark.django_db

@@ -19,6 +19,7 @@ from consent.models import SigningKey
 from consent.receipts import receipt_sign, receipt_verify
 from consent.services.receipts import signing_key_get_or_create
 from core.crypto import EncryptionKeyMissing, decrypt
+from core.db_roles import as_owner
 from tests.conftest import login_with_mfa
 from tests.factories import TenantFactory, UserFactory, activate_totp
 
@@ -106,6 +107,11 @@ def test_the_migrations_encrypt_what_was_stored_in_clear_and_going_back_decrypts
     jwk = {"kty": "EC", "crv": "P-256", "d": "private-scalar-in-clear", "x": "x", "y": "y", "kid": "k"}
     before = [("accounts", "0001_initial"), ("consent", "0007_waitlist_purpose")]
     latest = [("accounts", "0002_encrypt_mfa_secrets"), ("consent", "0008_encrypt_signing_keys")]
+    with as_owner(connection):  # migrations run as the owner role, as `migrate` does
+        _migrations_encrypt_and_decrypt(user, tenant, jwk, before, latest)
+
+
+def _migrations_encrypt_and_decrypt(user, tenant, jwk, before, latest) -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:
@@ -143,4 +149,4 @@ def test_the_migrations_encrypt_what_was_stored_in_clear_and_going_back_decrypts
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
-        executor.migrate(latest)
+        executor.migrate(executor.loader.graph.leaf_nodes())  # every app back at its newest migration

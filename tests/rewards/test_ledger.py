@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
@@ -19,6 +20,7 @@ from rewards.services.ledger import (
     panelist_credit,
     transaction_reverse,
 )
+from tests.conftest import owner_cursor
 from tests.factories import PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,7 @@ def test_the_database_refuses_an_unbalanced_transaction(panelist) -> None:
         post_one_leg_and_commit()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_entries_and_transactions_are_append_only(panelist) -> None:
     txn = panelist_credit(panelist=panelist, amount=10, reason="bonus", idempotency_key="bonus:3")
     for sql in (
@@ -98,7 +101,11 @@ def test_entries_and_transactions_are_append_only(panelist) -> None:
         "UPDATE rewards_ledgertransaction SET memo = 'x' WHERE id = %s",
         "DELETE FROM rewards_ledgertransaction WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        # the application's role has no such privilege
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as c:
+            c.execute(sql, [txn.pk])
+        # and the triggers refuse even the owner of the tables
+        with pytest.raises(psycopg.Error, match="append-only"), owner_cursor() as cursor:
             cursor.execute(sql, [txn.pk])
 
 

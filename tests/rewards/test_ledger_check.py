@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from rewards.services.ledger import panelist_account_ensure, panelist_credit
+from tests.conftest import owner_cursor
 from tests.factories import PanelistFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +27,15 @@ def test_a_sound_ledger_passes(panelist, capsys) -> None:
 
 
 def tamper(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    """Change the ledger as someone holding the owner's password could: its triggers off for the change."""
+    with owner_cursor() as cursor, cursor.connection.transaction():
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no deferred FK check
         cursor.execute("ALTER TABLE rewards_ledgerentry DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         cursor.execute("ALTER TABLE rewards_ledgerentry ENABLE TRIGGER USER")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_altered_entry_is_named(panelist) -> None:
     account = panelist_account_ensure(panelist=panelist)
     tamper("UPDATE rewards_ledgerentry SET amount = 250 WHERE account_id = %s", [account.pk])

@@ -145,6 +145,7 @@ PAGES: dict[str, Rule] = {
     "console_consent": Staff(Perm.CONSENT_AUDIT),
     "console_consent_verify": Staff(Perm.CONSENT_AUDIT),
     "console_consent_export": Staff(Perm.CONSENT_AUDIT),
+    "console_consent_checkpoint": Staff(Perm.CONSENT_AUDIT),
     "console_processing_record": Staff(Perm.CONSENT_AUDIT),
     "console_purge_log": Staff(Perm.CONSENT_AUDIT),
     "console_payouts": Staff(Perm.PAYOUTS_MANAGE),
@@ -177,6 +178,8 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/v1/consent/documents/": Api(Perm.CONSENT_AUDIT),
     "GET /api/v1/consent/record/": Api(Perm.CONSENT_AUDIT),
     "GET /api/v1/consent/purges/": Api(Perm.CONSENT_AUDIT),
+    "GET /api/v1/consent/checkpoint/": Api(Perm.CONSENT_AUDIT),
+    "GET /api/v1/consent/retention-changes/": Api(Perm.CONSENT_AUDIT),
     "GET /api/v1/payouts/runs/": Api(Perm.PAYOUTS_MANAGE),
     "GET /api/v1/me/consents/": MyApi(),
     "POST /api/v1/me/consents/": MyApi(400),  # an empty body is refused with a reason
