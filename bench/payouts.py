@@ -300,7 +300,7 @@ def verify(tenant: Tenant, run: PayoutRun, count: int) -> None:
                   " AND balance <> 0", [t])  # fmt: skip
     assert left == 0, f"{left} balances were not paid"
     assert clearing_account_ensure(tenant=tenant).balance == total
-    assert not PayoutChunk.objects.filter(run=run).exclude(status=PayoutChunk.Status.DONE).exists()
+    assert not PayoutChunk.objects.unscoped().filter(run=run).exclude(status=PayoutChunk.Status.DONE).exists()
 
 
 # -- the worker -------------------------------------------------------------------------------------
@@ -564,7 +564,7 @@ def main() -> dict[str, object]:
             replay_enqueued = payout_run_enqueue(run=replay.run)
             wait_until_consumed(worker, len(run_results) + replay_enqueued, timeout=120)
             replay_seconds = time.perf_counter() - replay_started
-            chunk_ids = list(PayoutChunk.objects.filter(run=replay.run).values_list("pk", flat=True))
+            chunk_ids = list(PayoutChunk.objects.unscoped().filter(run=replay.run).values_list("pk", flat=True))
             redelivered_started = time.perf_counter()
             for chunk_id in chunk_ids:
                 payout_chunk_task.delay(chunk_id)
@@ -583,7 +583,9 @@ def main() -> dict[str, object]:
             }
 
         log("credits")
-        panelists = list(Panelist.objects.filter(tenant=tenant).select_related("tenant").order_by("pk")[: args.credits])
+        panelists = list(
+            Panelist.objects.unscoped().filter(tenant=tenant).select_related("tenant").order_by("pk")[: args.credits]
+        )
         queries = 0
 
         def count_query(execute, sql, params, many, context):  # type: ignore[no-untyped-def]

@@ -64,8 +64,8 @@ def baseline_insert(tenant: Tenant) -> float:
 
 
 def cleanup(tenant: Tenant) -> None:
-    WaitlistEntry.objects.filter(tenant=tenant).delete()
-    Invitation.objects.filter(tenant=tenant).delete()
+    WaitlistEntry.objects.unscoped().filter(tenant=tenant).delete()
+    Invitation.objects.unscoped().filter(tenant=tenant).delete()
     with transaction.atomic(), connection.cursor() as cursor:
         # The bench's own published membership text is immutable by trigger; as the database's owner,
         # the bench sets triggers aside for its own rows only, in this one transaction.
@@ -89,8 +89,8 @@ def main() -> dict[str, object]:
         release = waitlist_release(tenant=tenant, count=ENTRIES, method="fcfs", seed=1, created_by=None)
         seconds = time.perf_counter() - started  # includes the commit and queueing the send batches
         assert release.released == ENTRIES
-        assert Invitation.objects.filter(tenant=tenant).count() == ENTRIES
-        assert not WaitlistEntry.objects.filter(tenant=tenant, status="waiting").exists()
+        assert Invitation.objects.unscoped().filter(tenant=tenant).count() == ENTRIES
+        assert not WaitlistEntry.objects.unscoped().filter(tenant=tenant, status="waiting").exists()
         return {
             "benchmark": "waitlist_release",
             "entries": ENTRIES,
@@ -105,7 +105,7 @@ def main() -> dict[str, object]:
     finally:
         from panel.models import WaitlistRelease
 
-        WaitlistRelease.objects.filter(tenant=tenant).delete()
+        WaitlistRelease.objects.unscoped().filter(tenant=tenant).delete()
         cleanup(tenant)
 
 

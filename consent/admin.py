@@ -25,9 +25,10 @@ from consent.models import (
     Purpose,
     RetentionChange,
 )
+from tenants.admin import AllTenantsAdmin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AllTenantsAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

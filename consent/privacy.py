@@ -113,7 +113,7 @@ def _export_path(export: DataExport) -> Path:
 
 
 def _exports_of(person: Person) -> Any:
-    qs = DataExport.objects.all()
+    qs = DataExport.objects.unscoped()  # across tenants: a person's copies in every panel, or narrowed below
     if person.scope == "tenant" and person.tenant is not None:
         qs = qs.filter(tenant=person.tenant, subject=person.subject)
     elif person.user is not None:
@@ -176,17 +176,20 @@ def _staff_export(person: Person) -> Any:
         return []
     return [
         {"tenant": m.tenant.slug, "role": m.role, "since": m.created_at.isoformat()}
-        for m in Membership.objects.filter(user=person.user).select_related("tenant")
+        # across tenants: the person's staff roles in every panel
+        for m in Membership.objects.unscoped().filter(user=person.user).select_related("tenant")
     ]
 
 
 def _staff_erase(person: Person) -> int:
     if person.scope != "account" or person.user is None:
         return 0
-    count = ApiKey.objects.filter(created_by=person.user).update(created_by=None)
-    count += ConsentDocument.objects.filter(created_by=person.user).update(created_by=None)
-    count += RetentionChange.objects.filter(changed_by=person.user).update(changed_by=None)
-    deleted, _ = Membership.objects.filter(user=person.user).delete()
+    # An account erasure reaches what the person did, as staff, in every panel.
+    count = 0
+    for model, field in ((ApiKey, "created_by"), (ConsentDocument, "created_by"), (RetentionChange, "changed_by")):
+        authored = model.objects.unscoped().filter(**{field: person.user})  # across tenants: the person's
+        count += authored.update(**{field: None})
+    deleted, _ = Membership.objects.unscoped().filter(user=person.user).delete()  # across tenants: the person's
     return count + deleted
 
 

@@ -110,6 +110,6 @@ def purge_in_batches(queryset: Any, batch_size: int, dry_run: bool, action: Call
         return int(queryset.count())
     purged = 0
     while ids := list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size]):
-        batch = queryset.model.objects.filter(pk__in=ids)
+        batch = queryset.filter(pk__in=ids)  # the same tenant's rows, still matching the purge's filters
         purged += action(batch) if action is not None else batch.delete()[0]
     return purged

@@ -218,7 +218,8 @@ def document_versions(*, purpose: Purpose) -> list[int]:
 
 
 def receipt_find(*, pk: int) -> ConsentReceipt | None:
-    return ConsentReceipt.objects.select_related("event", "tenant").filter(pk=pk).first()
+    # across tenants: a worker loads the row its message names
+    return ConsentReceipt.objects.unscoped().select_related("event", "tenant").filter(pk=pk).first()
 
 
 def receipt_get_for_subject(*, tenant: Tenant, subject: str, receipt_id: str) -> ConsentReceipt:
@@ -446,7 +447,8 @@ def data_export_list_with_links(
 def data_export_get_by_token(*, token: str, user: Any) -> tuple[DataExport, Path]:
     """The export a download link names, and its file; only for the person who asked for it."""
     export_id = data_export_id_from_token(token)
-    export = DataExport.objects.filter(pk=export_id, user=user, status=DataExport.Status.READY).first()
+    # across tenants: the signed link names the export, and only the person who asked for it gets it
+    export = DataExport.objects.unscoped().filter(pk=export_id, user=user, status=DataExport.Status.READY).first()
     if export is None:
         raise NotFound("This link is not valid or has expired.", code="link_expired")
     path = Path(settings.MEDIA_ROOT) / export.file

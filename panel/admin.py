@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from panel.models import Panelist
+from tenants.admin import AllTenantsAdmin
 
 
 @admin.register(Panelist)
-class PanelistAdmin(admin.ModelAdmin):
+class PanelistAdmin(AllTenantsAdmin):
     list_display = ("public_id", "tenant", "status", "joined_at")
     list_filter = ("tenant", "status")
     search_fields = ("public_id",)

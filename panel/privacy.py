@@ -17,7 +17,9 @@ from tenants.models import Tenant
 def _panelists(person: Person) -> Any:
     if person.scope == "tenant" and person.tenant is not None:
         return Panelist.objects.for_tenant(person.tenant).filter(public_id=person.subject)
-    return Panelist.objects.filter(user=person.user) if person.user is not None else Panelist.objects.none()
+    if person.user is None:
+        return Panelist.objects.none()
+    return Panelist.objects.unscoped().filter(user=person.user)  # across tenants: an account erasure
 
 
 def _export(person: Person) -> Any:
@@ -75,7 +77,8 @@ def _invitations(person: Person) -> Any:
     if not email:
         return Invitation.objects.none()
     # By address, and by the panelist rows it led to (the account's address may have changed since).
-    qs = Invitation.objects.filter(Q(email__iexact=email) | Q(panelist__user=person.user))
+    # across tenants: the person's invitations in every panel, narrowed to one below when leaving one
+    qs = Invitation.objects.unscoped().filter(Q(email__iexact=email) | Q(panelist__user=person.user))
     return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
 
 
@@ -123,7 +126,7 @@ def _entries(person: Person) -> Any:
     email = getattr(person.user, "email", None)
     if not email:
         return WaitlistEntry.objects.none()
-    qs = WaitlistEntry.objects.filter(email__iexact=email)
+    qs = WaitlistEntry.objects.unscoped().filter(email__iexact=email)  # across tenants: narrowed below when leaving one
     return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
 
 
@@ -170,15 +173,20 @@ def _staff_actions_export(person: Person) -> Any:
     return [
         {"release": r.pk, "tenant": r.tenant.slug, "method": r.method, "released": r.released,
          "at": r.created_at.isoformat()}
-        for r in WaitlistRelease.objects.filter(created_by=person.user).select_related("tenant")
+        # across tenants: what the person, as staff, did in every panel
+        for r in WaitlistRelease.objects.unscoped().filter(created_by=person.user).select_related("tenant")
     ]  # fmt: skip
 
 
 def _staff_actions_erase(person: Person) -> int:
     if person.scope != "account" or person.user is None:
         return 0
-    releases = WaitlistRelease.objects.filter(created_by=person.user).update(created_by=None)
-    return releases + Invitation.objects.filter(created_by=person.user).update(created_by=None)
+    # across tenants: an account erasure reaches what the person, as staff, did in every panel
+    releases = WaitlistRelease.objects.unscoped().filter(created_by=person.user).update(created_by=None)
+    # across tenants: as above
+    return releases + Invitation.objects.unscoped().filter(created_by=person.user).update(
+        created_by=None
+    )  # across tenants: as above
 
 
 register(
@@ -204,7 +212,8 @@ def _contacts_of(person: Person) -> Any:
     email = getattr(person.user, "email", None)
     if not email:
         return ContactLog.objects.none()
-    qs = ContactLog.objects.filter(email_hash=email_hash(email))
+    # across tenants: narrowed below when leaving one panel
+    qs = ContactLog.objects.unscoped().filter(email_hash=email_hash(email))
     return qs.filter(tenant=person.tenant) if person.scope == "tenant" and person.tenant is not None else qs
 
 

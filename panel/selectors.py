@@ -102,7 +102,9 @@ def person_places(*, user: Any) -> PersonPlaces:
     if user is None or not user.is_authenticated:
         return PersonPlaces([], [])
     panels = (
-        Panelist.objects.filter(user=user, status=Panelist.Status.ACTIVE, tenant__is_active=True)
+        # across tenants: one person's memberships of every panel
+        Panelist.objects.unscoped()
+        .filter(user=user, status=Panelist.Status.ACTIVE, tenant__is_active=True)
         .select_related("tenant")
         .order_by("tenant__name")
     )
@@ -192,7 +194,8 @@ MAX_REMINDERS = 2
 def invitations_due(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
     """What the periodic run sends: invitations never sent (deferred by the cap) and reminders due."""
     now = now or timezone.now()
-    live = Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=now)
+    # across tenants: the hourly run sends what is due in every panel
+    live = Invitation.objects.unscoped().filter(status=Invitation.Status.PENDING, expires_at__gt=now)
     unsent = list(live.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:5000])
     # The gap is the tenant's own: computed in the database, so the run scales with what is due.
     due_at = ExpressionWrapper(
@@ -212,7 +215,9 @@ def invitations_due(*, now: datetime | None = None) -> tuple[list[int], list[int
 def invitations_unsent(*, invitation_ids: list[int]) -> list[int]:
     """Which of these invitations have not been mailed yet (a redelivered batch skips the others)."""
     return list(
-        Invitation.objects.filter(pk__in=invitation_ids, sent_at__isnull=True)
+        # across tenants: a worker loads the rows its message names
+        Invitation.objects.unscoped()
+        .filter(pk__in=invitation_ids, sent_at__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -238,7 +243,9 @@ def waitlist_entry_status(*, tenant: Tenant, token: str) -> tuple[WaitlistEntry,
     entry = waitlist_entry_get_by_token(tenant=tenant, token=token, purpose="status")
     if entry.status != WaitlistEntry.Status.INVITED:
         return entry, "waiting"
-    invitation = Invitation.objects.filter(pk=entry.invitation_id).first() if entry.invitation_id else None
+    invitation = (
+        Invitation.objects.for_tenant(tenant).filter(pk=entry.invitation_id).first() if entry.invitation_id else None
+    )
     if invitation is not None and invitation.state == "expired":
         return entry, "expired"
     return entry, "invited"

@@ -13,8 +13,7 @@ from rewards.services.settlement import payouts_return
 def _accounts(person: Person) -> Any:
     if person.scope == "tenant" and person.tenant is not None:
         return LedgerAccount.objects.filter(tenant=person.tenant, panelist__public_id=person.subject)
-    panelists = Panelist.objects.filter(user=person.user) if person.user is not None else Panelist.objects.none()
-    return LedgerAccount.objects.filter(panelist__in=panelists)
+    return LedgerAccount.objects.unscoped().filter(panelist__in=_panelists(person))  # across tenants: the account's
 
 
 def _export(person: Person) -> Any:
@@ -59,7 +58,10 @@ register(
 def _panelists(person: Person) -> Any:
     if person.scope == "tenant" and person.tenant is not None:
         return Panelist.objects.filter(tenant=person.tenant, public_id=person.subject)
-    return Panelist.objects.filter(user=person.user) if person.user is not None else Panelist.objects.none()
+    if person.user is None:
+        return Panelist.objects.none()
+    # across tenants: an account-wide export or erasure reaches the person's rows in every panel
+    return Panelist.objects.unscoped().filter(user=person.user)
 
 
 def _export_payouts(person: Person) -> Any:
@@ -67,7 +69,9 @@ def _export_payouts(person: Person) -> Any:
     return {
         "preferences": [
             {"method": p.method, "email": p.email, "charity": p.charity.name if p.charity else None}
-            for p in PayoutPreference.objects.filter(panelist__in=panelists).select_related("charity")
+            for p in PayoutPreference.objects.unscoped()  # across tenants: the person's, in every panel
+            .filter(panelist__in=panelists)
+            .select_related("charity")
         ],
         "payouts": [
             {
@@ -80,7 +84,10 @@ def _export_payouts(person: Person) -> Any:
                 "email": p.email,
                 "gift_card_codes": [c.code for c in p.gift_cards.all()],
             }
-            for p in Payout.objects.filter(panelist__in=panelists).select_related("run").prefetch_related("gift_cards")
+            for p in Payout.objects.unscoped()  # across tenants: the person's, in every panel
+            .filter(panelist__in=panelists)
+            .select_related("run")
+            .prefetch_related("gift_cards")
         ],
     }
 
@@ -94,8 +101,14 @@ def _erase_payouts(person: Person) -> int:
     for panelist in panelists:
         unpaid = list(Payout.objects.filter(panelist=panelist, status__in=["pending", "waiting_stock"]))
         payouts_return(tenant=panelist.tenant, payouts=unpaid, note="erased at the person's request")
-    erased = Payout.objects.filter(panelist__in=panelists).exclude(email="").exclude(status="sent").update(email="")
-    deleted, _ = PayoutPreference.objects.filter(panelist__in=panelists).delete()
+    erased = (
+        Payout.objects.unscoped()  # across tenants: the person's, in every panel
+        .filter(panelist__in=panelists)
+        .exclude(email="")
+        .exclude(status="sent")
+        .update(email="")
+    )
+    deleted, _ = PayoutPreference.objects.unscoped().filter(panelist__in=panelists).delete()  # across tenants: as above
     return erased + deleted
 
 

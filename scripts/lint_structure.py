@@ -8,6 +8,8 @@
 - Every enqueue waits for the commit: ``delay_on_commit``, never ``delay`` or ``apply_async``.
 - Tasks are named after their service, with ``_task`` at the end, and the Celery name is the dotted
   path of the function.
+- A query of a tenant-owned table across tenants (``.unscoped()``, see tenants.models) says why, in a
+  ``# across tenants:`` comment on its line or the line above; every such query is listed.
 
 Run ``python -m scripts.lint_structure``; it prints each violation with its place and exits 1.
 """
@@ -120,6 +122,24 @@ def check_tasks(app: str, path: Path, tree: ast.Module) -> Iterator[str]:
                 yield f"{where}: task {node.name} must be named '{app}.tasks.{node.name}'"
 
 
+ACROSS_TENANTS = "# across tenants:"
+
+
+def unscoped_uses() -> Iterator[tuple[str, bool]]:
+    """Each ``.unscoped()`` in the apps, with whether it says why."""
+    for app in APPS:
+        if not (ROOT / app).is_dir():
+            continue
+        for path in app_modules(app):
+            source = path.read_text()
+            lines = source.splitlines()
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "unscoped":
+                    number = node.func.end_lineno or node.lineno
+                    said = any(ACROSS_TENANTS in lines[n - 1] for n in (number, number - 1, node.lineno) if n >= 1)
+                    yield f"{path.relative_to(ROOT)}:{number}", said
+
+
 def violations() -> Iterator[str]:
     for app in APPS:
         if not (ROOT / app).is_dir():
@@ -132,12 +152,19 @@ def violations() -> Iterator[str]:
             yield from check_enqueues(path, tree)
             if path.name == "tasks.py":
                 yield from check_tasks(app, path, tree)
+    for where, said in unscoped_uses():
+        if not said:
+            yield f"{where}: .unscoped() without a '{ACROSS_TENANTS} why' comment on its line or the line above"
 
 
 def main() -> int:
     found = list(violations())
     for line in found:
         print(line)
+    across = [where for where, _said in unscoped_uses()]
+    print(f"Queries across tenants ({len(across)}, each with its reason in the code):")
+    for where in across:
+        print(f"  {where}")
     if found:
         print(f"\n{len(found)} structure violation(s); see scripts/lint_structure.py for the rules.")
         return 1

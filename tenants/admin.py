@@ -1,6 +1,19 @@
-from django.contrib import admin
+from typing import Any
 
-from tenants.models import ApiKey, Membership, Tenant
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tenants.models import ApiKey, Membership, Tenant, TenantQuerySet
+
+
+class AllTenantsAdmin(admin.ModelAdmin):
+    """The Django admin is the platform admins' view across every tenant, so it reads unscoped."""
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request)
+        if isinstance(queryset, TenantQuerySet):
+            queryset = queryset.unscoped()  # across tenants: the platform admins' view
+        return queryset
 
 
 class MembershipInline(admin.TabularInline):
@@ -18,7 +31,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(AllTenantsAdmin):
     list_display = ("name", "tenant", "prefix", "role", "created_at", "last_used_at", "revoked_at")
     list_filter = ("tenant", "role")
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")

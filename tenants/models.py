@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import traceback
 import zoneinfo
 from typing import Any, ClassVar, Self
 
@@ -105,9 +106,115 @@ class Tenant(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+class UnscopedQueryError(Exception):
+    """A query of a tenant-owned table that names no tenant: a bug that could show one tenant another's
+    rows. Scope it with ``for_tenant(tenant)`` (or a ``tenant=`` filter); a system job that works across
+    tenants says so with ``unscoped()`` and a ``# across tenants:`` comment (``make lint`` lists them)."""
+
+
+# The filters that name a tenant, and so scope a query.
+_TENANT_LOOKUPS = frozenset({"tenant", "tenant_id", "tenant__in", "tenant_id__in", "tenant__pk", "tenant__slug"})
+
+
+def _caller() -> str:
+    """Where the unscoped query was run from: the first frame outside this module and Django."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if frame.filename != __file__ and "site-packages" not in frame.filename:
+            return f"{frame.filename}:{frame.lineno}"
+    return "?"
+
+
+def _tenant_row(value: object) -> bool:
+    """A row of a tenant-owned table: filtering by it (``run=run``) reaches only that tenant's rows."""
+    return isinstance(value, models.Model) and getattr(value, "tenant_id", None) is not None
+
+
 class TenantQuerySet(models.QuerySet[Any]):
+    """A query of a tenant-owned table runs only once it names its tenant.
+
+    Building a query is free; running it (iterating, ``get``, ``count``, ``exists``, ``aggregate``,
+    ``update``, ``delete``...) without a tenant raises ``UnscopedQueryError``. A query is scoped by
+    ``for_tenant()``, by a ``tenant=`` / ``tenant_id=`` filter, by a filter on a row of a tenant-owned
+    table (``run=run``), by being a related manager of such a row (``release.invitations``), or, for
+    system jobs across tenants, explicitly by ``unscoped()``. A subquery (``Exists(...)``) runs inside its outer query.
+    """
+
+    _tenant_scoped = False
+
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]  # Django's, absent from its stubs
+        clone._tenant_scoped = self._tenant_scoped
+        return clone
+
     def for_tenant(self, tenant: Tenant) -> Self:
         return self.filter(tenant=tenant)
+
+    def none(self) -> Self:
+        clone = super().none()
+        clone._tenant_scoped = True  # nothing, of any tenant
+        return clone
+
+    def unscoped(self) -> Self:
+        """Every tenant's rows, for a system job that works across tenants (greppable on purpose)."""
+        clone = self.all()
+        clone._tenant_scoped = True
+        return clone
+
+    def filter(self, *args: Any, **kwargs: Any) -> Self:
+        clone = super().filter(*args, **kwargs)
+        if _TENANT_LOOKUPS.intersection(kwargs) or any(_tenant_row(value) for value in kwargs.values()):
+            clone._tenant_scoped = True
+        return clone
+
+    def _require_tenant(self) -> None:
+        if not self._tenant_scoped:
+            raise UnscopedQueryError(
+                f"A query of {self.model._meta.label} names no tenant (at {_caller()}): use .for_tenant(tenant), "
+                "a tenant= filter, or, for a system job across tenants, .unscoped()."
+            )
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._require_tenant()
+        super()._fetch_all()
+
+    def count(self) -> int:
+        if self._result_cache is None:
+            self._require_tenant()
+        return super().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is None:
+            self._require_tenant()
+        return super().exists()
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._require_tenant()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._require_tenant()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._require_tenant()
+        return super().delete()
+
+    def iterator(self, chunk_size: int | None = None) -> Any:
+        self._require_tenant()
+        return super().iterator(chunk_size=chunk_size)
+
+    def in_bulk(self, *args: Any, **kwargs: Any) -> Any:
+        self._require_tenant()
+        return super().in_bulk(*args, **kwargs)
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> TenantQuerySet:
+        queryset = super().get_queryset()
+        if getattr(self, "instance", None) is not None:
+            queryset._tenant_scoped = True  # a related manager of a row: ``release.invitations``
+        return queryset
 
 
 class TenantOwnedModel(models.Model):
@@ -119,7 +226,7 @@ class TenantOwnedModel(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
 
-    objects: ClassVar[TenantQuerySet] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[TenantQuerySet] = TenantManager()
 
     class Meta:
         abstract = True

@@ -32,9 +32,9 @@ def membership_counts_by_role(*, tenant: Tenant) -> list[tuple[str, int]]:
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user, tenant__is_active=True).select_related("tenant").order_by("tenant__name")
-    )
+    # across tenants: one person's staff roles in every panel
+    memberships = Membership.objects.unscoped().filter(user=user, tenant__is_active=True)
+    return memberships.select_related("tenant").order_by("tenant__name")
 
 
 def api_key_list(*, tenant: Tenant) -> QuerySet[ApiKey]:

@@ -162,7 +162,8 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
 def api_key_notice_send(*, api_key_id: int, language: str) -> bool:
     """Mail the key's creator that it was created (never the key itself); False when there is nobody
     to tell. Run by a worker: safe to run twice (a second copy)."""
-    api_key = ApiKey.objects.select_related("tenant", "created_by").filter(pk=api_key_id).first()
+    # across tenants: a worker loads the row its message names
+    api_key = ApiKey.objects.unscoped().select_related("tenant", "created_by").filter(pk=api_key_id).first()
     if api_key is None or api_key.created_by is None:
         return False
     context = {
@@ -179,7 +180,9 @@ def api_key_notice_send(*, api_key_id: int, language: str) -> bool:
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     """Revoke a key at once; revoking twice (or two requests racing) keeps the first moment."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiKey.objects.filter(tenant_id=api_key.tenant_id, pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     api_key.refresh_from_db(fields=["revoked_at"])
     return api_key
 
@@ -194,7 +197,8 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     if len(parts) != 3 or parts[0] != "fp" or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         return None
     prefix = parts[1]
-    api_key = ApiKey.objects.select_related("tenant").filter(prefix=prefix, revoked_at__isnull=True).first()
+    # across tenants: the key is what names its tenant
+    api_key = ApiKey.objects.unscoped().select_related("tenant").filter(prefix=prefix, revoked_at__isnull=True).first()
     if api_key is None or not api_key.tenant.is_active:
         return None
     if not secrets.compare_digest(api_key.key_hash, _hash_key(key)):
@@ -202,7 +206,7 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     now = timezone.now()
     # Touch last_used_at at most once a minute to keep authentication read-mostly.
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        ApiKey.objects.filter(tenant_id=api_key.tenant_id, pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
 
@@ -249,7 +253,8 @@ def staff_remove(*, tenant: Tenant, membership_id: int) -> None:
 
 def staff_welcome_send(*, membership_id: int, added_by_id: int | None) -> bool:
     """Mail a new staff member what they were given, and the link to set a password when they have none."""
-    membership = Membership.objects.select_related("tenant", "user").filter(pk=membership_id).first()
+    # across tenants: a worker loads the row its message names
+    membership = Membership.objects.unscoped().select_related("tenant", "user").filter(pk=membership_id).first()
     if membership is None:
         return False
     user, tenant = membership.user, membership.tenant

@@ -66,7 +66,7 @@ def publish(tenant: Tenant, purpose_key: str, change: str = "major", languages: 
     from consent.models import Purpose
     from consent.services.documents import document_publish
 
-    purpose = Purpose.objects.get(tenant=tenant, key=purpose_key)
+    purpose = Purpose.objects.unscoped().get(tenant=tenant, key=purpose_key)
     texts = {
         lang: (f"{purpose_key} terms ({lang})", f"# {purpose_key}\n\nWe collect **only** what we say. ({lang})")
         for lang in languages

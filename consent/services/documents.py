@@ -61,7 +61,7 @@ def document_publish(
         raise DomainError(f"The text of '{purpose.key}' is not valid; see fields.", fields=problems)
 
     # Lock the purpose so that two publishers cannot take the same version number.
-    Purpose.objects.select_for_update().get(pk=purpose.pk)
+    Purpose.objects.for_tenant(purpose.tenant).select_for_update().get(pk=purpose.pk)
     latest = ConsentDocument.objects.for_tenant(purpose.tenant).filter(purpose=purpose).order_by("-version").first()
     version = (latest.version + 1) if latest else 1
     return [

@@ -74,7 +74,8 @@ def _zip_for(person: Person) -> bytes:
 
 def data_export_build(*, export_id: int) -> DataExport | None:
     """Build the ZIP of one request (idempotent: a finished request is left as it is)."""
-    export = DataExport.objects.select_related("tenant", "user").filter(pk=export_id).first()
+    # across tenants: a worker loads the row its message names
+    export = DataExport.objects.unscoped().select_related("tenant", "user").filter(pk=export_id).first()
     if export is None or export.status != DataExport.Status.PENDING:
         return export
     person = Person(user=export.user, tenant=export.tenant, subject=export.subject, scope="tenant")

@@ -140,7 +140,9 @@ def demo_waitlist_seed(tenant: Tenant, panelists: list[Panelist]) -> None:
     release = waitlist_release(tenant=tenant, count=12, method="fcfs", seed=1, created_by=None)
     invited = list(Invitation.objects.for_tenant(tenant).filter(source="waitlist").order_by("id"))
     for invitation in invited[:4]:
-        Invitation.objects.filter(pk=invitation.pk).update(expires_at=now - timedelta(days=1), sent_at=now)
+        Invitation.objects.for_tenant(tenant).filter(pk=invitation.pk).update(
+            expires_at=now - timedelta(days=1), sent_at=now
+        )
     for invitation in invited[4:7]:
         invitation_revoke(invitation=invitation)
     for panelist in panelists[:5]:

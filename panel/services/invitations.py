@@ -88,7 +88,8 @@ def invitation_create(
 def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
     """Mail the invitation, or a reminder of it, unless the person has had enough messages lately:
     then it stays due (``sent_at`` empty, or the reminder not counted) and a later run sends it."""
-    invitation = Invitation.objects.select_related("tenant").filter(pk=invitation_id).first()
+    # across tenants: a worker loads the row its message names
+    invitation = Invitation.objects.unscoped().select_related("tenant").filter(pk=invitation_id).first()
     if invitation is None or invitation.status != Invitation.Status.PENDING or invitation.is_expired:
         return False
     tenant = invitation.tenant
@@ -101,7 +102,7 @@ def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
     # Claim the message before sending it, so that two runs (a batch and the hourly task, or a
     # redelivered batch) cannot both mail it; give the claim back if the mail fails.
     now = timezone.now()
-    mine = Invitation.objects.filter(pk=invitation.pk)
+    mine = Invitation.objects.for_tenant(tenant).filter(pk=invitation.pk)
     undo: dict[str, object]
     if reminder:
         claimed = mine.filter(reminders_sent=invitation.reminders_sent).update(

@@ -184,7 +184,9 @@ def waitlist_release(
         invitation_ids = _invite(tenant, chosen, created_by, release)
         achieved: dict[str, dict[str, float]] = {}
         if targets:  # the achieved shares are only worth reading back for a quota release
-            entries = list(WaitlistEntry.objects.filter(invitation_id__in=invitation_ids).only("id", "answers"))
+            entries = list(
+                WaitlistEntry.objects.for_tenant(tenant).filter(invitation_id__in=invitation_ids).only("id", "answers")
+            )
             achieved = _shares(entries, targets)
         notes = []
         if len(invitation_ids) < count:

@@ -134,7 +134,7 @@ def waitlist_join(
 @transaction.atomic
 def waitlist_confirm(*, tenant: Tenant, token: str) -> WaitlistEntry:
     entry = waitlist_entry_get_by_token(tenant=tenant, token=token, purpose="confirm")
-    entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = WaitlistEntry.objects.for_tenant(tenant).select_for_update().get(pk=entry.pk)
     if entry.status == WaitlistEntry.Status.UNCONFIRMED:
         entry.status, entry.confirmed_at = WaitlistEntry.Status.WAITING, timezone.now()
         entry.save(update_fields=["status", "confirmed_at"])

@@ -216,7 +216,7 @@ def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None
         chunks = chunks.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stalled_before))
     with transaction.atomic():  # a chunk being paid right now is locked: it is moving, leave it
         ids = list(chunks.select_for_update(skip_locked=True).values_list("pk", flat=True))
-        PayoutChunk.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+        PayoutChunk.objects.filter(run=run, pk__in=ids).update(enqueued_at=timezone.now())
     for chunk_id in ids:
         payout_chunk_task.delay_on_commit(chunk_id)
     return len(ids)
@@ -255,13 +255,15 @@ def _method_for(chosen: str | None, charity_id: int | None, email: str, rules: R
 
 def payout_chunk_process(*, chunk_id: int) -> bool:
     """Pay one chunk. Returns False when it is done already or another worker holds it."""
-    if not PayoutChunk.objects.filter(pk=chunk_id, status=PayoutChunk.Status.PENDING).exists():
+    # across tenants: a worker loads the row its message names
+    if not PayoutChunk.objects.unscoped().filter(pk=chunk_id, status=PayoutChunk.Status.PENDING).exists():
         return False  # a redelivered task of a paid chunk: one cheap read, no transaction
     with transaction.atomic():
         chunk = (
             # of=self: lock the chunk only, never the joined tenant and run rows (credits' foreign-key
             # checks take a share lock on the tenant row at commit).
-            PayoutChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            PayoutChunk.objects.unscoped()  # across tenants: a worker loads the row its message names
+            .select_for_update(skip_locked=True, of=("self",))
             .filter(pk=chunk_id, status=PayoutChunk.Status.PENDING)
             .select_related("run", "tenant")
             .first()
@@ -302,7 +304,7 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
         _hand_to_providers(tenant, [p for p in created if p.method != PayoutMethod.MASS_PAYMENT], run)
         total = sum(p[2] for p in planned)
         now = timezone.now()
-        PayoutChunk.objects.filter(pk=chunk.pk).update(status=PayoutChunk.Status.DONE, done_at=now)
+        PayoutChunk.objects.filter(tenant=tenant, pk=chunk.pk).update(status=PayoutChunk.Status.DONE, done_at=now)
         with connection.cursor() as cursor:
             # Check the deferred constraints now, then take the busy tenant accounts for a moment only.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -356,7 +358,7 @@ def _hand_to_providers(tenant: Tenant, payouts: list[Payout], run: PayoutRun) ->
 
 def _stock_alert_once(run: PayoutRun) -> None:
     """Tell the operator, once per run, that gift-card payouts are waiting for codes."""
-    claimed = PayoutRun.objects.filter(pk=run.pk, stock_alert_sent_at__isnull=True).update(
+    claimed = PayoutRun.objects.filter(tenant_id=run.tenant_id, pk=run.pk, stock_alert_sent_at__isnull=True).update(
         stock_alert_sent_at=timezone.now()
     )
     if claimed:
@@ -366,7 +368,8 @@ def _stock_alert_once(run: PayoutRun) -> None:
 def payout_stock_alert(*, run_id: int) -> int:
     """Email the tenant's owners and managers that the run's gift-card payouts wait for codes;
     returns how many people were told (none when nothing waits any more)."""
-    run = PayoutRun.objects.select_related("tenant").get(pk=run_id)
+    # across tenants: a worker loads the row its message names
+    run = PayoutRun.objects.unscoped().select_related("tenant").get(pk=run_id)
     waiting = Payout.objects.filter(run=run, status=Payout.Status.WAITING_STOCK).count()
     recipients = list(
         Membership.objects.filter(tenant=run.tenant, role__in=[Role.OWNER, Role.MANAGER]).values_list(
@@ -389,7 +392,8 @@ def payout_stock_alert(*, run_id: int) -> int:
 def payout_run_finish_if_done(*, run_id: int) -> bool:
     """Mark the run done once no chunk is pending (run after each chunk commits, and by the sweeper)."""
     return bool(
-        PayoutRun.objects.filter(pk=run_id, status=PayoutRun.Status.PAYING)
+        PayoutRun.objects.unscoped()  # across tenants: a worker loads the row its message names
+        .filter(pk=run_id, status=PayoutRun.Status.PAYING)
         .exclude(chunks__status=PayoutChunk.Status.PENDING)
         .update(status=PayoutRun.Status.DONE, finished_at=timezone.now())
     )
@@ -437,7 +441,7 @@ def payout_sweep() -> dict[str, int]:
     and retry gift-card payouts that wait for codes."""
     stalled_before = timezone.now() - timedelta(seconds=settings.PAYOUT_CHUNK_STALL_SECONDS)
     requeued = finished = 0
-    for run in PayoutRun.objects.filter(status=PayoutRun.Status.PAYING):
+    for run in PayoutRun.objects.unscoped().filter(status=PayoutRun.Status.PAYING):  # across tenants: the sweeper
         if payout_run_finish_if_done(run_id=run.pk):
             finished += 1
         else:

@@ -129,10 +129,12 @@ def giftcards_assign(*, tenant: Tenant, payouts: list[Payout]) -> Assignment:
                 covered.append(payout)
                 codes = codes[n:]
     with transaction.atomic():
-        GiftCard.objects.bulk_update(taken, ["payout", "assigned_at"], batch_size=1000)
+        GiftCard.objects.for_tenant(tenant).bulk_update(taken, ["payout", "assigned_at"], batch_size=1000)
         payouts_settle(tenant=tenant, payouts=covered)
         short = [p.pk for p in payouts if p not in covered]
-        Payout.objects.filter(pk__in=short, status=Payout.Status.PENDING).update(status=Payout.Status.WAITING_STOCK)
+        Payout.objects.for_tenant(tenant).filter(pk__in=short, status=Payout.Status.PENDING).update(
+            status=Payout.Status.WAITING_STOCK
+        )
     return Assignment(len(covered), len(short))
 
 
@@ -151,7 +153,7 @@ def giftcards_waiting_retry(*, tenant_ids: Iterable[int] | None = None) -> int:
     """Assign codes to the payouts that wait for them, tenant by tenant: those of ``tenant_ids``
     (after an import), or of every tenant with a payout waiting (the sweeper). Returns how many
     payouts were paid."""
-    waiting = Payout.objects.filter(status=Payout.Status.WAITING_STOCK)
+    waiting = Payout.objects.unscoped().filter(status=Payout.Status.WAITING_STOCK)  # across tenants: the sweeper
     if tenant_ids is not None:
         waiting = waiting.filter(tenant_id__in=list(tenant_ids))
     tenant_pks = waiting.values_list("tenant_id", flat=True).distinct()
@@ -175,13 +177,16 @@ def mass_payment_batch_create(*, tenant: Tenant, actor: str) -> MassPaymentBatch
         batch = MassPaymentBatch.objects.create(
             tenant=tenant, actor=actor, payout_count=len(ready), total_amount=sum(a for _, a in ready)
         )
-        Payout.objects.filter(pk__in=[pk for pk, _ in ready]).update(status=Payout.Status.SENT, batch=batch)
+        Payout.objects.for_tenant(tenant).filter(pk__in=[pk for pk, _ in ready]).update(
+            status=Payout.Status.SENT, batch=batch
+        )
     return batch
 
 
 def _batch_close_if_settled(batch: MassPaymentBatch) -> None:
     if not batch.payouts.filter(status=Payout.Status.SENT).exists():  # once: a repeat keeps the first settled_at
-        MassPaymentBatch.objects.filter(pk=batch.pk, status=MassPaymentBatch.Status.SENT).update(
+        open_batch = MassPaymentBatch.objects.filter(tenant_id=batch.tenant_id, pk=batch.pk)
+        open_batch.filter(status=MassPaymentBatch.Status.SENT).update(
             status=MassPaymentBatch.Status.SETTLED, settled_at=timezone.now())  # fmt: skip
 
 
@@ -236,7 +241,8 @@ def mass_payment_result_import(*, batch: MassPaymentBatch, upload: IO[bytes], ac
     with transaction.atomic():
         # Lock every payout of the file first (in pk order), then the accounts: the order every
         # settle and return takes, so none of them deadlocks against this one.
-        list(Payout.objects.select_for_update().filter(pk__in=[payouts[r].pk for r in decided]).order_by("pk"))
+        decided_pks = [payouts[r].pk for r in decided]
+        list(Payout.objects.for_tenant(batch.tenant).select_for_update().filter(pk__in=decided_pks).order_by("pk"))
         to_pay = [payouts[r] for r, (s, _) in decided.items() if s == "paid"]
         paid = payouts_settle(tenant=batch.tenant, payouts=to_pay, actor=actor)
         back = [payouts[r] for r, (s, _) in decided.items() if s == "returned"]

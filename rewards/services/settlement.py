@@ -37,10 +37,11 @@ def _settle_account(tenant: Tenant, payout: Payout) -> int:
 OPEN_STATUSES = (Payout.Status.PENDING, Payout.Status.WAITING_STOCK, Payout.Status.SENT)
 
 
-def _lock_open(payouts: list[Payout]) -> list[Payout]:
+def _lock_open(tenant: Tenant, payouts: list[Payout]) -> list[Payout]:
     """The payouts still open, re-read under a row lock: a settle racing a return finds one of them done."""
     return list(
-        Payout.objects.select_for_update()
+        Payout.objects.for_tenant(tenant)
+        .select_for_update()
         .filter(pk__in=[p.pk for p in payouts], status__in=OPEN_STATUSES)
         .order_by("pk")
     )
@@ -56,7 +57,7 @@ def _payouts_close(
         return 0
     notes = notes or {}
     with transaction.atomic():
-        open_ = _lock_open(payouts)
+        open_ = _lock_open(tenant, payouts)
         if not open_:
             return 0
         clearing = clearing_account_ensure(tenant=tenant)
@@ -67,11 +68,11 @@ def _payouts_close(
         ]  # fmt: skip
         ledger_post_many(tenant=tenant, reason=reason, postings=postings, actor=actor, memo=note)
         now = timezone.now()
-        closed = Payout.objects.filter(pk__in=[p.pk for p in open_])
+        closed = Payout.objects.for_tenant(tenant).filter(pk__in=[p.pk for p in open_])
         closed.update(status=status, settled_at=now, note=note[:300])
         for p in open_:
             if p.pk in notes:
-                Payout.objects.filter(pk=p.pk).update(note=notes[p.pk][:300])
+                closed.filter(pk=p.pk).update(note=notes[p.pk][:300])
         # A person erased while finance held the payout: the address was kept only so that the payment
         # could finish; once it is settled or returned nobody needs it, and it goes (the amount stays).
         closed.filter(panelist__user__isnull=True).exclude(email="").update(email="")

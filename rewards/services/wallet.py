@@ -73,7 +73,8 @@ def payout_preference_set(
 def payout_preference_notice_send(*, panelist_id: int, language: str) -> bool:
     """Mail the account, at its own address, where its payouts now go (a payment address masked);
     False when there is nobody to tell. Run by a worker: safe to run twice (a second copy)."""
-    panelist = Panelist.objects.select_related("tenant", "user").filter(pk=panelist_id).first()
+    # across tenants: a worker loads the row its message names
+    panelist = Panelist.objects.unscoped().select_related("tenant", "user").filter(pk=panelist_id).first()
     if panelist is None or panelist.user is None:
         return False
     preference = payout_preference_get(panelist=panelist)

@@ -117,10 +117,10 @@ def test_the_celery_defaults_are_safe() -> None:
     assert "purge-expired-sessions" in conf.beat_schedule
 
 
-# What a task's message may carry: ids, and two plain values that name no one (an ISO month, and who
-# asked: "user:<id>", "command:<name>" or "system"). Never an address, a name or other personal data:
-# messages sit in Redis, where an erasure cannot reach them.
-ALLOWED_STR_PARAMETERS = {"period", "actor"}
+# What a task's message may carry: ids, and plain values that name no one (an ISO month; who asked:
+# "user:<id>", "command:<name>" or "system"; a language code; the kind of a security event). Never an
+# address, a name or other personal data: messages sit in Redis, where an erasure cannot reach them.
+ALLOWED_STR_PARAMETERS = {"period", "actor", "language", "event"}
 
 
 def test_every_task_takes_ids_only_never_personal_data() -> None:
@@ -137,7 +137,7 @@ def test_every_task_takes_ids_only_never_personal_data() -> None:
         hints = typing.get_type_hints(task.run)
         for parameter in inspect.signature(task.run).parameters:
             hint = hints.get(parameter)
-            if hint in (int, list[int]) or (hint is str and parameter in ALLOWED_STR_PARAMETERS):
+            if hint in (int, int | None, list[int]) or (hint is str and parameter in ALLOWED_STR_PARAMETERS):
                 continue
             refused.append(f"{name}({parameter}: {hint})")
 

@@ -23,7 +23,8 @@ def append_at(tenant: Tenant, when: datetime, subject: str, kind: str, purpose_k
     ConsentChain.objects.get_or_create(tenant=tenant)
     head = ConsentChain.objects.select_for_update().get(tenant=tenant)
     document = (
-        ConsentDocument.objects.filter(tenant=tenant, purpose__key=purpose_key, language="en")
+        ConsentDocument.objects.unscoped()
+        .filter(tenant=tenant, purpose__key=purpose_key, language="en")
         .order_by("-version")
         .first()
     )

@@ -85,7 +85,7 @@ def test_consent_verify_proves_the_log_extends_a_checkpoint_through_a_purge(tmp_
     grant(tenant, "pn_z")
 
     privacy_purge(tenant=tenant)  # pn_y's grant, superseded 8 years ago, goes: #2 is a seal now
-    assert not ConsentEvent.objects.filter(tenant=tenant, seq=2).exists()
+    assert not ConsentEvent.objects.unscoped().filter(tenant=tenant, seq=2).exists()
     call_command("consent_verify", "--checkpoint", checkpoint)
 
     assert "checked: the log extends the checkpoint of event #2" in capsys.readouterr().out
@@ -114,7 +114,9 @@ def test_a_rewrite_with_recomputed_hashes_fools_the_chain_but_not_the_checkpoint
 
     # when someone with SQL access (the owner's password, or a superuser's) turns pn_b's grant into a
     # withdrawal and recomputes every hash after it, and the chain head
-    events = list(ConsentEvent.objects.filter(tenant=tenant).order_by("seq").values("id", *HASHED_FIELDS, "hash"))
+    events = list(
+        ConsentEvent.objects.unscoped().filter(tenant=tenant).order_by("seq").values("id", *HASHED_FIELDS, "hash")
+    )
     prev = events[0]["hash"]
     with owner_cursor() as cursor, cursor.connection.transaction():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

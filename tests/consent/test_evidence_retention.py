@@ -45,7 +45,7 @@ def old_evidence():
 
 
 def seqs(tenant) -> list[int]:
-    return list(ConsentEvent.objects.filter(tenant=tenant).order_by("seq").values_list("seq", flat=True))
+    return list(ConsentEvent.objects.unscoped().filter(tenant=tenant).order_by("seq").values_list("seq", flat=True))
 
 
 def test_the_purge_keeps_what_proves_an_active_consent_and_the_latest_event_of_each_subject_and_purpose(
@@ -63,7 +63,7 @@ def test_the_purge_keeps_what_proves_an_active_consent_and_the_latest_event_of_e
     assert report.ok, report.describe()
     call_command("consent_verify", "--tenant", old_evidence.slug)
     assert "old-evidence: chain holds" in capsys.readouterr().out
-    assert list(ConsentSeal.objects.filter(tenant=old_evidence).values_list("seq", flat=True)) == [2, 4]
+    assert list(ConsentSeal.objects.unscoped().filter(tenant=old_evidence).values_list("seq", flat=True)) == [2, 4]
 
 
 def test_a_superseded_event_stays_for_its_retention_counted_from_when_it_was_superseded(old_evidence) -> None:
@@ -102,7 +102,10 @@ def test_no_tenant_setting_goes_under_the_floor_of_consent_evidence(make_staff) 
     assert f"at least {EVIDENCE_FLOOR_DAYS} days" in one_day.content.decode()
     assert floor.status_code == 302
     assert past_ceiling.status_code == 400
-    assert RetentionOverride.objects.get(tenant=owner.tenant, category="consent.evidence").days == EVIDENCE_FLOOR_DAYS
+    assert (
+        RetentionOverride.objects.unscoped().get(tenant=owner.tenant, category="consent.evidence").days
+        == EVIDENCE_FLOOR_DAYS
+    )
 
 
 def test_only_the_owner_changes_the_evidence_retention_and_auditors_see_each_change(make_staff) -> None:
@@ -120,8 +123,8 @@ def test_only_the_owner_changes_the_evidence_retention_and_auditors_see_each_cha
     assert "Only an owner" in by_manager.content.decode()
     assert other_by_manager.status_code == 302  # managers still set the other categories
     assert by_owner.status_code == 302
-    assert RetentionOverride.objects.get(tenant=tenant, category="consent.evidence").days == 2000
-    changes = RetentionChange.objects.filter(tenant=tenant).order_by("id")
+    assert RetentionOverride.objects.unscoped().get(tenant=tenant, category="consent.evidence").days == 2000
+    changes = RetentionChange.objects.unscoped().filter(tenant=tenant).order_by("id")
     assert [(c.category, c.previous_days, c.days, c.changed_by, c.role) for c in changes] == [
         ("panel.panelist", 365, 200, manager.user, "manager"),
         ("consent.evidence", 365 * 6, 2000, owner.user, "owner"),

@@ -42,16 +42,16 @@ def withdraw(tenant, subject: str, purpose: str = "surveys") -> ConsentEvent:
 def test_every_tenant_has_the_builtin_purposes() -> None:
     tenant = TenantFactory.create()
 
-    keys = set(Purpose.objects.filter(tenant=tenant).values_list("key", flat=True))
+    keys = set(Purpose.objects.unscoped().filter(tenant=tenant).values_list("key", flat=True))
 
     assert keys == {"membership", "surveys", "receipts", "ad_verification", "marketing_email", "waitlist"}
-    assert Purpose.objects.get(tenant=tenant, key="membership").required
+    assert Purpose.objects.unscoped().get(tenant=tenant, key="membership").required
 
 
 def test_an_event_records_the_document_and_its_hash_but_no_person(tenant) -> None:
     event = grant(tenant, "pn_alice", language="fr")
 
-    document = ConsentDocument.objects.get(tenant=tenant, purpose__key="surveys", version=1, language="fr")
+    document = ConsentDocument.objects.unscoped().get(tenant=tenant, purpose__key="surveys", version=1, language="fr")
     assert (event.seq, event.kind, event.document_version, event.document_language) == (1, "grant", 1, "fr")
     assert event.document_sha256 == document.body_sha256
     assert event.subject == "pn_alice"
@@ -78,11 +78,11 @@ def test_neither_the_application_nor_the_owner_may_update_or_delete_an_event(ten
         # and the trigger refuses even the owner of the table
         with pytest.raises(psycopg.Error, match="consent log is append-only"), owner_cursor() as c:
             c.execute(sql, [event.pk])
-    assert ConsentEvent.objects.get(pk=event.pk).kind == "grant"
+    assert ConsentEvent.objects.unscoped().get(pk=event.pk).kind == "grant"
 
 
 def test_a_published_document_is_immutable(tenant) -> None:
-    document = ConsentDocument.objects.filter(tenant=tenant).first()
+    document = ConsentDocument.objects.unscoped().filter(tenant=tenant).first()
     assert document is not None
 
     with pytest.raises(DatabaseError, match="is immutable"), transaction.atomic(), connection.cursor() as c:
@@ -118,7 +118,7 @@ def test_a_minor_version_does_not_pause_collection(tenant) -> None:
 
 def test_bad_requests_write_nothing(tenant) -> None:
     grant(tenant, "pn_dan")
-    before = ConsentEvent.objects.count()
+    before = ConsentEvent.objects.unscoped().count()
 
     with pytest.raises(Conflict, match="already given"):
         grant(tenant, "pn_dan")
@@ -132,7 +132,7 @@ def test_bad_requests_write_nothing(tenant) -> None:
     with pytest.raises(Conflict, match="no published consent document"):
         grant(tenant, "pn_dan", purpose="marketing_email")
 
-    assert ConsentEvent.objects.count() == before + 1  # only the membership grant above
+    assert ConsentEvent.objects.unscoped().count() == before + 1  # only the membership grant above
     assert chain_verify(tenant=tenant).ok
 
 
@@ -214,7 +214,7 @@ def test_reordered_events_are_caught(chain_of_five) -> None:
 def test_an_inserted_event_is_caught(chain_of_five) -> None:
     # A forger appends a well-formed event (valid hash over the real previous hash) behind the
     # application's back: the chain head does not know it.
-    last = ConsentEvent.objects.filter(tenant=chain_of_five).order_by("-seq").first()
+    last = ConsentEvent.objects.unscoped().filter(tenant=chain_of_five).order_by("-seq").first()
     assert last is not None
     forged = {
         "seq": 6,
@@ -273,7 +273,7 @@ def test_concurrent_grants_and_withdrawals_keep_the_chain_whole() -> None:
     assert errors == []
     report = chain_verify(tenant=tenant)
     assert report.ok, report.describe()
-    assert report.events == ConsentEvent.objects.filter(tenant=tenant).count() == 8 * 5 * 2 * 2
+    assert report.events == ConsentEvent.objects.unscoped().filter(tenant=tenant).count() == 8 * 5 * 2 * 2
     assert ConsentChain.objects.get(tenant=tenant).last_seq == report.events
 
 
@@ -301,5 +301,5 @@ def test_a_double_submitted_grant_is_recorded_once() -> None:
         thread.join()
 
     assert sorted(outcomes) == ["already_granted"] * 5 + ["granted"]
-    assert ConsentEvent.objects.filter(tenant=tenant, subject="pn_same").count() == 1
+    assert ConsentEvent.objects.unscoped().filter(tenant=tenant, subject="pn_same").count() == 1
     assert chain_verify(tenant=tenant).ok

@@ -52,11 +52,11 @@ def test_granting_is_one_click_and_gives_a_signed_receipt(
 
     assert response.status_code == 200
     assert 'data-status="active"' in response.content.decode()
-    event = ConsentEvent.objects.get(subject=panelist.public_id)
+    event = ConsentEvent.objects.unscoped().get(subject=panelist.public_id)
     assert (event.purpose_key, event.kind, event.method, event.actor) == ("surveys", "grant", "web", "subject")
     consent_require(tenant=panelist.tenant, subject=panelist.public_id, purpose_key="surveys")
 
-    receipt = ConsentReceipt.objects.get(event=event)
+    receipt = ConsentReceipt.objects.unscoped().get(event=event)
     jwk = client_of.get("/t/shoppers/consents/jwks.json").json()["keys"][0]
     payload = receipt_verify(token=receipt.token, public_jwk=jwk)
     assert payload == receipt.payload
@@ -137,7 +137,7 @@ def test_withdrawing_takes_effect_for_the_very_next_request(panelist, client_of)
     assert response.status_code == 302
     with pytest.raises(ConsentWithdrawn):
         consent_require(tenant=panelist.tenant, subject=panelist.public_id, purpose_key="surveys")
-    assert ConsentReceipt.objects.filter(subject=panelist.public_id).count() == 2
+    assert ConsentReceipt.objects.unscoped().filter(subject=panelist.public_id).count() == 2
 
 
 def test_bad_changes_are_refused_with_a_reason_and_write_nothing(panelist, client_of) -> None:
@@ -149,7 +149,7 @@ def test_bad_changes_are_refused_with_a_reason_and_write_nothing(panelist, clien
     nonsense = client_of.post(url.format("surveys", "maybe"), HTTP_HX_REQUEST="true")  # no such action: no such URL
 
     assert [r.status_code for r in (*twice, never, unknown, nonsense)] == [200, 409, 409, 404, 404]
-    assert ConsentEvent.objects.filter(subject=panelist.public_id).count() == 1
+    assert ConsentEvent.objects.unscoped().filter(subject=panelist.public_id).count() == 1
 
 
 def test_a_major_version_prompts_for_reconsent_and_shows_what_changed(panelist, client_of) -> None:
@@ -163,7 +163,7 @@ def test_a_major_version_prompts_for_reconsent_and_shows_what_changed(panelist, 
     diff = client_of.get("/t/shoppers/consents/documents/surveys/diff/?from=1&to=2&lang=en")
     assert diff.status_code == 200
     client_of.post("/t/shoppers/consents/surveys/grant/")
-    assert ConsentEvent.objects.filter(subject=panelist.public_id).latest("seq").kind == "reconsent"
+    assert ConsentEvent.objects.unscoped().filter(subject=panelist.public_id).latest("seq").kind == "reconsent"
 
 
 def test_a_person_who_is_not_a_panelist_of_this_tenant_gets_404(panelist) -> None:
@@ -178,7 +178,7 @@ def test_a_person_who_is_not_a_panelist_of_this_tenant_gets_404(panelist) -> Non
 
 def test_a_receipt_is_only_its_subjects(panelist, client_of) -> None:
     client_of.post("/t/shoppers/consents/surveys/grant/")
-    receipt = ConsentReceipt.objects.get()
+    receipt = ConsentReceipt.objects.unscoped().get()
     intruder = PanelistFactory.create(tenant=panelist.tenant)
     client = Client()
     assert intruder.user is not None
@@ -193,7 +193,7 @@ def test_documents_are_rendered_as_sanitised_html(panelist, client) -> None:
     from consent.models import Purpose
     from consent.services.documents import document_publish
 
-    purpose = Purpose.objects.get(tenant=panelist.tenant, key="marketing_email")
+    purpose = Purpose.objects.unscoped().get(tenant=panelist.tenant, key="marketing_email")
     body = "# News\n\n<script>alert('x')</script>\n\n[click](javascript:alert(1)) and **bold**"
     document_publish(purpose=purpose, texts={"en": ("News", body)}, change="major")
 

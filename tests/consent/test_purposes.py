@@ -40,7 +40,7 @@ def test_a_manager_adds_a_purpose_and_publishes_its_text(make_staff) -> None:
     )  # fmt: skip
 
     assert (added.status_code, published.status_code) == (302, 302)
-    purpose = Purpose.objects.get(tenant=manager.tenant, key="tasting_panels")
+    purpose = Purpose.objects.unscoped().get(tenant=manager.tenant, key="tasting_panels")
     assert purpose.data_categories == ["taste_notes", "attendance"]
     assert purpose.names == {"en": "Tasting panels", "fr": "Panels de dégustation"}
     document = document_current(purpose=purpose, language="fr")
@@ -62,8 +62,8 @@ def test_bad_purposes_and_texts_are_refused_with_reasons_and_write_nothing(make_
 
     assert [r.status_code for r in (duplicate, no_days, bad_basis, empty_text, bad_date)] == [400] * 5
     assert "exists already" in duplicate.content.decode()
-    assert not Purpose.objects.filter(tenant=owner.tenant, key="tasting_panels").exists()
-    assert not ConsentDocument.objects.filter(tenant=owner.tenant).exists()
+    assert not Purpose.objects.unscoped().filter(tenant=owner.tenant, key="tasting_panels").exists()
+    assert not ConsentDocument.objects.unscoped().filter(tenant=owner.tenant).exists()
 
 
 def test_a_future_version_is_not_in_force_until_its_date(make_staff) -> None:
@@ -73,7 +73,7 @@ def test_a_future_version_is_not_in_force_until_its_date(make_staff) -> None:
 
     owner.client.post(base, {"change": "major", "effective_on": "2999-01-01", "title_en": "v2", "body_en": "Later."})
 
-    purpose = Purpose.objects.get(tenant=owner.tenant, key="surveys")
+    purpose = Purpose.objects.unscoped().get(tenant=owner.tenant, key="surveys")
     current = document_current(purpose=purpose, language="en")
     assert current is not None
     assert current.version == 1
@@ -88,7 +88,7 @@ def test_a_version_cannot_take_effect_in_the_past(make_staff) -> None:
 
     assert refused.status_code == 400
     assert "cannot take effect in the past" in refused.content.decode()
-    assert not ConsentDocument.objects.filter(tenant=owner.tenant).exists()
+    assert not ConsentDocument.objects.unscoped().filter(tenant=owner.tenant).exists()
 
 
 def test_a_version_effective_today_takes_effect_now(make_staff) -> None:
@@ -100,20 +100,20 @@ def test_a_version_effective_today_takes_effect_now(make_staff) -> None:
     published = owner.client.post(base, {"change": "major", "effective_on": today, "title_en": "v1", "body_en": "B"})
 
     assert published.status_code == 302
-    document = ConsentDocument.objects.get(tenant=owner.tenant)
+    document = ConsentDocument.objects.unscoped().get(tenant=owner.tenant)
     assert document.effective_at >= before  # not the start of the day: nobody consented before it existed
 
 
 def test_the_service_refuses_a_past_effective_moment_but_tolerates_a_moment_ago() -> None:
     tenant = TenantFactory.create()
-    purpose = Purpose.objects.get(tenant=tenant, key="surveys")
+    purpose = Purpose.objects.unscoped().get(tenant=tenant, key="surveys")
     texts = {"en": ("Surveys", "We ask.")}
 
     with pytest.raises(DomainError, match="cannot take effect in the past") as refused:
         document_publish(purpose=purpose, texts=texts, change="major", effective_at=timezone.now() - timedelta(hours=1))
     assert list(refused.value.fields) == ["effective_on"]
     assert refused.value.status_code == 400
-    assert not ConsentDocument.objects.filter(tenant=tenant).exists()
+    assert not ConsentDocument.objects.unscoped().filter(tenant=tenant).exists()
 
     moment_ago = timezone.now() - timedelta(seconds=30)
     [document] = document_publish(purpose=purpose, texts=texts, change="major", effective_at=moment_ago)
@@ -141,5 +141,5 @@ def test_an_owner_shortens_a_retention_but_cannot_lengthen_it(make_staff) -> Non
 
     assert (shorter.status_code, longer.status_code, unknown.status_code) == (302, 400, 400)
     assert "at most 365" in longer.content.decode()
-    assert RetentionOverride.objects.get(tenant=owner.tenant, category="panel.panelist").days == 90
+    assert RetentionOverride.objects.unscoped().get(tenant=owner.tenant, category="panel.panelist").days == 90
     assert 'value="90"' in owner.client.get(f"/t/{owner.tenant.slug}/console/purposes/").content.decode()

@@ -126,10 +126,10 @@ def test_the_evidence_purge_goes_window_by_window_and_its_dry_run_counts_what_wo
         append_at(tenant, years_ago(8), subject, "withdraw")
 
     assert evidence_purge(tenant, timezone.now(), 2, True) == 5  # every window counted, nothing removed
-    assert ConsentEvent.objects.filter(tenant=tenant).count() == 10
+    assert ConsentEvent.objects.unscoped().filter(tenant=tenant).count() == 10
     assert evidence_purge(tenant, timezone.now(), 2, False) == 5
 
-    assert list(ConsentEvent.objects.filter(tenant=tenant).values_list("seq", flat=True)) == [6, 7, 8, 9, 10]
+    assert list(ConsentEvent.objects.unscoped().filter(tenant=tenant).values_list("seq", flat=True)) == [6, 7, 8, 9, 10]
     report = chain_verify(tenant=tenant)
     assert report.ok, report.describe()
     assert (report.events, report.sealed) == (5, 5)
@@ -154,7 +154,7 @@ def test_privacy_purge_walks_the_registry_and_logs_counts_only(capsys) -> None:
     assert stays.user is not None
     assert "purgeme: Purged 1 from panel.panelist" in capsys.readouterr().out
     call_command("privacy_purge", "--tenant", "purgeme")  # safe to rerun
-    logs = PurgeLog.objects.filter(tenant=tenant, category="panel.panelist", dry_run=False).order_by("id")
+    logs = PurgeLog.objects.unscoped().filter(tenant=tenant, category="panel.panelist", dry_run=False).order_by("id")
     assert [log.purged for log in logs] == [1, 0]
     assert {f.name for f in PurgeLog._meta.get_fields()} == {
         "id",
@@ -182,7 +182,7 @@ def test_the_daily_task_purges_every_tenant() -> None:
         panelist.refresh_from_db()
         assert panelist.user is None
     for tenant in tenants:
-        log = PurgeLog.objects.get(tenant=tenant, category="panel.panelist")
+        log = PurgeLog.objects.unscoped().get(tenant=tenant, category="panel.panelist")
         assert (log.purged, log.dry_run) == (1, False)
 
 
@@ -196,7 +196,7 @@ def test_export_requests_are_rate_limited(db) -> None:
     statuses = [client.post("/t/ratelimit/privacy/exports/").status_code for _ in range(4)]
 
     assert statuses == [302, 302, 302, 429]
-    assert DataExport.objects.filter(tenant=tenant).count() == 3
+    assert DataExport.objects.unscoped().filter(tenant=tenant).count() == 3
 
 
 def pg_dump_text() -> str:
@@ -279,7 +279,7 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(se
         # preference that names it.
         settled = canary_settled_payout(left_tenant, left, f"{marker}.old@example.test")
         mass_payment_mark_paid(batch=settled, actor="test")
-        Panelist.objects.filter(pk=left.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
+        Panelist.objects.unscoped().filter(pk=left.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
         # This panel: a payout finance holds at the erasure, and settles after it.
         in_finance = canary_settled_payout(tenant, panelist, f"{marker}.pay@example.test")
         invitation_create(tenant=invited_by, email=user.email)  # queues the invitation email
@@ -288,7 +288,7 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(se
         client.login(email=user.email, password=PASSWORD)
         client.post("/t/canary-panel/consents/surveys/grant/")  # queues the receipt's email copy
         client.post("/t/canary-panel/privacy/exports/")  # queues the export's build
-        data_export_build(export_id=DataExport.objects.get(tenant=tenant).pk)  # what the worker does
+        data_export_build(export_id=DataExport.objects.unscoped().get(tenant=tenant).pk)  # what the worker does
         LogEntry.objects.create(
             user=UserFactory.create(is_staff=True),
             content_type=ContentType.objects.get_for_model(User),
@@ -299,7 +299,7 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(se
         )
         assert marker in pg_dump_text()
         assert media_hits(marker)
-        assert Payout.objects.filter(email__contains=marker).count() == 2
+        assert Payout.objects.unscoped().filter(email__contains=marker).count() == 2
 
         response = client.post("/t/canary-panel/privacy/erase/", {"scope": "account", "confirm": "yes"})
         assert mass_payment_mark_paid(batch=in_finance, actor="test") == 1  # finance settles after the erasure
@@ -318,11 +318,13 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(se
     logged = [r for r in caplog.records if not r.name.startswith("factory")]
     assert any("erased an account" in r.getMessage() for r in logged)  # the capture saw the erasure itself
     assert [r.getMessage() for r in logged if marker in r.getMessage() or marker in repr(r.args)] == []
-    assert Payout.objects.filter(status="paid", email="").count() == 2  # settled, and forgotten
-    assert not PayoutPreference.objects.exists()
-    assert ConsentEvent.objects.filter(subject=panelist.public_id).count() == 1  # the evidence stays, pseudonymous
-    assert Panelist.objects.filter(public_id=panelist.public_id, user__isnull=True).exists()
-    assert Panelist.objects.filter(pk=left.pk, user__isnull=True).exists()
+    assert Payout.objects.unscoped().filter(status="paid", email="").count() == 2  # settled, and forgotten
+    assert not PayoutPreference.objects.unscoped().exists()
+    assert (
+        ConsentEvent.objects.unscoped().filter(subject=panelist.public_id).count() == 1
+    )  # the evidence stays, pseudonymous
+    assert Panelist.objects.unscoped().filter(public_id=panelist.public_id, user__isnull=True).exists()
+    assert Panelist.objects.unscoped().filter(pk=left.pk, user__isnull=True).exists()
     assert chain_verify(tenant=tenant).ok
 
 
@@ -339,7 +341,7 @@ def test_a_worker_builds_the_export_and_the_signed_link_serves_it_to_its_owner(c
     client.post("/t/exporter/privacy/exports/")
 
     deadline = time.monotonic() + 30
-    while DataExport.objects.get(tenant=tenant).status != "ready":
+    while DataExport.objects.unscoped().get(tenant=tenant).status != "ready":
         assert time.monotonic() < deadline, celery_worker_process.log.read_text()[-3000:]
         time.sleep(0.3)
     page = client.get("/t/exporter/privacy/").content.decode()

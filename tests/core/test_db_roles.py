@@ -74,10 +74,10 @@ def test_the_runtime_role_cannot_update_delete_or_truncate_the_evidence_even_wit
     refused(f"DELETE FROM {table}")  # noqa: S608
     refused(f"TRUNCATE {table} CASCADE")
 
-    assert ConsentEvent.objects.filter(tenant=evidence).count() == 1
-    assert ConsentReceipt.objects.filter(tenant=evidence).count() == 1
-    assert LedgerTransaction.objects.filter(tenant=evidence).count() == 1
-    assert LedgerEntry.objects.filter(tenant=evidence).count() == 2
+    assert ConsentEvent.objects.unscoped().filter(tenant=evidence).count() == 1
+    assert ConsentReceipt.objects.unscoped().filter(tenant=evidence).count() == 1
+    assert LedgerTransaction.objects.unscoped().filter(tenant=evidence).count() == 1
+    assert LedgerEntry.objects.unscoped().filter(tenant=evidence).count() == 2
 
 
 def test_the_runtime_role_moves_the_chain_head_but_never_its_seal(evidence) -> None:
@@ -85,9 +85,9 @@ def test_the_runtime_role_moves_the_chain_head_but_never_its_seal(evidence) -> N
     refused("DELETE FROM consent_consentchain")
     refused("TRUNCATE consent_consentchain CASCADE")
     # appending still moves the head
-    consent_withdraw(tenant=evidence, subject=ConsentEvent.objects.get(tenant=evidence).subject,
+    consent_withdraw(tenant=evidence, subject=ConsentEvent.objects.unscoped().get(tenant=evidence).subject,
                      purpose_key="surveys", method="web", actor="subject")  # fmt: skip
-    assert ConsentEvent.objects.filter(tenant=evidence).count() == 2
+    assert ConsentEvent.objects.unscoped().filter(tenant=evidence).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_the_runtime_role_deletes_evidence_only_through_the_purge_function_and_b
         cursor.execute("SELECT scanned_to, purged FROM consent_evidence_purge(%s, now(), 0, 1000, false)", [tenant.pk])
         assert cursor.fetchone() == (1, 1)
 
-    assert list(ConsentEvent.objects.filter(tenant=tenant).values_list("seq", flat=True)) == [2, 3, 4]
+    assert list(ConsentEvent.objects.unscoped().filter(tenant=tenant).values_list("seq", flat=True)) == [2, 3, 4]
 
 
 @pytest.mark.django_db(transaction=True)

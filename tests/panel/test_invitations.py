@@ -64,7 +64,7 @@ def test_an_invitation_mails_a_link_whose_token_is_not_stored(tenant) -> None:
     assert invitation.email == "someone@example.test"
     assert len(mail.outbox) == 1
     assert f"/t/riverside/join/#{token}" in str(mail.outbox[0].body)
-    assert token.split(".")[1] not in str(Invitation.objects.filter(pk=invitation.pk).values().first())
+    assert token.split(".")[1] not in str(Invitation.objects.unscoped().filter(pk=invitation.pk).values().first())
     assert invitation.expires_at > timezone.now() + timedelta(days=13)
 
 
@@ -80,10 +80,12 @@ def test_a_person_joins_with_the_age_gate_and_chosen_consents(tenant) -> None:
     assert joined.status_code == 302
     assert "panel.join_tokens" not in client.session or not client.session["panel.join_tokens"]
     assert joined["Location"] == "/t/riverside/home/"
-    panelist = Panelist.objects.get(tenant=tenant, user__email="new.person@example.test")
+    panelist = Panelist.objects.unscoped().get(tenant=tenant, user__email="new.person@example.test")
     invitation.refresh_from_db()
     assert (invitation.status, invitation.panelist) == ("accepted", panelist)
-    purposes = set(ConsentEvent.objects.filter(subject=panelist.public_id).values_list("purpose_key", flat=True))
+    purposes = set(
+        ConsentEvent.objects.unscoped().filter(subject=panelist.public_id).values_list("purpose_key", flat=True)
+    )
     assert purposes == {"membership", "surveys"}  # receipts stayed off: optional purposes are opt-in
     assert panelist.user is not None
     assert EmailAddress.objects.get(user=panelist.user).verified
@@ -109,11 +111,11 @@ def test_under_the_minimum_age_nothing_about_the_person_is_kept(tenant, caplog) 
     assert response.status_code == 200
     assert "aged 18 or over" in response.content.decode()
     assert not User.objects.filter(email="young.person@example.test").exists()
-    assert not Invitation.objects.filter(pk=invitation.pk).exists()
-    assert not WaitlistEntry.objects.filter(tenant=tenant).exists()
-    assert not ContactLog.objects.filter(tenant=tenant).exists()
-    assert not Panelist.objects.filter(tenant=tenant).exists()
-    assert not ConsentEvent.objects.filter(tenant=tenant).exists()
+    assert not Invitation.objects.unscoped().filter(pk=invitation.pk).exists()
+    assert not WaitlistEntry.objects.unscoped().filter(tenant=tenant).exists()
+    assert not ContactLog.objects.unscoped().filter(tenant=tenant).exists()
+    assert not Panelist.objects.unscoped().filter(tenant=tenant).exists()
+    assert not ConsentEvent.objects.unscoped().filter(tenant=tenant).exists()
     assert "young.person" not in caplog.text
     assert born.isoformat() not in caplog.text
 
@@ -123,13 +125,13 @@ def test_an_unusable_invitation_is_refused_with_a_clear_message(tenant, state) -
     invitation = invitation_create(tenant=tenant, email="new.person@example.test")
     token, where = invitation_token(invitation), tenant
     if state == "expired":
-        Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+        Invitation.objects.unscoped().filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     elif state == "used":
         _invitation, first = invite(tenant, "used@example.test")
         token = invitation_token(_invitation)
         first.post(join_urls(tenant)[1], FORM)
     elif state == "revoked":
-        Invitation.objects.filter(pk=invitation.pk).update(status="revoked", revoked_at=timezone.now())
+        Invitation.objects.unscoped().filter(pk=invitation.pk).update(status="revoked", revoked_at=timezone.now())
     elif state == "other_tenant":
         where = TenantFactory.create(slug="elsewhere")
     elif state == "forged":
@@ -168,7 +170,7 @@ def test_bad_onboarding_input_is_refused_and_writes_nothing(tenant, post, field)
     invitation.refresh_from_db()
     assert invitation.status == "pending"
     assert not User.objects.filter(email=invitation.email).exists()
-    assert not ConsentEvent.objects.filter(tenant=tenant).exists()
+    assert not ConsentEvent.objects.unscoped().filter(tenant=tenant).exists()
 
 
 def test_one_account_joins_a_second_panel_after_signing_in(tenant) -> None:
@@ -186,7 +188,7 @@ def test_one_account_joins_a_second_panel_after_signing_in(tenant) -> None:
     joined = client.post(accept, {"date_of_birth": ADULT, "consent": ["membership"]})
 
     assert joined.status_code == 302
-    assert Panelist.objects.filter(user=existing.user).count() == 2
+    assert Panelist.objects.unscoped().filter(user=existing.user).count() == 2
     assert User.objects.filter(email=existing.user.email).count() == 1
 
 
@@ -199,7 +201,7 @@ def test_a_full_panel_admits_nobody_more(tenant) -> None:
     response = client.post(join_urls(tenant)[1], FORM)
 
     assert response.status_code == 409
-    assert Panelist.objects.filter(tenant=tenant).count() == 1
+    assert Panelist.objects.unscoped().filter(tenant=tenant).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -230,7 +232,7 @@ def test_two_signups_racing_on_one_token_make_one_panelist() -> None:
 
     assert outcomes.count("joined") == 1
     assert set(outcomes) - {"joined"} <= {"invitation_used", "sign_in_first"}
-    assert Panelist.objects.filter(tenant=tenant).count() == 1
+    assert Panelist.objects.unscoped().filter(tenant=tenant).count() == 1
     assert User.objects.filter(email="racer@example.test").count() == 1
 
 
@@ -242,10 +244,10 @@ def test_operators_invite_revoke_resend_and_see_the_funnel(make_staff, tenant) -
     manager.client.post(base, {"email": "b@example.test"})
     duplicate = manager.client.post(base, {"email": "a@example.test"})
     bad = manager.client.post(base, {"email": "not an email"})
-    b = Invitation.objects.get(email="b@example.test")
+    b = Invitation.objects.unscoped().get(email="b@example.test")
     manager.client.post(f"{base}{b.pk}/revoke/")
-    a = Invitation.objects.get(email="a@example.test")
-    Invitation.objects.filter(pk=a.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    a = Invitation.objects.unscoped().get(email="a@example.test")
+    Invitation.objects.unscoped().filter(pk=a.pk).update(expires_at=timezone.now() - timedelta(days=1))
     manager.client.post(f"{base}{a.pk}/resend/")
 
     # A refused form answers with its error's own status: a conflict (already invited) is a 409, bad input a 400.
@@ -260,7 +262,7 @@ def test_reviewers_and_auditors_cannot_invite(make_staff, tenant) -> None:
     for role in (Role.REVIEWER, Role.AUDITOR):
         staff = make_staff(tenant=tenant, role=role)
         assert staff.client.post("/t/riverside/console/invitations/", {"email": "x@example.test"}).status_code == 403
-    assert not Invitation.objects.exists()
+    assert not Invitation.objects.unscoped().exists()
 
 
 def test_the_token_in_the_email_is_the_one_that_works(tenant) -> None:
@@ -338,7 +340,7 @@ def test_the_contact_cap_defers_an_invitation_without_losing_it(tenant) -> None:
 
     from panel.models import ContactLog
 
-    ContactLog.objects.filter(tenant=tenant).update(
+    ContactLog.objects.unscoped().filter(tenant=tenant).update(
         sent_at=timezone.now() - timedelta(days=tenant.contact_period_days + 1)
     )
     assert invitation_send(invitation_id=invitation.pk) is True
@@ -353,15 +355,15 @@ def test_at_most_two_reminders_with_the_tenants_gap(tenant) -> None:
     assert invitations_due()[1] == []  # too soon
 
     for expected_reminders in (1, 2):
-        Invitation.objects.filter(pk=invitation.pk).update(
+        Invitation.objects.unscoped().filter(pk=invitation.pk).update(
             sent_at=timezone.now() - timedelta(days=30),
             last_reminded_at=None if expected_reminders == 1 else timezone.now() - timedelta(days=4),
         )
         assert invitations_due()[1] == [invitation.pk]
         assert invitation_send(invitation_id=invitation.pk, reminder=True)
-        assert Invitation.objects.get(pk=invitation.pk).reminders_sent == expected_reminders
+        assert Invitation.objects.unscoped().get(pk=invitation.pk).reminders_sent == expected_reminders
 
-    Invitation.objects.filter(pk=invitation.pk).update(last_reminded_at=timezone.now() - timedelta(days=10))
+    Invitation.objects.unscoped().filter(pk=invitation.pk).update(last_reminded_at=timezone.now() - timedelta(days=10))
     assert invitations_due()[1] == []  # two is the most
     assert "Reminder" in mail.outbox[-1].subject
 

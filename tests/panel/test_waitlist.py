@@ -52,7 +52,7 @@ def test_double_opt_in_then_status_then_leaving(tenant) -> None:
     client = Client()
 
     joined = join(client, "Ana@Example.test ")
-    entry = WaitlistEntry.objects.get(tenant=tenant)
+    entry = WaitlistEntry.objects.unscoped().get(tenant=tenant)
     assert 'data-testid="check-email"' in joined.content.decode()
     assert (entry.email, entry.status, entry.answers) == (
         "ana@example.test",
@@ -61,13 +61,13 @@ def test_double_opt_in_then_status_then_leaving(tenant) -> None:
     )
     confirm = link_in(mail.outbox[0], "confirm")
     assert 'data-testid="confirm"' in client.get(confirm).content.decode()  # a GET confirms nothing
-    assert WaitlistEntry.objects.get(pk=entry.pk).status == "unconfirmed"
+    assert WaitlistEntry.objects.unscoped().get(pk=entry.pk).status == "unconfirmed"
 
     client.post(confirm)
 
     entry.refresh_from_db()
     assert entry.status == "waiting"
-    grant = ConsentEvent.objects.get(tenant=tenant, subject=entry.public_id)
+    grant = ConsentEvent.objects.unscoped().get(tenant=tenant, subject=entry.public_id)
     assert (grant.purpose_key, grant.kind) == ("waitlist", "grant")
     status = link_in(mail.outbox[-1], "status")
     assert 'data-state="waiting"' in client.get(status).content.decode()
@@ -75,8 +75,8 @@ def test_double_opt_in_then_status_then_leaving(tenant) -> None:
     left = client.post(status.replace("/status/", "/leave/"))
 
     assert 'data-testid="left"' in left.content.decode()
-    assert not WaitlistEntry.objects.filter(pk=entry.pk).exists()
-    assert ConsentEvent.objects.filter(subject=entry.public_id).latest("seq").kind == "withdraw"
+    assert not WaitlistEntry.objects.unscoped().filter(pk=entry.pk).exists()
+    assert ConsentEvent.objects.unscoped().filter(subject=entry.public_id).latest("seq").kind == "withdraw"
     assert client.get(status).status_code == 404
 
 
@@ -88,7 +88,7 @@ def test_the_answer_is_the_same_whether_or_not_the_email_is_listed(tenant) -> No
         return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode())
 
     assert page(first) == page(second)
-    assert WaitlistEntry.objects.filter(tenant=tenant).count() == 1
+    assert WaitlistEntry.objects.unscoped().filter(tenant=tenant).count() == 1
     assert len(mail.outbox) == 2  # the second mail goes to the address itself, never to the asker
 
 
@@ -96,7 +96,7 @@ def test_the_honeypot_is_answered_like_anyone_and_stores_nothing(tenant) -> None
     response = join(Client(), "bot@example.test", website="http://spam.example")
 
     assert 'data-testid="check-email"' in response.content.decode()
-    assert not WaitlistEntry.objects.exists()
+    assert not WaitlistEntry.objects.unscoped().exists()
     assert mail.outbox == []
 
 
@@ -117,17 +117,19 @@ def test_bad_answers_are_refused_with_reasons_and_write_nothing(tenant) -> None:
     assert response.status_code == 400
     assert set(response.context["errors"]) == {"gender", "birth_year"}
     assert no_agree.status_code == 400
-    assert not WaitlistEntry.objects.exists()
+    assert not WaitlistEntry.objects.unscoped().exists()
 
 
 def test_unconfirmed_requests_are_purged_after_seven_days(tenant) -> None:
     join(Client(), "late@example.test")
     join(Client(), "recent@example.test")
-    WaitlistEntry.objects.filter(email="late@example.test").update(created_at=timezone.now() - timedelta(days=8))
+    WaitlistEntry.objects.unscoped().filter(email="late@example.test").update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
 
     call_command("privacy_purge", "--tenant", "greenfield")
 
-    assert list(WaitlistEntry.objects.values_list("email", flat=True)) == ["recent@example.test"]
+    assert list(WaitlistEntry.objects.unscoped().values_list("email", flat=True)) == ["recent@example.test"]
 
 
 def fill(tenant, females: int, males: int) -> None:
@@ -148,9 +150,9 @@ def test_first_come_first_served_takes_the_oldest_and_invites_in_batches(
     with django_capture_on_commit_callbacks() as callbacks:
         release = waitlist_release(tenant=tenant, count=600, method="fcfs", created_by=None)
 
-    invited = set(WaitlistEntry.objects.filter(status="invited").values_list("email", flat=True))
+    invited = set(WaitlistEntry.objects.unscoped().filter(status="invited").values_list("email", flat=True))
     assert invited == {f"w{n}@example.test" for n in range(600)}
-    assert Invitation.objects.filter(tenant=tenant, source="waitlist").count() == 600
+    assert Invitation.objects.unscoped().filter(tenant=tenant, source="waitlist").count() == 600
     assert (release.released, release.method, release.note) == (600, "fcfs", "")
     assert len(callbacks) == 2  # batches of 500
 
@@ -183,8 +185,12 @@ def test_the_same_seed_repeats_the_same_random_selection() -> None:
     waitlist_release(tenant=a, count=10, method="random", seed=4242, created_by=None)
     waitlist_release(tenant=b, count=10, method="random", seed=4242, created_by=None)
 
-    picked_a = sorted(WaitlistEntry.objects.filter(tenant=a, status="invited").values_list("email", flat=True))
-    picked_b = sorted(WaitlistEntry.objects.filter(tenant=b, status="invited").values_list("email", flat=True))
+    picked_a = sorted(
+        WaitlistEntry.objects.unscoped().filter(tenant=a, status="invited").values_list("email", flat=True)
+    )
+    picked_b = sorted(
+        WaitlistEntry.objects.unscoped().filter(tenant=b, status="invited").values_list("email", flat=True)
+    )
     assert picked_a == picked_b
     assert len(picked_a) == 10
 
@@ -198,7 +204,7 @@ def test_a_quota_release_matches_the_targets_as_closely_as_the_list_allows(tenan
 
     assert balanced.achieved == {"gender": {"female": 0.5, "male": 0.5}}
     assert short.achieved == {"gender": {"female": 1.0}}  # no men left: the list decides
-    assert WaitlistRelease.objects.filter(tenant=tenant).count() == 2
+    assert WaitlistRelease.objects.unscoped().filter(tenant=tenant).count() == 2
 
 
 def test_the_console_filters_counts_and_releases(make_staff, tenant) -> None:
@@ -215,7 +221,7 @@ def test_the_console_filters_counts_and_releases(make_staff, tenant) -> None:
 
     assert page.context["matching"] == 4
     assert released.status_code == 302
-    release = WaitlistRelease.objects.get(tenant=tenant)
+    release = WaitlistRelease.objects.unscoped().get(tenant=tenant)
     assert (release.seed, release.filters, release.released, release.created_by) == (
         7,
         {"gender": "male"},
@@ -234,7 +240,7 @@ def test_the_status_page_tells_invited_and_expired(tenant) -> None:
     waitlist_release(tenant=tenant, count=1, method="fcfs", created_by=None)
 
     invited = client.get(status).content.decode()
-    Invitation.objects.update(expires_at=timezone.now() - timedelta(days=1))
+    Invitation.objects.unscoped().update(expires_at=timezone.now() - timedelta(days=1))
     expired = client.get(status).content.decode()
 
     assert 'data-state="invited"' in invited
@@ -272,7 +278,7 @@ def test_operators_add_screening_questions_to_the_form(make_staff, tenant) -> No
     one_choice = manager.client.post(url, {"key": "car", "label_en": "Car", "kind": "choice", "choices": "yes"})
 
     assert (added.status_code, duplicate.status_code, one_choice.status_code) == (302, 400, 400)
-    assert ScreeningQuestion.objects.get(tenant=tenant, key="pets").choices == ["none", "cat", "dog"]
+    assert ScreeningQuestion.objects.unscoped().get(tenant=tenant, key="pets").choices == ["none", "cat", "dog"]
     assert 'name="q_pets"' in Client().get("/t/greenfield/").content.decode()
 
 
@@ -296,7 +302,7 @@ def test_people_already_invited_or_members_are_skipped_not_picked_again(tenant) 
     first = waitlist_release(tenant=tenant, count=1, method="fcfs", created_by=None)
     second = waitlist_release(tenant=tenant, count=1, method="fcfs", created_by=None)
 
-    invited = sorted(WaitlistEntry.objects.filter(status="invited").values_list("email", flat=True))
+    invited = sorted(WaitlistEntry.objects.unscoped().filter(status="invited").values_list("email", flat=True))
     assert (first.released, second.released) == (1, 1)
     assert invited == ["w1@example.test", "w2@example.test"]
 
@@ -310,7 +316,7 @@ def test_bad_release_input_is_a_400_not_a_500(make_staff, tenant) -> None:
     bad_filter = manager.client.get(url + "?f_birth_year=%C2%B2")
 
     assert (huge.status_code, too_many.status_code, bad_filter.status_code) == (400, 400, 400)
-    assert not WaitlistRelease.objects.exists()
+    assert not WaitlistRelease.objects.unscoped().exists()
 
 
 def test_a_release_partly_revoked_before_mailing_finishes_and_stops_polling(make_staff, tenant) -> None:
@@ -345,7 +351,7 @@ def test_only_valid_requests_count_against_the_limit_per_network(tenant) -> None
     # then each mistake was a 400 with its reason, and the right one goes through
     assert mistakes == [400] * 11
     assert right.status_code == 200
-    assert WaitlistEntry.objects.filter(email="finally@example.test").exists()
+    assert WaitlistEntry.objects.unscoped().filter(email="finally@example.test").exists()
 
 
 def test_a_refused_form_keeps_what_was_typed_and_puts_each_error_by_its_question(tenant) -> None:
@@ -370,7 +376,7 @@ def test_an_internationalised_address_joins_the_waitlist(tenant) -> None:
     response = join(Client(), "Jürgen.Müller@Bücher.example")
 
     assert response.status_code == 200
-    entry = WaitlistEntry.objects.get(tenant=tenant)
+    entry = WaitlistEntry.objects.unscoped().get(tenant=tenant)
     assert entry.email == "jürgen.müller@bücher.example"
     assert mail.outbox[-1].to == ["jürgen.müller@bücher.example"]
 

@@ -31,7 +31,7 @@ from rewards.services.payouts import payout_chunk_process, payout_run_start  # n
 
 def main(role: str, panelist_id: int, count: int, seed: int) -> dict:
     rng = random.Random(seed)
-    panelist = Panelist.objects.select_related("tenant").get(pk=panelist_id)
+    panelist = Panelist.objects.unscoped().select_related("tenant").get(pk=panelist_id)
     done: dict[str, list] = {"credited": [], "reversed": [], "refused": [], "runs": []}
     for n in range(count):
         if role == "credit":
@@ -42,19 +42,20 @@ def main(role: str, panelist_id: int, count: int, seed: int) -> dict:
             done["credited"].append([key, amount, txn.pk])
         elif role == "reverse":
             candidates = list(
-                LedgerTransaction.objects.filter(tenant=panelist.tenant, reason="survey", reversed_by__isnull=True)
+                LedgerTransaction.objects.unscoped()
+                .filter(tenant=panelist.tenant, reason="survey", reversed_by__isnull=True)
                 .order_by("?")
                 .values_list("pk", flat=True)[:1]
             )
             if candidates:
                 try:
-                    reversal = transaction_reverse(txn=LedgerTransaction.objects.get(pk=candidates[0]))
+                    reversal = transaction_reverse(txn=LedgerTransaction.objects.unscoped().get(pk=candidates[0]))
                     done["reversed"].append([candidates[0], reversal.pk])
                 except Conflict as exc:  # the money was paid out already: refused, never negative
                     done["refused"].append([candidates[0], exc.code])
         elif role == "payout":
             run = payout_run_start(tenant=panelist.tenant, period=date(2000 + n, 1, 1)).run
-            for chunk_id in PayoutChunk.objects.filter(run=run).values_list("pk", flat=True):
+            for chunk_id in PayoutChunk.objects.unscoped().filter(run=run).values_list("pk", flat=True):
                 payout_chunk_process(chunk_id=chunk_id)
             done["runs"].append(run.pk)
     return done

@@ -37,7 +37,7 @@ def paid_run(tenant, *panelists) -> PayoutRun:
     for n, p in enumerate(panelists):
         panelist_credit(panelist=p, amount=1500, reason="survey", idempotency_key=f"s:{n}", source=f"survey:{n}")
     run = payout_run_start(tenant=tenant, period=date(2026, 10, 1)).run
-    for chunk_id in PayoutChunk.objects.filter(run=run).values_list("pk", flat=True):
+    for chunk_id in PayoutChunk.objects.unscoped().filter(run=run).values_list("pk", flat=True):
         payout_chunk_process(chunk_id=chunk_id)
     return run
 
@@ -76,7 +76,7 @@ def test_starting_a_run_by_hand_refuses_a_month_that_has_not_ended(make_staff, t
     assert "Choose a month that has ended." in response.content.decode()
     response = staff.client.post("/t/money/console/payouts/", {"period": "junk"})
     assert response.status_code == 400
-    assert not PayoutRun.objects.exists()
+    assert not PayoutRun.objects.unscoped().exists()
 
 
 def test_an_existing_run_is_shown_not_started_again(make_staff, tenant) -> None:
@@ -84,7 +84,7 @@ def test_an_existing_run_is_shown_not_started_again(make_staff, tenant) -> None:
     run = paid_run(tenant, PanelistFactory.create(tenant=tenant))
     response = staff.client.post("/t/money/console/payouts/", {"period": "2026-10"})
     assert response["Location"] == f"/t/money/console/payouts/runs/{run.pk}/"
-    assert PayoutRun.objects.count() == 1
+    assert PayoutRun.objects.unscoped().count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.REVIEWER, Role.AUDITOR])
@@ -95,7 +95,7 @@ def test_only_owners_and_managers_see_money_pages(make_staff, tenant, role) -> N
     response = staff.client.post("/t/money/console/rewards/postings/", {"panelist": "x", "amount": "5",
                                  "reason": "bonus", "memo": "m", "key": uuid.uuid4().hex})  # fmt: skip
     assert response.status_code == 403
-    assert not LedgerTransaction.objects.exists()
+    assert not LedgerTransaction.objects.unscoped().exists()
 
 
 def test_a_manual_bonus_needs_a_reason_and_is_recorded_once(make_staff, tenant) -> None:
@@ -106,12 +106,12 @@ def test_a_manual_bonus_needs_a_reason_and_is_recorded_once(make_staff, tenant) 
     refused = staff.client.post("/t/money/console/rewards/postings/", form)
     assert refused.status_code == 400
     assert "the reason is recorded" in refused.content.decode()
-    assert not LedgerTransaction.objects.exists()
+    assert not LedgerTransaction.objects.unscoped().exists()
 
     form["memo"] = "Thank you for the detailed feedback"
     assert staff.client.post("/t/money/console/rewards/postings/", form).status_code == 302
     assert staff.client.post("/t/money/console/rewards/postings/", form).status_code == 302  # double submit
-    txn = LedgerTransaction.objects.get()
+    txn = LedgerTransaction.objects.unscoped().get()
     assert (txn.reason, txn.memo, txn.actor, txn.source) == ("bonus", form["memo"], f"user:{staff.user.pk}", "console")
     assert panelist_balance(panelist=panelist) == 250
     page = staff.client.get("/t/money/console/rewards/").content.decode()
@@ -147,7 +147,7 @@ def test_bad_manual_postings_are_refused_with_the_field(make_staff, tenant, amou
     response = staff.client.post("/t/money/console/rewards/postings/", form)
     assert response.status_code == 400
     assert f"<li>{field}: " in response.content.decode()
-    assert not LedgerTransaction.objects.exists()
+    assert not LedgerTransaction.objects.unscoped().exists()
 
 
 def test_liability_and_expense_per_reason_and_month(make_staff, tenant) -> None:
@@ -196,19 +196,19 @@ def test_providers_page_imports_codes_batches_and_settles(make_staff, tenant) ->
     response = staff.client.post("/t/money/console/payouts/gift-cards/",
                                  {"action": "import_codes", "file": io.BytesIO(codes)})  # fmt: skip
     assert response.status_code == 302
-    assert GiftCard.objects.count() == 2
+    assert GiftCard.objects.unscoped().count() == 2
     bad = staff.client.post("/t/money/console/payouts/gift-cards/",
                             {"action": "import_codes", "file": io.BytesIO(codes)})  # fmt: skip
     assert bad.status_code == 400
     assert "already in the pool" in bad.content.decode()
 
     assert staff.client.post("/t/money/console/payouts/batches/", {"action": "create_batch"}).status_code == 302
-    batch = MassPaymentBatch.objects.get()
+    batch = MassPaymentBatch.objects.unscoped().get()
     csv_text = b"".join(staff.client.get(f"/t/money/console/payouts/batches/{batch.pk}.csv").streaming_content)
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert csv_text.decode().splitlines()[1] == f"{payout.email},15.00,EUR,{payout.reference}"
     staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/paid/", {"action": "mark_paid"})
-    assert Payout.objects.get().status == "paid"
+    assert Payout.objects.unscoped().get().status == "paid"
 
     staff.client.post("/t/money/console/payouts/charities/", {"action": "add_charity", "name": "Red Cross"})
     page = staff.client.get("/t/money/console/payouts/providers/").content.decode()
@@ -221,7 +221,7 @@ def test_the_gift_card_value_is_kept_while_payouts_wait_for_codes(make_staff, te
     panelist = PanelistFactory.create(tenant=tenant)
     PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="gift_card")
     paid_run(tenant, panelist)
-    assert Payout.objects.get().status == "waiting_stock"
+    assert Payout.objects.unscoped().get().status == "waiting_stock"
     form = {"action": "settings", "survey_reward": "0.50", "receipts_required": "10", "receipts_reward": "10.00",
             "ad_verification_monthly": "2.00", "ad_verification_active_days": "20", "payout_threshold": "10.00",
             "gift_card_value": "25.00", "gift_cards_enabled": "on"}  # fmt: skip
@@ -279,7 +279,7 @@ def test_a_bad_result_file_is_refused_with_its_lines_and_settles_nothing(make_st
     staff = make_staff(tenant=tenant)
     paid_run(tenant, PanelistFactory.create(tenant=tenant))
     staff.client.post("/t/money/console/payouts/batches/", {"action": "create_batch"})
-    batch = MassPaymentBatch.objects.get()
+    batch = MassPaymentBatch.objects.unscoped().get()
     result = io.BytesIO(b"reference,status\nFP-NOPE-1,paid\n")
 
     response = staff.client.post(f"/t/money/console/payouts/batches/{batch.pk}/result/",
@@ -289,4 +289,4 @@ def test_a_bad_result_file_is_refused_with_its_lines_and_settles_nothing(make_st
     page = response.content.decode()
     assert "Nothing was imported: 1 line(s) need fixing." in page
     assert "line 2: &#x27;FP-NOPE-1&#x27; is not a payout of this batch" in page
-    assert Payout.objects.get().status == "sent"
+    assert Payout.objects.unscoped().get().status == "sent"

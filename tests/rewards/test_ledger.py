@@ -47,7 +47,7 @@ def test_crediting_twice_with_one_key_pays_once_and_another_amount_is_refused(pa
     again = panelist_credit(panelist=panelist, amount=50, reason="survey", idempotency_key="survey:7")
 
     assert again == first
-    assert LedgerEntry.objects.count() == 2
+    assert LedgerEntry.objects.unscoped().count() == 2
     with pytest.raises(Conflict, match="other amounts"):
         panelist_credit(panelist=panelist, amount=60, reason="survey", idempotency_key="survey:7")
     assert panelist_balance(panelist=panelist) == 50
@@ -62,7 +62,7 @@ def test_a_reversal_is_a_new_transaction_and_happens_once(panelist) -> None:
     assert again == reversal
     assert reversal.reverses == txn
     assert panelist_balance(panelist=panelist) == 0
-    assert LedgerTransaction.objects.count() == 2
+    assert LedgerTransaction.objects.unscoped().count() == 2
 
 
 def test_a_balance_never_goes_negative(panelist) -> None:
@@ -76,7 +76,7 @@ def test_a_balance_never_goes_negative(panelist) -> None:
         ledger_post(tenant=panelist.tenant, idempotency_key="adj:1", reason="adjustment", legs=legs)
 
     assert panelist_balance(panelist=panelist) == 6
-    assert not LedgerTransaction.objects.filter(idempotency_key="adj:1").exists()
+    assert not LedgerTransaction.objects.unscoped().filter(idempotency_key="adj:1").exists()
 
 
 def test_the_database_refuses_an_unbalanced_transaction(panelist) -> None:
@@ -113,7 +113,7 @@ def test_the_database_refuses_a_negative_panelist_balance(panelist) -> None:
     account = panelist_account_ensure(panelist=panelist)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        LedgerAccount.objects.filter(pk=account.pk).update(balance=-1)
+        LedgerAccount.objects.unscoped().filter(pk=account.pk).update(balance=-1)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -144,7 +144,7 @@ def test_concurrent_credits_and_reversals_lose_nothing() -> None:
 
     assert errors == []
     account = panelist_account_ensure(panelist=panelist)
-    entries_sum = sum(LedgerEntry.objects.filter(account=account).values_list("amount", flat=True))
+    entries_sum = sum(LedgerEntry.objects.unscoped().filter(account=account).values_list("amount", flat=True))
     assert account.balance == entries_sum == 1000 + 6 * 5 * 7
     assert seed.pk
 
@@ -169,14 +169,14 @@ def test_bad_credits_are_refused_with_the_field_and_write_nothing(panelist, kwar
 
     assert list((refused.value.fields or {}).keys()) == [field]
     assert refused.value.status_code == 400
-    assert not LedgerTransaction.objects.exists()
-    assert not LedgerEntry.objects.exists()
+    assert not LedgerTransaction.objects.unscoped().exists()
+    assert not LedgerEntry.objects.unscoped().exists()
 
 
 def test_an_unknown_reason_is_refused_and_the_database_would_refuse_it_too(panelist) -> None:
     with pytest.raises(DomainError, match="Unknown reason 'lottery'"):
         panelist_credit(panelist=panelist, amount=50, reason="lottery", idempotency_key="x:1")
-    assert not LedgerEntry.objects.exists()
+    assert not LedgerEntry.objects.unscoped().exists()
     with pytest.raises(IntegrityError, match="ledgertxn_reason_valid"), transaction.atomic():
         LedgerTransaction.objects.create(tenant=panelist.tenant, idempotency_key="x:2", reason="lottery")
 
@@ -188,7 +188,7 @@ def test_a_batch_posting_refuses_a_repeated_key_and_a_changed_amount(panelist) -
     twice = [Posting("src:1", "s", ((account.pk, 50), (expense.pk, -50)))] * 2
     with pytest.raises(DomainError, match="same idempotency key twice"), transaction.atomic():
         ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice)
-    assert not LedgerEntry.objects.exists()
+    assert not LedgerEntry.objects.unscoped().exists()
 
     first = ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice[:1])
     assert ledger_post_many(tenant=panelist.tenant, reason="survey", postings=twice[:1]) == {}  # replay: nothing

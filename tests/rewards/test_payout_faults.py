@@ -53,7 +53,7 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def chunks_done(run: PayoutRun) -> int:
-    return PayoutChunk.objects.filter(run=run, status="done").count()
+    return PayoutChunk.objects.unscoped().filter(run=run, status="done").count()
 
 
 def test_a_payout_worker_killed_again_and_again_pays_everyone_exactly_once(tmp_path: Path, rng: random.Random) -> None:
@@ -81,7 +81,7 @@ def test_a_payout_worker_killed_again_and_again_pays_everyone_exactly_once(tmp_p
             payout_sweep_task()  # what beat runs every two minutes: re-enqueue what stopped moving
     try:
         deadline = time.monotonic() + 180
-        while PayoutRun.objects.get(pk=run.pk).status != "done" and time.monotonic() < deadline:
+        while PayoutRun.objects.unscoped().get(pk=run.pk).status != "done" and time.monotonic() < deadline:
             time.sleep(1)
             with override_settings(PAYOUT_CHUNK_STALL_SECONDS=5):
                 payout_sweep_task()
@@ -92,14 +92,16 @@ def test_a_payout_worker_killed_again_and_again_pays_everyone_exactly_once(tmp_p
     assert any(0 < k < run.chunks_total for k in kills), f"no kill landed mid-run: {kills}"
     run.refresh_from_db()
     assert run.status == "done", log.read_text()[-3000:]
-    payouts = Payout.objects.filter(run=run)
+    payouts = Payout.objects.unscoped().filter(run=run)
     assert payouts.values("panelist_id").annotate(n=Count("id")).filter(n__gt=1).count() == 0
     assert dict(payouts.values_list("panelist_id", "amount")) == owed  # every eligible panelist, exactly once
     assert payouts.aggregate(total=Sum("amount"))["total"] == sum(owed.values()) == run.total_amount
     assert run.payout_count == len(owed)
-    paid_twice = LedgerTransaction.objects.filter(tenant=tenant, reason="payout").count()
+    paid_twice = LedgerTransaction.objects.unscoped().filter(tenant=tenant, reason="payout").count()
     assert paid_twice == len(owed)
-    balances = dict(LedgerAccount.objects.filter(tenant=tenant, kind="panelist").values_list("panelist_id", "balance"))
+    balances = dict(
+        LedgerAccount.objects.unscoped().filter(tenant=tenant, kind="panelist").values_list("panelist_id", "balance")
+    )
     assert balances == {pid: (0 if pid in owed else a) for pid, a in amounts.items()}
     assert ledger_violations(tenant=tenant) == []
 
@@ -129,18 +131,28 @@ def test_racing_credits_reversals_and_payouts_from_several_processes_lose_nothin
     credited = [c for r in results for c in r["credited"]]
     reversed_ = [x for r in results for x in r["reversed"]]
     assert len(credited) == 120
-    posted = dict(LedgerTransaction.objects.filter(tenant=tenant, reason="survey").values_list("idempotency_key", "pk"))
+    posted = dict(
+        LedgerTransaction.objects.unscoped().filter(tenant=tenant, reason="survey").values_list("idempotency_key", "pk")
+    )
     assert {key: pk for key, _amount, pk in credited} == posted  # each credit once, none lost
     reversal_of: dict[int, int] = {}
     for original, reversal in reversed_:  # a second reversal of one credit returns the first one
         assert reversal_of.setdefault(original, reversal) == reversal
-    assert LedgerTransaction.objects.filter(tenant=tenant, reason="reversal").count() == len(reversal_of)
+    assert LedgerTransaction.objects.unscoped().filter(tenant=tenant, reason="reversal").count() == len(reversal_of)
     total_credit = sum(amount for _key, amount, _pk in credited)
     total_reversed = -sum(
-        LedgerTransaction.objects.get(pk=rev).entries.get(account__kind="panelist").amount
+        LedgerTransaction.objects.unscoped().get(pk=rev).entries.get(account__kind="panelist").amount
         for rev in reversal_of.values()
     )
-    total_paid = Payout.objects.filter(panelist=panelist).aggregate(total=Sum("amount", default=0))["total"]
+    total_paid = Payout.objects.unscoped().filter(panelist=panelist).aggregate(total=Sum("amount", default=0))["total"]
     assert panelist_balance(panelist=panelist) == total_credit - total_reversed - total_paid >= 0
-    assert Payout.objects.filter(panelist=panelist).values("run").annotate(n=Count("id")).filter(n__gt=1).count() == 0
+    assert (
+        Payout.objects.unscoped()
+        .filter(panelist=panelist)
+        .values("run")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+        == 0
+    )
     assert ledger_violations(tenant=tenant) == []

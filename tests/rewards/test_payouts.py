@@ -49,7 +49,7 @@ OCTOBER = date(2026, 10, 1)
 
 
 def run_all(run: PayoutRun) -> None:
-    for chunk_id in PayoutChunk.objects.filter(run=run).values_list("pk", flat=True):
+    for chunk_id in PayoutChunk.objects.unscoped().filter(run=run).values_list("pk", flat=True):
         payout_chunk_process(chunk_id=chunk_id)
 
 
@@ -71,10 +71,10 @@ def test_a_run_pays_balances_at_or_over_the_threshold_once(tenant) -> None:
     run_all(start.run)
     run_all(start.run)  # a replayed chunk writes nothing
 
-    run = PayoutRun.objects.get(pk=start.run.pk)
+    run = PayoutRun.objects.unscoped().get(pk=start.run.pk)
     assert run.status == PayoutRun.Status.DONE
     assert (run.payout_count, run.total_amount) == (2, 2550)
-    assert sorted(Payout.objects.values_list("amount", flat=True)) == [1000, 1550]
+    assert sorted(Payout.objects.unscoped().values_list("amount", flat=True)) == [1000, 1550]
     assert panelist_balance(panelist=rich) == 0
     assert panelist_balance(panelist=poor) == 999
     assert clearing_account_ensure(tenant=tenant).balance == 2550
@@ -89,7 +89,7 @@ def test_the_database_refuses_a_second_run_and_a_second_payout(tenant) -> None:
     run_all(run)
     with pytest.raises(IntegrityError), transaction.atomic():
         PayoutRun.objects.create(tenant=tenant, period=OCTOBER, threshold=1)
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Payout.objects.create(tenant=tenant, run=run, panelist=panelist, account_id=payout.account_id, amount=5,
                               currency="EUR", method="mass_payment", reference="other")  # fmt: skip
@@ -134,7 +134,7 @@ def test_registered_sources_are_credited_once_per_panelist_and_month(tenant) -> 
     run_all(start.run)
     assert panelist_balance(panelist=a) == 0  # credited, then paid
     assert panelist_balance(panelist=b) == 600  # under the threshold: waits
-    keys = set(LedgerTransaction.objects.filter(reason="receipts").values_list("idempotency_key", flat=True))
+    keys = set(LedgerTransaction.objects.unscoped().filter(reason="receipts").values_list("idempotency_key", flat=True))
     assert keys == {f"receipts:2026-10:{a.pk}", f"receipts:2026-10:{b.pk}"}
 
 
@@ -192,7 +192,7 @@ def test_a_month_that_has_not_ended_is_refused_and_the_period_must_be_a_month(te
     with pytest.raises(DomainError, match="YYYY-MM"):
         period_parse("2026-13")
     assert period_parse(" 2026-10 ") == OCTOBER
-    assert not PayoutRun.objects.exists()
+    assert not PayoutRun.objects.unscoped().exists()
 
 
 def test_the_run_is_due_at_three_on_the_first_in_the_tenants_time_zone(tenant) -> None:
@@ -209,7 +209,7 @@ def test_charity_donations_settle_at_once_and_are_totalled(tenant) -> None:
 
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
 
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert (payout.method, payout.status, payout.amount) == ("charity", "paid", 1250)
     [total] = charity_totals(tenant=tenant)
     assert (total.donated, total.donations) == (1250, 1)
@@ -221,7 +221,7 @@ def test_a_returned_payout_goes_back_to_the_balance_and_is_paid_next_month(tenan
     panelist = PanelistFactory.create(tenant=tenant)
     panelist_credit(panelist=panelist, amount=1200, reason="bonus", idempotency_key="b:1")
     run_all(payout_run_start(tenant=tenant, period=date(2026, 9, 1)).run)
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert panelist.user is not None
     assert payout.email == panelist.user.email  # no preference: the account's address
 
@@ -230,7 +230,7 @@ def test_a_returned_payout_goes_back_to_the_balance_and_is_paid_next_month(tenan
     assert panelist_balance(panelist=panelist) == 1200
 
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
-    assert Payout.objects.filter(status="pending").get().amount == 1200
+    assert Payout.objects.unscoped().filter(status="pending").get().amount == 1200
     assert provider_account_ensure(tenant=tenant, method="mass_payment").balance == 0
     assert ledger_violations(tenant=tenant) == []
 
@@ -241,7 +241,7 @@ def test_leaving_the_panel_never_forfeits_a_balance(tenant) -> None:
     panelist.status, panelist.left_at = "left", timezone.now()
     panelist.save()
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
-    assert Payout.objects.get(panelist=panelist).amount == 1000
+    assert Payout.objects.unscoped().get(panelist=panelist).amount == 1000
 
 
 def test_gift_cards_pay_whole_codes_and_the_remainder_waits(tenant) -> None:
@@ -254,7 +254,7 @@ def test_gift_cards_pay_whole_codes_and_the_remainder_waits(tenant) -> None:
 
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
 
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert (payout.amount, payout.status) == (2000, "paid")
     assert sorted(payout.gift_cards.values_list("code", flat=True)) == ["AAA-1", "AAA-2"]
     assert panelist_balance(panelist=panelist) == 550
@@ -269,10 +269,10 @@ def test_ledger_check_names_a_run_whose_totals_disagree_with_its_payouts(tenant)
     run_all(run)
     assert ledger_violations(tenant=tenant) == []
 
-    PayoutRun.objects.filter(pk=run.pk).update(total_amount=999)
+    PayoutRun.objects.unscoped().filter(pk=run.pk).update(total_amount=999)
     assert ledger_violations(tenant=tenant) == ["payout run 2026-10 records 1 payouts for 999 but has 1 for 1000"]
-    PayoutRun.objects.filter(pk=run.pk).update(total_amount=1000)
-    Payout.objects.update(amount=900)
+    PayoutRun.objects.unscoped().filter(pk=run.pk).update(total_amount=1000)
+    Payout.objects.unscoped().update(amount=900)
     assert ledger_violations(tenant=tenant)[-1] == (
         "payout run 2026-10 has 1 payouts for 900 but its ledger postings are 1 for 1000"
     )
@@ -288,7 +288,7 @@ def test_payouts_run_command_pays_once_and_names_bad_input(tenant) -> None:
     out = StringIO()
     call_command("payouts_run", "--tenant", tenant.slug, "--period", "2026-10", "--here", stdout=out)
     assert "Resumed the 2026-10 run" in out.getvalue()
-    assert Payout.objects.count() == 1
+    assert Payout.objects.unscoped().count() == 1
     with pytest.raises(CommandError, match="No tenant 'nope'"):
         call_command("payouts_run", "--tenant", "nope", "--period", "2026-10")
     with pytest.raises(CommandError, match="not a month"):
@@ -318,7 +318,7 @@ def test_the_sweeper_requeues_chunks_that_stopped_moving_and_closes_finished_run
     with override_settings(PAYOUT_CHUNK_SIZE=1):
         run = payout_run_start(tenant=tenant, period=OCTOBER).run
     assert payout_run_enqueue(run=run) == 3
-    first = PayoutChunk.objects.filter(run=run).order_by("number").first()
+    first = PayoutChunk.objects.unscoped().filter(run=run).order_by("number").first()
     assert first is not None
     payout_chunk_process(chunk_id=first.pk)
     with override_settings(PAYOUT_CHUNK_STALL_SECONDS=3600):
@@ -327,7 +327,7 @@ def test_the_sweeper_requeues_chunks_that_stopped_moving_and_closes_finished_run
         assert payout_sweep_task()["requeued"] == 2  # only the pending ones
     run_all(run)
     assert payout_sweep_task()["requeued"] == 0
-    assert PayoutRun.objects.get(pk=run.pk).status == "done"
+    assert PayoutRun.objects.unscoped().get(pk=run.pk).status == "done"
 
 
 def test_the_operator_is_mailed_once_when_gift_card_codes_run_out(tenant, mailoutbox) -> None:
@@ -340,7 +340,7 @@ def test_the_operator_is_mailed_once_when_gift_card_codes_run_out(tenant, mailou
     run = payout_run_start(tenant=tenant, period=OCTOBER).run
     run_all(run)
 
-    assert Payout.objects.get().status == "waiting_stock"
+    assert Payout.objects.unscoped().get().status == "waiting_stock"
     assert payout_stock_alert_task(run.pk) == 1
     [mail] = mailoutbox
     assert mail.to == [owner.email]
@@ -351,12 +351,12 @@ def test_the_operator_is_mailed_once_when_gift_card_codes_run_out(tenant, mailou
 def test_seed_demo_gives_the_wallet_and_console_real_history() -> None:
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())  # again: nothing paid twice
-    demo = PayoutRun.objects.get(tenant__slug="demo")
+    demo = PayoutRun.objects.unscoped().get(tenant__slug="demo")
     assert demo.status == "done"
-    assert set(Payout.objects.filter(run=demo).values_list("method", "status")) == {
+    assert set(Payout.objects.unscoped().filter(run=demo).values_list("method", "status")) == {
         ("gift_card", "paid"), ("charity", "paid"), ("mass_payment", "paid")
     }  # fmt: skip
-    assert LedgerTransaction.objects.filter(tenant=demo.tenant, reason="reversal").count() == 1
+    assert LedgerTransaction.objects.unscoped().filter(tenant=demo.tenant, reason="reversal").count() == 1
     assert charity_totals(tenant=demo.tenant)[0].donated > 0
     assert ledger_violations(tenant=demo.tenant) == []
 
@@ -370,18 +370,18 @@ def test_erasing_a_membership_keeps_the_money_and_forgets_the_payment_address(te
     PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="mass_payment", email="pay@me.test")
     panelist_credit(panelist=panelist, amount=1500, reason="bonus", idempotency_key="b:1")
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
-    assert Payout.objects.get().email == "pay@me.test"
+    assert Payout.objects.unscoped().get().email == "pay@me.test"
 
     subject = subject_for(tenant, user)
     assert subject is not None
     membership_erase(subject=subject, user=user)
 
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert (payout.status, payout.email) == ("returned", "")  # nobody left to pay at that address
-    assert not PayoutPreference.objects.exists()
+    assert not PayoutPreference.objects.unscoped().exists()
     assert panelist_balance(panelist=panelist) == 1500  # the amount outlives the erasure
     run_all(payout_run_start(tenant=tenant, period=date(2026, 10, 1).replace(month=9)).run)
-    assert Payout.objects.count() == 1  # and is never paid to whoever holds a code or an address
+    assert Payout.objects.unscoped().count() == 1  # and is never paid to whoever holds a code or an address
     assert ledger_violations(tenant=tenant) == []
 
 
@@ -391,7 +391,7 @@ def test_a_charity_no_longer_offered_is_never_donated_to(tenant) -> None:
     PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="charity", charity=charity)
     panelist_credit(panelist=panelist, amount=1000, reason="bonus", idempotency_key="b:1")
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert (payout.method, payout.charity_id) == ("mass_payment", None)  # paid to the person instead
 
 
@@ -400,13 +400,13 @@ def test_waiting_gift_card_payouts_keep_the_value_they_were_cut_to(tenant) -> No
     PayoutPreference.objects.create(tenant=tenant, panelist=panelist, method="gift_card")
     panelist_credit(panelist=panelist, amount=2000, reason="bonus", idempotency_key="b:1")
     run_all(payout_run_start(tenant=tenant, period=OCTOBER).run)
-    assert Payout.objects.get().status == "waiting_stock"
+    assert Payout.objects.unscoped().get().status == "waiting_stock"
     RewardSettings.objects.filter(tenant=tenant).update(gift_card_value=2500)
     GiftCard.objects.create(tenant=tenant, code="NEW-25", value=2500, currency="EUR")
     GiftCard.objects.create(tenant=tenant, code="OLD-10-A", value=1000, currency="EUR")
     GiftCard.objects.create(tenant=tenant, code="OLD-10-B", value=1000, currency="EUR")
     assert giftcards_assign_waiting(tenant=tenant).paid == 1
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert sorted(payout.gift_cards.values_list("code", flat=True)) == ["OLD-10-A", "OLD-10-B"]
     assert ledger_violations(tenant=tenant) == []
 
@@ -423,7 +423,7 @@ def test_erasure_leaves_a_payout_finance_already_has_to_its_result(tenant) -> No
     subject = subject_for(tenant, panelist.user)
     assert subject is not None
     membership_erase(subject=subject, user=panelist.user)
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert payout.status == "sent"
     assert payout.email != ""  # finance still needs it to finish (or return) the payment
     assert ledger_violations(tenant=tenant) == []
@@ -443,8 +443,8 @@ def _erase_after_finance_has_it(tenant) -> tuple[Payout, MassPaymentBatch]:
     subject = subject_for(tenant, panelist.user)
     assert subject is not None
     membership_erase(subject=subject, user=panelist.user)
-    assert Payout.objects.get().email == "pay@me.test"  # finance still needs it to finish the payment
-    return Payout.objects.get(), batch
+    assert Payout.objects.unscoped().get().email == "pay@me.test"  # finance still needs it to finish the payment
+    return Payout.objects.unscoped().get(), batch
 
 
 @pytest.mark.parametrize("result", ["paid", "returned"])
@@ -488,7 +488,7 @@ def test_a_payout_of_someone_still_here_keeps_its_address_when_it_settles(tenant
     mass_payment_mark_paid(batch=batch, actor="test")
 
     assert panelist.user is not None
-    assert Payout.objects.get().email == panelist.user.email  # the person can still see where it went
+    assert Payout.objects.unscoped().get().email == panelist.user.email  # the person can still see where it went
 
 
 def test_erasing_after_the_payout_settled_forgets_its_address(tenant) -> None:
@@ -507,7 +507,7 @@ def test_erasing_after_the_payout_settled_forgets_its_address(tenant) -> None:
 
     membership_erase(subject=subject, user=panelist.user)
 
-    payout = Payout.objects.get()
+    payout = Payout.objects.unscoped().get()
     assert (payout.status, payout.amount, payout.email) == ("paid", 1500, "")
     assert ledger_violations(tenant=tenant) == []
 
@@ -524,13 +524,13 @@ def test_an_account_erasure_forgets_payment_details_in_a_panel_the_person_left(t
     batch = mass_payment_batch_create(tenant=tenant, actor="test")
     assert batch is not None
     mass_payment_mark_paid(batch=batch, actor="test")
-    Panelist.objects.filter(pk=gone.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
+    Panelist.objects.unscoped().filter(pk=gone.pk).update(status=Panelist.Status.LEFT, left_at=timezone.now())
     elsewhere = TenantFactory.create(currency="EUR")
     PanelistFactory.create(tenant=elsewhere, user=user)  # an active membership elsewhere
 
     account_erase(user=user)
 
-    assert not PayoutPreference.objects.filter(panelist=gone).exists()
-    assert Payout.objects.get(panelist=gone).email == ""
+    assert not PayoutPreference.objects.unscoped().filter(panelist=gone).exists()
+    assert Payout.objects.unscoped().get(panelist=gone).email == ""
     gone.refresh_from_db()
     assert gone.user is None

@@ -76,7 +76,7 @@ def csv_file(*lines: str) -> io.BytesIO:
 
 
 def run_all(run: PayoutRun) -> None:
-    for chunk_id in PayoutChunk.objects.filter(run=run).order_by("number").values_list("pk", flat=True):
+    for chunk_id in PayoutChunk.objects.unscoped().filter(run=run).order_by("number").values_list("pk", flat=True):
         payout_chunk_process(chunk_id=chunk_id)
 
 
@@ -108,7 +108,7 @@ def ref(panelist: Panelist, period: date = OCTOBER) -> str:
 
 
 def payout_of(panelist: Panelist, period: date = OCTOBER) -> Payout:
-    return Payout.objects.get(panelist=panelist, run__period=period)
+    return Payout.objects.unscoped().get(panelist=panelist, run__period=period)
 
 
 def balance_of(tenant: Tenant, key: str) -> int:
@@ -220,7 +220,7 @@ def test_a_code_expiring_today_is_refused(tenant: Tenant) -> None:
     with pytest.raises(CsvRefused) as refused:
         giftcards_import(tenant=tenant, upload=csv_file(HEADER, f"GC-0001,10.00,EUR,{today.isoformat()}"))
     assert refused.value.fields == {"line 2": [f"it expired on {today:%Y-%m-%d}"]}
-    assert GiftCard.objects.count() == 0
+    assert GiftCard.objects.unscoped().count() == 0
 
 
 def test_every_bad_line_is_named_up_to_a_hundred(tenant: Tenant) -> None:
@@ -237,7 +237,7 @@ def test_every_bad_line_is_named_up_to_a_hundred(tenant: Tenant) -> None:
     with pytest.raises(CsvRefused) as many:
         giftcards_import(tenant=tenant, upload=csv_file(HEADER, *(f"B-{n},0,EUR," for n in range(150))))
     assert many.value.fields == {f"line {n}": ["the value must be more than zero"] for n in range(2, 102)}
-    assert GiftCard.objects.count() == 0
+    assert GiftCard.objects.unscoped().count() == 0
 
 
 @pytest.mark.parametrize(
@@ -261,14 +261,14 @@ def test_a_bad_file_is_refused_whole(tenant: Tenant, content: bytes, fields: dic
     with pytest.raises(CsvRefused) as refused:
         giftcards_import(tenant=tenant, upload=io.BytesIO(content))
     assert refused.value.fields == fields
-    assert list(GiftCard.objects.values_list("code", flat=True)) == ["POOL-0001"]
+    assert list(GiftCard.objects.unscoped().values_list("code", flat=True)) == ["POOL-0001"]
 
 
 def test_the_pool_is_per_tenant(tenant: Tenant) -> None:
     other = TenantFactory.create(currency="EUR")
     assert giftcards_import(tenant=other, upload=csv_file(HEADER, "SAME-0001,10.00,EUR,")) == 1
     assert giftcards_import(tenant=tenant, upload=csv_file(HEADER, "SAME-0001,10.00,EUR,")) == 1
-    assert sorted(GiftCard.objects.values_list("tenant_id", "code")) == sorted(
+    assert sorted(GiftCard.objects.unscoped().values_list("tenant_id", "code")) == sorted(
         [(other.pk, "SAME-0001"), (tenant.pk, "SAME-0001")]
     )
 
@@ -284,7 +284,7 @@ def test_two_payouts_compete_for_one_code_and_the_loser_is_paid_after_an_import(
 
     winner, loser = payout_of(first), payout_of(second)
     assert (winner.status, winner.amount, loser.status, loser.amount) == ("paid", 1000, "waiting_stock", 1000)
-    assert list(GiftCard.objects.values_list("code", "payout_id")) == [("ONLY-0001", winner.pk)]
+    assert list(GiftCard.objects.unscoped().values_list("code", "payout_id")) == [("ONLY-0001", winner.pk)]
     assert list(loser.gift_cards.all()) == []
     assert run.stock_alert_sent_at is not None
     assert (panelist_balance(panelist=first), panelist_balance(panelist=second)) == (0, 0)
@@ -311,7 +311,7 @@ def test_a_code_another_worker_holds_is_skipped_not_waited_for(tenant: Tenant) -
     panelist = member(tenant, 1000, "gift_card")
     giftcards_import(tenant=tenant, upload=csv_file(HEADER, "ONLY-0001,10.00,EUR,"))
     run = payout_run_start(tenant=tenant, period=OCTOBER, now=LATER).run
-    [chunk_id] = PayoutChunk.objects.filter(run=run).values_list("pk", flat=True)
+    [chunk_id] = PayoutChunk.objects.unscoped().filter(run=run).values_list("pk", flat=True)
     errors: list[BaseException] = []
 
     def other_worker() -> None:
@@ -323,7 +323,7 @@ def test_a_code_another_worker_holds_is_skipped_not_waited_for(tenant: Tenant) -
             connection.close()
 
     with transaction.atomic():
-        GiftCard.objects.select_for_update().get(code="ONLY-0001")  # a concurrent assignment holds it
+        GiftCard.objects.unscoped().select_for_update().get(code="ONLY-0001")  # a concurrent assignment holds it
         thread = threading.Thread(target=other_worker)
         thread.start()
         thread.join(timeout=20)
@@ -333,9 +333,9 @@ def test_a_code_another_worker_holds_is_skipped_not_waited_for(tenant: Tenant) -
     assert errors == []
     assert finished_while_held
     assert payout_of(panelist).status == "waiting_stock"
-    assert GiftCard.objects.get().payout_id is None
+    assert GiftCard.objects.unscoped().get().payout_id is None
     assert giftcards_assign_waiting(tenant=tenant) == Assignment(paid=1, waiting=0)
-    assert GiftCard.objects.get().payout_id == payout_of(panelist).pk
+    assert GiftCard.objects.unscoped().get().payout_id == payout_of(panelist).pk
     assert_money_adds_up(tenant)
 
 
@@ -344,7 +344,7 @@ def test_a_code_belongs_to_one_payout_and_the_database_refuses_half_an_assignmen
     giftcards_import(tenant=tenant, upload=csv_file(HEADER, "ONLY-0001,10.00,EUR,"))
     pay(tenant)
     owner, other = payout_of(first), payout_of(second)
-    card = GiftCard.objects.get()
+    card = GiftCard.objects.unscoped().get()
     assigned_at = card.assigned_at
     assert (card.payout_id, assigned_at is not None) == (owner.pk, True)
 
@@ -365,12 +365,12 @@ def test_a_code_belongs_to_one_payout_and_the_database_refuses_half_an_assignmen
     assert refused.value.fields == {"line 2": ["code ONLY-0… is already in the pool"]}
     # ...nor moved to the other payout, nor taken back: once given, a code stays given.
     with pytest.raises(IntegrityError, match="a code is given once"), transaction.atomic():
-        GiftCard.objects.filter(pk=card.pk).update(payout=other)
+        GiftCard.objects.unscoped().filter(pk=card.pk).update(payout=other)
     with pytest.raises(IntegrityError, match="a code is given once"), transaction.atomic():
-        GiftCard.objects.filter(pk=card.pk).update(payout=None, assigned_at=None)
+        GiftCard.objects.unscoped().filter(pk=card.pk).update(payout=None, assigned_at=None)
     # ...and the database refuses a payout without an assignment time, or the reverse.
     with pytest.raises(IntegrityError, match="giftcard_assigned_iff_payout"), transaction.atomic():
-        GiftCard.objects.filter(pk=card.pk).update(assigned_at=None)
+        GiftCard.objects.unscoped().filter(pk=card.pk).update(assigned_at=None)
     with pytest.raises(IntegrityError, match="giftcard_assigned_iff_payout"), transaction.atomic():
         GiftCard.objects.create(
             tenant=tenant, code="LOOSE-0001", value=1000, currency="EUR", assigned_at=timezone.now()
@@ -378,7 +378,7 @@ def test_a_code_belongs_to_one_payout_and_the_database_refuses_half_an_assignmen
     with pytest.raises(IntegrityError, match="giftcard_value_positive"), transaction.atomic():
         GiftCard.objects.create(tenant=tenant, code="FREE-0001", value=0, currency="EUR")
 
-    assert list(GiftCard.objects.values_list("code", "payout_id")) == [("ONLY-0001", owner.pk)]
+    assert list(GiftCard.objects.unscoped().values_list("code", "payout_id")) == [("ONLY-0001", owner.pk)]
     assert (owner.status, other.status) == ("paid", "waiting_stock")
     assert_money_adds_up(tenant)
 
@@ -395,7 +395,7 @@ def test_a_payout_gets_all_its_codes_or_none(tenant: Tenant) -> None:
 
     giftcards_import(tenant=tenant, upload=csv_file(HEADER, "TWO-0001,10.00,EUR,"))
     assert giftcards_assign_waiting(tenant=tenant) == Assignment(paid=0, waiting=1)  # one of two: none given
-    assert GiftCard.objects.get(code="TWO-0001").payout_id is None
+    assert GiftCard.objects.unscoped().get(code="TWO-0001").payout_id is None
 
     giftcards_import(tenant=tenant, upload=csv_file(HEADER, "TWO-0002,10.00,EUR,"))
     assert giftcards_assign_waiting(tenant=tenant) == Assignment(paid=1, waiting=0)
@@ -428,7 +428,7 @@ def test_expired_codes_and_codes_of_another_value_are_never_assigned(tenant: Ten
     )
     assert giftcards_assign_waiting(tenant=tenant) == Assignment(paid=1, waiting=0)
 
-    assigned = dict(GiftCard.objects.values_list("code", "payout_id"))
+    assigned = dict(GiftCard.objects.unscoped().values_list("code", "payout_id"))
     assert assigned == {
         "EXPIRED-1": None,
         "EXPIRES-TODAY": None,
@@ -459,7 +459,7 @@ def test_codes_must_match_the_tenants_gift_card_value(tenant: Tenant) -> None:
     giftcards_import(tenant=tenant, upload=csv_file(HEADER, "TWENTY-1,20.00,EUR,", "TWENTY-2,20.00,EUR,"))
     assert giftcards_assign_waiting(tenant=tenant) == Assignment(paid=1, waiting=0)
     assert sorted(payout.gift_cards.values_list("code", flat=True)) == ["TWENTY-1", "TWENTY-2"]
-    assert GiftCard.objects.filter(code__startswith="TEN-", payout__isnull=True).count() == 5
+    assert GiftCard.objects.unscoped().filter(code__startswith="TEN-", payout__isnull=True).count() == 5
     assert_money_adds_up(tenant)
 
 
@@ -468,7 +468,7 @@ def test_the_stock_alert_is_sent_once_per_run(tenant: Tenant) -> None:
     giftcards_import(tenant=tenant, upload=csv_file(HEADER, "ONLY-0001,10.00,EUR,"))
     with override_settings(PAYOUT_CHUNK_SIZE=1):
         run = payout_run_start(tenant=tenant, period=OCTOBER, now=LATER).run
-    chunks = list(PayoutChunk.objects.filter(run=run).order_by("number").values_list("pk", flat=True))
+    chunks = list(PayoutChunk.objects.unscoped().filter(run=run).order_by("number").values_list("pk", flat=True))
     assert len(chunks) == 3
 
     assert payout_chunk_process(chunk_id=chunks[0])
@@ -490,7 +490,7 @@ def test_the_stock_alert_is_sent_once_per_run(tenant: Tenant) -> None:
     assert november.stock_alert_sent_at is not None  # a new run alerts on its own
     run.refresh_from_db()
     assert run.stock_alert_sent_at == alerted
-    assert Payout.objects.get(run=november).status == "waiting_stock"
+    assert Payout.objects.unscoped().get(run=november).status == "waiting_stock"
     assert_money_adds_up(tenant)
 
 
@@ -510,16 +510,16 @@ def test_a_batch_takes_every_pending_email_payout_once(tenant: Tenant) -> None:
 
     assert batch is not None
     assert (batch.status, batch.payout_count, batch.total_amount, batch.actor) == ("sent", 2, 101555, "user:1")
-    in_batch = Payout.objects.filter(batch=batch).order_by("pk")
+    in_batch = Payout.objects.unscoped().filter(batch=batch).order_by("pk")
     assert list(in_batch.values_list("panelist_id", "status", "email", "amount")) == [
         (alice.pk, "sent", email_of(alice), 1550),
         (bob.pk, "sent", "bob.pays@example.test", 100005),
     ]
     assert (payout_of(carol).status, payout_of(carol).batch_id) == ("paid", None)
-    assert not Payout.objects.filter(panelist=dora).exists()
+    assert not Payout.objects.unscoped().filter(panelist=dora).exists()
     assert mass_payment_pending(tenant=tenant) == (0, 0)
     assert mass_payment_batch_create(tenant=tenant, actor="user:1") is None
-    assert MassPaymentBatch.objects.count() == 1
+    assert MassPaymentBatch.objects.unscoped().count() == 1
 
     assert list(mass_payment_csv(batch=batch)) == [
         "recipient_email,amount,currency,reference\r\n",
@@ -556,9 +556,9 @@ def test_marking_a_batch_paid_settles_it_once(tenant: Tenant) -> None:
     settled_at = batch.settled_at
     assert (batch.status, settled_at is not None) == ("settled", True)
     assert statuses(alice, bob) == ["paid", "paid"]
-    assert all(p.settled_at is not None for p in Payout.objects.all())
+    assert all(p.settled_at is not None for p in Payout.objects.unscoped().all())
     assert (balance_of(tenant, "clearing"), balance_of(tenant, "provider:mass_payment")) == (0, 3550)
-    settled = LedgerTransaction.objects.filter(reason="settled")
+    settled = LedgerTransaction.objects.unscoped().filter(reason="settled")
     assert sorted(settled.values_list("idempotency_key", "actor")) == sorted(
         [(f"payout-settle:{payout_of(p).pk}", "user:7") for p in (alice, bob)]
     )
@@ -583,7 +583,7 @@ def test_a_result_file_settles_paid_lines_and_returns_the_rest_to_the_balance(te
     assert statuses(alice, bob, carol) == ["paid", "returned", "sent"]
     assert payout_of(bob).note == "mailbox closed"
     assert [panelist_balance(panelist=p) for p in (alice, bob, carol)] == [0, 1300, 0]
-    returned = LedgerTransaction.objects.get(reason="returned")
+    returned = LedgerTransaction.objects.unscoped().get(reason="returned")
     assert (returned.memo, returned.actor) == ("mailbox closed", "user:7")
     batch.refresh_from_db()
     assert (batch.status, batch.settled_at) == ("sent", None)  # carol is still out
@@ -594,7 +594,7 @@ def test_a_result_file_settles_paid_lines_and_returns_the_rest_to_the_balance(te
     assert mass_payment_result_import(batch=batch, upload=csv_file(*result), actor="user:7") == ResultImport(0, 0, 2)
     assert statuses(alice, bob, carol) == ["paid", "returned", "sent"]
     assert panelist_balance(panelist=bob) == 1300
-    assert LedgerTransaction.objects.filter(reason__in=["settled", "returned"]).count() == 2
+    assert LedgerTransaction.objects.unscoped().filter(reason__in=["settled", "returned"]).count() == 2
 
     # The last result closes the batch; the columns may come in any order and the note is optional.
     last = csv_file("status,reference", f"paid,{ref(carol)}")
@@ -613,7 +613,7 @@ def test_a_result_file_settles_paid_lines_and_returns_the_rest_to_the_balance(te
         email_of(bob),
     )
     assert panelist_balance(panelist=bob) == 0
-    assert not Payout.objects.filter(run__period=NOVEMBER).exclude(panelist=bob).exists()
+    assert not Payout.objects.unscoped().filter(run__period=NOVEMBER).exclude(panelist=bob).exists()
     assert balance_of(tenant, "clearing") == 1300
     assert_money_adds_up(tenant)
 
@@ -652,7 +652,7 @@ def test_a_bad_result_line_is_named_and_nothing_is_written(
         statuses(a, b, c, d, other),
         [panelist_balance(panelist=p) for p in (a, b, c, d)],
         balance_of(tenant, "clearing"),
-        LedgerTransaction.objects.count(),
+        LedgerTransaction.objects.unscoped().count(),
     )
     assert before == (["paid", "sent", "sent", "returned", "sent"], [0, 0, 0, 1003], 7003, 12)
 
@@ -665,7 +665,7 @@ def test_a_bad_result_line_is_named_and_nothing_is_written(
         statuses(a, b, c, d, other),
         [panelist_balance(panelist=p) for p in (a, b, c, d)],
         balance_of(tenant, "clearing"),
-        LedgerTransaction.objects.count(),
+        LedgerTransaction.objects.unscoped().count(),
     )
     assert after == before  # even carol's good line was not applied
     batch.refresh_from_db()

@@ -77,7 +77,7 @@ def _paid_by_gift_card(panelist) -> None:
     GiftCard.objects.create(tenant=panelist.tenant, code="WALLET-CODE-1", value=1000, currency="EUR",
                             expires_on=date(2099, 1, 1))  # fmt: skip
     run = payout_run_start(tenant=panelist.tenant, period=date(2026, 10, 1)).run
-    for chunk_id in PayoutChunk.objects.filter(run=run).values_list("pk", flat=True):
+    for chunk_id in PayoutChunk.objects.unscoped().filter(run=run).values_list("pk", flat=True):
         payout_chunk_process(chunk_id=chunk_id)
 
 
@@ -117,7 +117,7 @@ def test_choosing_how_to_be_paid(setup) -> None:
         ).status_code
         == 302
     )
-    assert PayoutPreference.objects.get(panelist=panelist).charity == charity
+    assert PayoutPreference.objects.unscoped().get(panelist=panelist).charity == charity
 
     refused = client.post(
         "/t/walleted/wallet/payout-method/", {"method": "charity", "charity": other.pk, "password": PASSWORD}
@@ -130,13 +130,13 @@ def test_choosing_how_to_be_paid(setup) -> None:
     assert refused.status_code == 400
     refused = client.post("/t/walleted/wallet/payout-method/", {"method": "bitcoin", "password": PASSWORD})
     assert refused.status_code == 400
-    assert PayoutPreference.objects.get(panelist=panelist).method == "charity"
+    assert PayoutPreference.objects.unscoped().get(panelist=panelist).method == "charity"
 
     client.post(
         "/t/walleted/wallet/payout-method/",
         {"method": "mass_payment", "email": "Pay.Me@Example.test", "password": PASSWORD},
     )
-    preference = PayoutPreference.objects.get(panelist=panelist)
+    preference = PayoutPreference.objects.unscoped().get(panelist=panelist)
     assert (preference.method, preference.email, preference.charity) == ("mass_payment", "pay.me@example.test", None)
 
 
@@ -189,14 +189,14 @@ def test_changing_the_payout_destination_asks_for_the_password_and_mails_a_notic
     assert (missing.status_code, wrong.status_code) == (400, 400)
     assert "Type your password to confirm this change." in missing.content.decode()
     assert "That is not your password; nothing was changed." in wrong.content.decode()
-    assert not PayoutPreference.objects.filter(panelist=panelist).exists()
+    assert not PayoutPreference.objects.unscoped().filter(panelist=panelist).exists()
     assert callbacks == []
 
     # with it: saved, and a notice queued for the account, carrying ids only
     with django_capture_on_commit_callbacks() as callbacks:
         saved = client.post(url, wanted | {"password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="fr")
     assert saved.status_code == 302
-    assert PayoutPreference.objects.get(panelist=panelist).email == "elsewhere@example.test"
+    assert PayoutPreference.objects.unscoped().get(panelist=panelist).email == "elsewhere@example.test"
     messages = enqueued(callbacks)
     assert messages == [("rewards.tasks.payout_preference_notice_send_task", (panelist.pk, "fr"))]
     assert_ids_only(messages)
@@ -229,7 +229,7 @@ def test_the_payout_method_api_needs_the_password_too(setup, django_capture_on_c
         "password_invalid",
         {"password": ["Wrong password."]},
     )
-    assert not PayoutPreference.objects.filter(panelist=panelist).exists()
+    assert not PayoutPreference.objects.unscoped().filter(panelist=panelist).exists()
     assert callbacks == []
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -249,4 +249,4 @@ def test_guessing_the_password_through_the_payout_form_is_throttled_like_a_sign_
 
     assert refused.status_code == 429
     assert "Too many failed sign-ins from your connection. Try again in" in refused.content.decode()
-    assert not PayoutPreference.objects.filter(panelist=panelist).exists()
+    assert not PayoutPreference.objects.unscoped().filter(panelist=panelist).exists()

@@ -217,7 +217,7 @@ def world(make_staff, client: Client) -> World:
     assert panelist.user is not None
     panelist_client.force_login(panelist.user)
     panelist_client.post(f"/t/{tenant.slug}/consents/surveys/grant/")
-    receipt = ConsentReceipt.objects.get(tenant=tenant)
+    receipt = ConsentReceipt.objects.unscoped().get(tenant=tenant)
     staff = {role.value: make_staff(tenant=tenant, role=role) for role in STAFF_ROLES}
     other = make_staff(role=Role.OWNER)
     invitation = invitation_create(tenant=tenant, email="invited@example.test")

@@ -18,7 +18,7 @@ def test_an_owner_creates_an_api_key_that_is_shown_once(make_staff) -> None:
     key = created.context["issued"].key
     assert key in created.content.decode()
     assert created["Cache-Control"] == "no-store"
-    stored = ApiKey.objects.get(tenant=owner.tenant)
+    stored = ApiKey.objects.unscoped().get(tenant=owner.tenant)
     assert (stored.name, stored.role, stored.created_by) == ("Warehouse export", "auditor", owner.user)
     assert key not in owner.client.get(url).content.decode()
 
@@ -30,13 +30,13 @@ def test_a_key_without_a_name_is_refused_with_a_reason(make_staff) -> None:
 
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
-    assert not ApiKey.objects.exists()
+    assert not ApiKey.objects.unscoped().exists()
 
 
 def test_an_owner_revokes_a_key_with_htmx(make_staff) -> None:
     owner = make_staff(role=Role.OWNER)
     owner.client.post(f"/t/{owner.tenant.slug}/console/api-keys/", {"name": "k", "role": "manager"})
-    key = ApiKey.objects.get()
+    key = ApiKey.objects.unscoped().get()
 
     response = owner.client.post(f"/t/{owner.tenant.slug}/console/api-keys/{key.pk}/revoke/", HTTP_HX_REQUEST="true")
 

@@ -103,3 +103,38 @@ def test_revoking_another_tenants_key_from_the_console_is_a_404(two_tenants) -> 
 def test_an_unknown_tenant_is_a_404(client: Client) -> None:
     assert client.get("/t/nobody/").status_code == 404
     assert client.get("/t/nobody/console/").status_code == 404
+
+
+def test_a_query_of_a_tenant_owned_table_runs_only_once_it_names_its_tenant() -> None:
+    from panel.models import Invitation
+    from tenants.models import UnscopedQueryError
+    from tests.factories import TenantFactory
+
+    tenant = TenantFactory.create()
+    Invitation.objects.create(tenant=tenant, email="x@example.test", nonce="n", expires_at="2099-01-01T00:00Z")
+
+    with pytest.raises(UnscopedQueryError, match=r"panel\.Invitation names no tenant \(at .*test_isolation\.py"):
+        list(Invitation.objects.filter(email="x@example.test"))
+    with pytest.raises(UnscopedQueryError):
+        Invitation.objects.filter(email="x@example.test").update(email="y@example.test")
+
+    assert Invitation.objects.for_tenant(tenant).count() == 1
+    assert Invitation.objects.filter(tenant=tenant, email="x@example.test").exists()
+    assert Invitation.objects.unscoped().filter(email="x@example.test").count() == 1  # a system job, on purpose
+    assert Invitation.objects.none().count() == 0
+
+
+def test_the_lint_lists_every_query_across_tenants_and_refuses_one_without_its_reason() -> None:
+    from scripts.lint_structure import ROOT, unscoped_uses
+
+    uses = dict(unscoped_uses())
+    probe = ROOT / "panel" / "_unscoped_probe.py"
+    probe.write_text("from panel.models import Invitation\n\nrows = Invitation.objects.unscoped()\n")
+    try:
+        with_probe = dict(unscoped_uses())
+    finally:
+        probe.unlink()
+
+    assert uses
+    assert all(uses.values())
+    assert with_probe["panel/_unscoped_probe.py:3"] is False

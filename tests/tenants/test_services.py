@@ -23,7 +23,7 @@ def test_tenant_create_makes_the_tenant_and_a_verified_owner(capsys: pytest.Capt
     tenant = Tenant.objects.get(slug="acme")
     assert (tenant.name, tenant.currency, tenant.minimum_age) == ("Acme Panel", "EUR", 18)
     owner = User.objects.get(email="boss@acme.test")
-    assert Membership.objects.get(tenant=tenant, user=owner).role == Role.OWNER
+    assert Membership.objects.unscoped().get(tenant=tenant, user=owner).role == Role.OWNER
     assert EmailAddress.objects.get(user=owner).verified
     assert "Created tenant 'acme'" in capsys.readouterr().out
 
@@ -33,7 +33,7 @@ def test_tenant_create_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None
         call_command("tenant_create", "acme", "--name", "Acme Panel", "--owner-email", "boss@acme.test")
 
     assert Tenant.objects.filter(slug="acme").count() == 1
-    assert Membership.objects.filter(tenant__slug="acme").count() == 1
+    assert Membership.objects.unscoped().filter(tenant__slug="acme").count() == 1
     assert "Tenant already exists: tenant 'acme'" in capsys.readouterr().out
 
 
@@ -77,7 +77,7 @@ def test_an_api_key_is_stored_hashed_and_authenticates_until_revoked() -> None:
 
     issued = api_key_create(tenant=tenant, name="CRM sync", role=Role.MANAGER, created_by=None)
 
-    stored = ApiKey.objects.get(pk=issued.api_key.pk)
+    stored = ApiKey.objects.unscoped().get(pk=issued.api_key.pk)
     assert issued.key.startswith(f"fp_{stored.prefix}_")
     assert issued.key not in (stored.key_hash, stored.prefix)
     assert len(stored.key_hash) == 64
@@ -94,7 +94,7 @@ def test_an_api_key_cannot_be_an_owner() -> None:
 
     with pytest.raises(Exception, match="API key's role"):
         api_key_create(tenant=tenant, name="root", role=Role.OWNER, created_by=None)
-    assert not ApiKey.objects.exists()
+    assert not ApiKey.objects.unscoped().exists()
 
 
 def test_seed_demo_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,13 +104,15 @@ def test_seed_demo_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
     second = capsys.readouterr().out
 
     tenant = Tenant.objects.get(slug="demo")
-    assert sorted(Membership.objects.filter(tenant=tenant).values_list("role", flat=True)) == sorted(Role.values)
-    assert Panelist.objects.filter(tenant=tenant).count() == 8
+    assert sorted(Membership.objects.unscoped().filter(tenant=tenant).values_list("role", flat=True)) == sorted(
+        Role.values
+    )
+    assert Panelist.objects.unscoped().filter(tenant=tenant).count() == 8
     assert first == second  # the same accounts and the same TOTP secrets
     from consent.models import ConsentEvent
     from consent.selectors import chain_verify
 
-    kinds = set(ConsentEvent.objects.filter(tenant=tenant).values_list("kind", flat=True))
+    kinds = set(ConsentEvent.objects.unscoped().filter(tenant=tenant).values_list("kind", flat=True))
     assert kinds == {"grant", "withdraw", "reconsent"}
     assert chain_verify(tenant=tenant).ok
     assert "owner@demo.fairpanel.test" in first
