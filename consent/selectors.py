@@ -313,8 +313,30 @@ def consent_event_csv_chunks(*, tenant: Tenant, filters: EventFilter) -> Iterato
     # COPY takes no bind parameters: the values (the tenant id, the search) are quoted client-side
     # by psycopg, the same quoting its client-side cursor uses.
     bound = psycopg.ClientCursor(raw).mogrify(select, params)
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({bound}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+    # Shaped like the JSON export (ISO 8601 times in UTC), and safe to open in a spreadsheet: a text
+    # cell that would start a formula gets a leading apostrophe (core.csvfiles does the same in Python).
+    columns = ", ".join(_csv_column(column) for column in EVENT_COLUMNS)
+    # Not injectable: the columns are our own constants, and every value in the query was quoted above.
+    query = f"COPY (SELECT {columns} FROM ({bound}) AS e) TO STDOUT WITH (FORMAT csv, HEADER)"  # noqa: S608
+    with raw.cursor() as cursor, cursor.copy(query) as copy:
         yield from (bytes(block) for block in copy)
+
+
+_CSV_NUMBERS = ("seq", "document_version")
+
+
+def _csv_column(column: str) -> str:
+    """One exported column in SQL: its value as the export writes it, under its own name."""
+    if column == "occurred_at":
+        utc = "e.occurred_at AT TIME ZONE 'UTC'"
+        whole = f"extract(microseconds FROM {utc})::int % 1000000 = 0"
+        fraction = f"CASE WHEN {whole} THEN '' ELSE to_char({utc}, '.US') END"
+        return f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') || {fraction} || '+00:00' AS occurred_at"""
+    if column in _CSV_NUMBERS:
+        return f"e.{column}"
+    value = f"e.{column}::text"
+    formula = rf"{value} ~ E'^[=+@\\t\\r-]' AND {value} !~ '^[-+]?[0-9]+(\.[0-9]+)?$'"
+    return f"CASE WHEN {formula} THEN '''' || {value} ELSE {value} END AS {column}"
 
 
 def chain_events(*, tenant: Tenant, after_seq: int = 0) -> Iterator[dict[str, Any]]:

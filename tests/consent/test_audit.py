@@ -81,6 +81,21 @@ def test_exports_are_streamed_and_match_the_search(log) -> None:
     assert events[0]["hash"] == ConsentEvent.objects.unscoped().get(tenant=log.tenant, seq=1).hash
 
 
+def test_the_csv_export_writes_times_as_the_json_does_and_cells_that_cannot_run_as_formulas(log) -> None:
+    base = f"/t/{log.tenant.slug}/console/consent/"
+    consent_grant(tenant=log.tenant, subject="=HYPERLINK(1)", purpose_key="surveys", language="en", method="web",
+                  actor="-2+3")  # fmt: skip
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(log.client.get(base + "export.csv").streaming_content).decode())))
+    events = json.loads(b"".join(log.client.get(base + "export.json").streaming_content))
+
+    assert [row["occurred_at"] for row in rows] == [event["occurred_at"] for event in events]
+    assert rows[0]["occurred_at"].endswith("+00:00")
+    assert rows[-1]["subject"] == "'=HYPERLINK(1)"
+    assert rows[-1]["actor"] == "'-2+3"
+    assert rows[-1]["seq"] == "6"  # numbers stay numbers
+
+
 def test_the_record_of_processing_lists_every_purpose(log) -> None:
     html = log.client.get(f"/t/{log.tenant.slug}/console/consent/record/").content.decode()
 
