@@ -17,8 +17,9 @@ from consent.selectors import consent_overview
 from consent.subjects import subject_for_request
 from core.errors import DomainError
 from panel.errors import InvitationUnusable, TooYoung
+from panel.home import home_cards_for
 from panel.models import Invitation
-from panel.selectors import invitation_get_by_token, invitee_has_account, join_purposes
+from panel.selectors import invitation_get_by_token, invitee_has_account, join_purposes, panelist_for_request
 from panel.services.invitations import invitation_accept
 from tenants.http import SignedInRequest, TenantRequest
 from tenants.pages import render_page
@@ -132,5 +133,6 @@ def _date_of_birth(text: str) -> date:
 def panelist_home(request: SignedInRequest) -> HttpResponse:
     subject = subject_for_request(request)
     overview = consent_overview(tenant=request.tenant, subject=subject.id, language=get_language())
-    context = {"subject": subject, "programs": overview.programs, "states": overview.states}
+    cards = home_cards_for(panelist=panelist_for_request(request), language=get_language())
+    context = {"subject": subject, "programs": overview.programs, "states": overview.states, "cards": cards}
     return render(request, "panel/home.html", context | {"needs_reconsent": overview.needs_reconsent})
