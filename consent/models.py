@@ -117,6 +117,7 @@ class ConsentEvent(TenantOwnedModel):
         WEB = "web", _("Web")
         API = "api", _("API")
         IMPORT = "import", _("Import")
+        ERASURE = "erasure", _("Erasure")
 
     seq = models.BigIntegerField()
     subject = models.CharField(max_length=64)
@@ -139,7 +140,9 @@ class ConsentEvent(TenantOwnedModel):
             models.CheckConstraint(
                 condition=Q(kind__in=["grant", "withdraw", "reconsent"]), name="consentevent_kind_valid"
             ),
-            models.CheckConstraint(condition=Q(method__in=["web", "api", "import"]), name="consentevent_method_valid"),
+            models.CheckConstraint(
+                condition=Q(method__in=["web", "api", "import", "erasure"]), name="consentevent_method_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "subject", "purpose_key", "-seq"], name="consentevent_subject_latest"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from consent.chain import event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
 from consent.models import GENESIS_HASH, ConsentChain, ConsentDocument, ConsentEvent, ConsentReceipt, Purpose
-from consent.selectors import consent_latest_event, document_current, major_version_current, purpose_get
+from consent.selectors import consent_latest_event, document_current, major_version_current, purpose_get, purpose_list
 from consent.services.receipts import receipt_issue
 from consent.subjects import Subject
 from consent.tasks import consent_receipt_email_send_task
@@ -108,6 +108,31 @@ def consent_withdraw(*, tenant: Tenant, subject: str, purpose_key: str, method: 
         method=method,
         actor=actor,
     )
+
+
+def consents_withdraw_for_erasure(*, tenant: Tenant, subject: str) -> int:
+    """An erased person's consents end with their erasure: each one still active gets a withdrawal
+    (method ``erasure``), so the log never shows an erased subject's consent as in force. The membership
+    purpose included: the person has left. Returns how many were withdrawn."""
+    withdrawn = 0
+    for purpose in purpose_list(tenant=tenant):
+        _lock_subject(tenant, subject, purpose.key)
+        latest = consent_latest_event(tenant=tenant, subject=subject, purpose_key=purpose.key)
+        if latest is None or latest.kind == ConsentEvent.Kind.WITHDRAW:
+            continue
+        _append(
+            tenant=tenant,
+            subject=subject,
+            purpose_key=purpose.key,
+            kind=ConsentEvent.Kind.WITHDRAW,
+            document_version=latest.document_version,
+            document_language=latest.document_language,
+            document_sha256=latest.document_sha256,
+            method=ConsentEvent.Method.ERASURE,
+            actor="subject",
+        )
+        withdrawn += 1
+    return withdrawn
 
 
 def _lock_subject(tenant: Tenant, subject: str, purpose_key: str) -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from consent.models import DataExport, PurgeLog, RetentionChange, RetentionOverride
 from consent.registry import Category, Person, categories, erasure_order
 from consent.selectors import retention_days, subject_list_for_user
+from consent.services.consent import consents_withdraw_for_erasure
 from consent.subjects import Subject
 from consent.tasks import data_export_build_task
 from core.errors import DomainError, PermissionDenied
@@ -100,7 +101,9 @@ def _erase(person: Person) -> dict[str, int]:
 
 @transaction.atomic
 def membership_erase(*, subject: Subject, user: Any) -> dict[str, int]:
-    """Erase a person from one panel: every category's eraser, scoped to that tenant."""
+    """Erase a person from one panel: their consents end (withdrawals, method erasure), then every
+    category's eraser, scoped to that tenant."""
+    consents_withdraw_for_erasure(tenant=subject.tenant, subject=subject.id)
     counts = _erase(Person(user=user, tenant=subject.tenant, subject=subject.id, scope="tenant"))
     logger.info("erased a membership of tenant %s: %s", subject.tenant.slug, counts)
     return counts
@@ -111,6 +114,7 @@ def account_erase(*, user: Any) -> dict[str, int]:
     """Erase the whole account: each panel membership first, then everything account-wide."""
     totals: dict[str, int] = {}
     for subject in subject_list_for_user(user=user):
+        consents_withdraw_for_erasure(tenant=subject.tenant, subject=subject.id)
         for key, count in _erase(Person(user=user, tenant=subject.tenant, subject=subject.id, scope="tenant")).items():
             totals[key] = totals.get(key, 0) + count
     for key, count in _erase(Person(user=user, tenant=None, subject=None, scope="account")).items():

@@ -320,9 +320,9 @@ def test_erasing_a_canary_leaves_no_trace_in_the_database_media_redis_or_logs(se
     assert [r.getMessage() for r in logged if marker in r.getMessage() or marker in repr(r.args)] == []
     assert Payout.objects.unscoped().filter(status="paid", email="").count() == 2  # settled, and forgotten
     assert not PayoutPreference.objects.unscoped().exists()
-    assert (
-        ConsentEvent.objects.unscoped().filter(subject=panelist.public_id).count() == 1
-    )  # the evidence stays, pseudonymous
+    # the evidence stays, pseudonymous: the grant, then its withdrawal by the erasure
+    evidence = ConsentEvent.objects.unscoped().filter(subject=panelist.public_id).order_by("seq")
+    assert [(e.kind, e.method) for e in evidence] == [("grant", "web"), ("withdraw", "erasure")]
     assert Panelist.objects.unscoped().filter(public_id=panelist.public_id, user__isnull=True).exists()
     assert Panelist.objects.unscoped().filter(pk=left.pk, user__isnull=True).exists()
     assert chain_verify(tenant=tenant).ok
@@ -392,3 +392,31 @@ def test_erasure_needs_a_confirmation() -> None:
     client.post("/t/careful/privacy/erase/", {"scope": "account"})
 
     assert User.objects.filter(pk=panelist.user.pk).exists()
+
+
+def test_an_erasure_ends_every_active_consent_in_the_log(make_staff) -> None:
+    # given a panelist with membership and surveys active, and receipts already withdrawn
+    tenant = TenantFactory.create(slug="erasing")
+    for key in ("membership", "surveys", "receipts"):
+        publish(tenant, key)
+    user = UserFactory.create()
+    panelist = PanelistFactory.create(tenant=tenant, user=user)
+    client = Client()
+    client.force_login(user)
+    for key in ("membership", "surveys", "receipts"):
+        client.post(f"/t/erasing/consents/{key}/grant/")
+    client.post("/t/erasing/consents/receipts/withdraw/")
+
+    # when they erase their membership
+    erased = client.post("/t/erasing/privacy/erase/", {"confirm": "yes", "scope": "membership"})
+
+    # then each consent still active ends with a withdrawal by erasure, and the chain still verifies
+    assert erased.status_code in (200, 302)
+    events = ConsentEvent.objects.for_tenant(tenant).filter(subject=panelist.public_id).order_by("seq")
+    latest = {e.purpose_key: e for e in events}
+    assert {key: (e.kind, e.method) for key, e in latest.items()} == {
+        "membership": ("withdraw", "erasure"),
+        "surveys": ("withdraw", "erasure"),
+        "receipts": ("withdraw", "web"),  # withdrawn by the person before; not withdrawn twice
+    }
+    assert chain_verify(tenant=tenant).ok
