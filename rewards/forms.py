@@ -21,11 +21,21 @@ class RewardSettingsForm(forms.Form):
                                                      max_value=31)  # fmt: skip
     payout_threshold = forms.DecimalField(label=gettext_lazy("Payout threshold"))
     gift_card_value = forms.DecimalField(label=gettext_lazy("Gift-card value"))
+    bonus_confirm_above = forms.DecimalField(label=gettext_lazy("Bonuses above this amount need a second confirmation"))
     mass_payment_enabled = forms.BooleanField(label=gettext_lazy("Pay to an email address"), required=False)
     gift_cards_enabled = forms.BooleanField(label=gettext_lazy("Pay in gift cards"), required=False)
     charity_enabled = forms.BooleanField(label=gettext_lazy("Donations to charities"), required=False)
 
-    MONEY = ("survey_reward", "receipts_reward", "ad_verification_monthly", "payout_threshold", "gift_card_value")
+    MONEY = (
+        "survey_reward",
+        "receipts_reward",
+        "ad_verification_monthly",
+        "payout_threshold",
+        "gift_card_value",
+        "bonus_confirm_above",
+    )
+
+    OPTIONAL = ("bonus_confirm_above",)  # left empty: unchanged
 
     def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -33,8 +43,12 @@ class RewardSettingsForm(forms.Form):
         for name in self.MONEY:  # amounts are typed in major units, with the currency's decimals
             label = self.fields[name].label
             self.fields[name] = forms.DecimalField(
-                label=label, min_value=0, max_value=as_decimal(2**31 - 1, currency), decimal_places=exponent(currency)
-            )  # the columns are 32-bit integers of minor units
+                label=label,
+                min_value=0,
+                max_value=as_decimal(2**31 - 1, currency),  # the columns are 32-bit integers of minor units
+                decimal_places=exponent(currency),
+                required=name not in self.OPTIONAL,
+            )
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -57,4 +71,5 @@ class RewardSettingsForm(forms.Form):
         return {
             name: int(value.scaleb(exponent(self.currency))) if name in self.MONEY else value
             for name, value in self.cleaned_data.items()
+            if value is not None or name not in self.OPTIONAL
         }

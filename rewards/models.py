@@ -27,6 +27,8 @@ class RewardSettings(models.Model):
     mass_payment_enabled = models.BooleanField(_("pay to an email address"), default=True)
     gift_cards_enabled = models.BooleanField(_("pay in gift cards"), default=True)
     charity_enabled = models.BooleanField(_("donations to charities"), default=True)
+    # A bonus over this (minor units) is posted only once the operator confirms it a second time.
+    bonus_confirm_above = models.PositiveIntegerField(_("bonuses above this need a second confirmation"), default=10000)
     # When an owner or manager first saved these settings. Until then the defaults are a suggestion:
     # the public page shows no pay rates, and the console's first-run checklist asks for them.
     confirmed_at = models.DateTimeField(null=True, blank=True)

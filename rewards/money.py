@@ -9,13 +9,19 @@ what a payment can actually carry. Amounts are stored, posted and paid in these 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, DecimalException
 
 import pycountry
-from babel.numbers import get_currency_precision
+from babel.numbers import NumberFormatError, get_currency_precision, get_group_symbol, parse_decimal
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 MAX_MINOR = 2**63 - 1  # amounts are stored as bigint
+# The most one posting typed by a person may move, in minor units: far above any bonus, and far below
+# what would overflow a balance (a bigint) however many such postings there are.
+MAX_TYPED_MINOR = 10**12
+_FILE_AMOUNT = re.compile(r"[-+]?[0-9]+(?:[.,][0-9]+)?")
 
 
 def exponent(currency: str) -> int:
@@ -41,7 +47,10 @@ def money(minor: int, currency: str) -> str:
 
 
 def parse_money(text: str, currency: str) -> int:
-    """A decimal amount in major units ("10.50", "-2") as integer minor units; ValueError otherwise."""
+    """An amount in a file, in major units ("10.50", "10,50", "-2"), as integer minor units; ValueError
+    otherwise. No grouping and no exponent: a file's "1e9" or "1,000.00" is refused, never guessed."""
+    if not _FILE_AMOUNT.fullmatch(text.strip()):
+        raise ValueError(f"'{text[:40]}' is not an amount")
     try:
         value = Decimal(text.strip().replace(",", "."))
         minor = value.scaleb(exponent(currency))  # sNaN or a huge exponent raise here, too
@@ -53,4 +62,36 @@ def parse_money(text: str, currency: str) -> int:
         raise ValueError(f"'{text[:40]}' has more decimals than {currency} allows")
     if abs(minor) > MAX_MINOR:
         raise ValueError(f"'{text[:40]}' is too large an amount")
+    return int(minor)
+
+
+def parse_money_typed(text: str, currency: str, language: str) -> int:
+    """An amount as a person types it in their language, in major units, as integer minor units.
+
+    Grouping and decimal marks follow the language's rules (Babel, strict): in English "1,000" is one
+    thousand and "1.50" one and a half; in French "1 000,50". No exponent ("1e9"), and at most
+    ``MAX_TYPED_MINOR``. Raises ValueError with a reason a person can act on.
+    """
+    typed = text.strip()
+    group = get_group_symbol(language)
+    if group.isspace():  # French groups with a narrow no-break space; people type any space
+        typed = re.sub(r"\s", group, typed)
+    if not typed or re.search(r"[^0-9.,\s\u202f\u00a0'+-]", typed):
+        raise ValueError(_("'%(text)s' is not an amount.") % {"text": text[:40]})
+    try:
+        value = parse_decimal(typed, locale=language, strict=True)
+    except NumberFormatError as exc:
+        reason = _("'%(text)s' is not an amount.") % {"text": text[:40]}
+        if exc.suggestions:
+            reason += " " + _("Did you mean %(amount)s?") % {"amount": " / ".join(exc.suggestions)}
+        raise ValueError(reason) from None
+    minor = value.scaleb(exponent(currency))
+    if minor != minor.to_integral_value():
+        raise ValueError(
+            _("%(currency)s has %(n)s decimals at most.") % {"currency": currency, "n": exponent(currency)}
+        )
+    if abs(minor) > MAX_TYPED_MINOR:
+        raise ValueError(
+            _("That is more than one posting may move (%(max)s).") % {"max": money(MAX_TYPED_MINOR, currency)}
+        )
     return int(minor)

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 
+from django.db import DataError
+from django.utils.translation import gettext as _
+
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from panel.models import Panelist
 from rewards.models import LedgerTransaction
-from rewards.money import parse_money
+from rewards.money import money, parse_money_typed
+from rewards.selectors import reward_settings_get
 from rewards.services.ledger import (
     InsufficientBalance,
     Leg,
@@ -23,12 +27,28 @@ from tenants.models import Tenant
 MANUAL_REASONS = (LedgerTransaction.Reason.BONUS, LedgerTransaction.Reason.ADJUSTMENT)
 
 
+class ConfirmLargeBonus(Conflict):
+    code = "confirm_large_bonus"
+
+
 def ledger_manual_post(
-    *, tenant: Tenant, panelist_public_id: str, amount: str, reason: str, memo: str, key: str, created_by: User
+    *,
+    tenant: Tenant,
+    panelist_public_id: str,
+    amount: str,
+    reason: str,
+    memo: str,
+    key: str,
+    created_by: User,
+    language: str = "en",
+    confirmed: bool = False,
 ) -> LedgerTransaction:
     """Credit (a bonus, or a positive adjustment) or debit (a negative adjustment) one panelist.
 
-    A debit larger than the balance is refused as bad input (400), as every other mistake in the form."""
+    The amount is read as the operator typed it in ``language`` (grouping and decimal marks by its
+    rules, no exponent). A bonus over the tenant's ``bonus_confirm_above`` needs ``confirmed``: the
+    first try answers 409 ``confirm_large_bonus`` and writes nothing. A debit larger than the balance,
+    or an amount the ledger cannot hold, is refused as bad input (400), as every other mistake."""
     errors: dict[str, list[str]] = {}
     memo = memo.strip()
     if not memo:
@@ -40,7 +60,7 @@ def ledger_manual_post(
     if not re.fullmatch(r"[0-9a-f]{32}", key):
         errors["key"] = ["The form expired: reload the page."]
     try:
-        minor = parse_money(amount, tenant.currency)
+        minor = parse_money_typed(amount, tenant.currency, language)
     except ValueError as exc:
         errors["amount"] = [str(exc)]
         minor = 0
@@ -51,14 +71,29 @@ def ledger_manual_post(
     if panelist is None:
         errors["panelist"] = ["No panelist with that id in this panel."]
     if errors or panelist is None:
-        raise DomainError("The posting was not made.", fields=errors)
+        raise DomainError(_("The posting was not made."), fields=errors)
+    limit = reward_settings_get(tenant=tenant).bonus_confirm_above
+    if reason == LedgerTransaction.Reason.BONUS and limit and minor > limit and not confirmed:
+        raise ConfirmLargeBonus(
+            _("This bonus of %(amount)s is over %(limit)s: confirm it to post it.")
+            % {"amount": money(minor, tenant.currency), "limit": money(limit, tenant.currency)},
+            fields={"confirm": [_("Tick to confirm this large bonus.")]},
+        )
     idempotency_key = f"manual:{key}"
-    if minor > 0:
-        return panelist_credit(panelist=panelist, amount=minor, reason=reason, idempotency_key=idempotency_key,
-                               source="console", memo=memo, created_by=created_by)  # fmt: skip
-    legs = [Leg(panelist_account_ensure(panelist=panelist), minor), Leg(expense_account_ensure(tenant=tenant), -minor)]
     try:
+        if minor > 0:
+            return panelist_credit(panelist=panelist, amount=minor, reason=reason, idempotency_key=idempotency_key,
+                                   source="console", memo=memo, created_by=created_by)  # fmt: skip
+        legs = [
+            Leg(panelist_account_ensure(panelist=panelist), minor),
+            Leg(expense_account_ensure(tenant=tenant), -minor),
+        ]
         return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs,
                            source="console", memo=memo, created_by=created_by)  # fmt: skip
     except InsufficientBalance as exc:
         raise DomainError(exc.detail, code=exc.code) from None
+    except DataError:  # a balance the ledger cannot hold: refused, nothing written (the posting rolled back)
+        raise DomainError(
+            _("That amount is more than the ledger can hold."), code="amount_out_of_range",
+            fields={"amount": [_("Use a smaller amount.")]},
+        ) from None  # fmt: skip

@@ -21,6 +21,11 @@ from panel.models import Panelist
 from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from tenants.models import Tenant
 
+# The most one leg of a posting may move, in minor units. Balances are bigints (9.2e18): far more
+# postings than any panel makes would be needed to overflow one, so a balance never reaches a
+# database error; an amount over this is refused as bad input before anything is written.
+MAX_LEG = 10**15
+
 
 class InsufficientBalance(Conflict):
     code = "insufficient_balance"
@@ -229,6 +234,11 @@ def ledger_post(
         )
     if any(leg.account.tenant_id != tenant.pk for leg in legs):
         raise DomainError("Every leg must be an account of this tenant.", fields={"legs": ["Wrong tenant."]})
+    if any(abs(leg.amount) > MAX_LEG for leg in legs):
+        raise DomainError(
+            "That amount is more than one posting may move.", code="amount_out_of_range",
+            fields={"amount": [f"At most {MAX_LEG:,} minor units."]},
+        )  # fmt: skip
     txn = LedgerTransaction(
         tenant=tenant,
         idempotency_key=idempotency_key,

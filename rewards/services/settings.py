@@ -22,6 +22,7 @@ EDITABLE = (
     "ad_verification_active_days",
     "payout_threshold",
     "gift_card_value",
+    "bonus_confirm_above",
     "mass_payment_enabled",
     "gift_cards_enabled",
     "charity_enabled",

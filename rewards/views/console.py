@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -277,6 +278,8 @@ def console_ledger_manual_post(request: StaffRequest) -> HttpResponse:
             memo=request.POST.get("memo", ""),
             key=request.POST.get("key", ""),
             created_by=request.user,
+            language=get_language(),
+            confirmed=request.POST.get("confirm") == "yes",
         )
     except DomainError as exc:
         return _rewards_page(request, error=exc)

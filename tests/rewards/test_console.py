@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from core.errors import DomainError
 from rewards.models import (
     GiftCard,
     LedgerTransaction,
@@ -290,3 +291,60 @@ def test_a_bad_result_file_is_refused_with_its_lines_and_settles_nothing(make_st
     assert "Nothing was imported: 1 line(s) need fixing." in page
     assert "line 2: &#x27;FP-NOPE-1&#x27; is not a payout of this batch" in page
     assert Payout.objects.unscoped().get().status == "sent"
+
+
+def manual(staff, panelist, amount: str, language: str = "en", **extra: str):
+    form = {
+        "panelist": panelist.public_id,
+        "amount": amount,
+        "reason": "bonus",
+        "memo": "Thanks",
+        "key": uuid.uuid4().hex,
+    }
+    return staff.client.post("/t/money/console/rewards/postings/", form | extra, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_amounts_are_read_by_the_rules_of_the_operators_language(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant, role=Role.MANAGER)
+    panelist = PanelistFactory.create(tenant=tenant)
+
+    english = manual(staff, panelist, "1,000", confirm="yes")  # one thousand, never one
+    french = manual(staff, panelist, "1 000,50", language="fr", confirm="yes")
+    exponent = manual(staff, panelist, "1e9")
+    grouped_wrong = manual(staff, panelist, "1,00")
+
+    assert (english.status_code, french.status_code) == (302, 302)
+    assert panelist_balance(panelist=panelist) == 100000 + 100050
+    assert exponent.status_code == 400
+    assert "is not an amount" in exponent.content.decode()
+    assert grouped_wrong.status_code == 400
+    assert "Did you mean" in grouped_wrong.content.decode()
+
+
+def test_a_bonus_over_the_panels_limit_is_posted_only_once_confirmed(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant, role=Role.MANAGER)
+    panelist = PanelistFactory.create(tenant=tenant)
+
+    first = manual(staff, panelist, "150.00")  # the default limit is 100.00
+    html = first.content.decode()
+    confirmed = manual(staff, panelist, "150.00", confirm="yes")
+
+    assert first.status_code == 409
+    assert "confirm it to post it" in html
+    assert 'data-testid="confirm-large-bonus"' in html
+    assert 'value="150.00"' in html  # what was typed comes back
+    assert confirmed.status_code == 302
+    assert panelist_balance(panelist=panelist) == 15000
+
+
+def test_out_of_range_amounts_are_a_400_with_a_reason_never_a_500(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant, role=Role.MANAGER)
+    panelist = PanelistFactory.create(tenant=tenant)
+
+    huge = [manual(staff, panelist, "9" * 20, confirm="yes") for _ in range(2)]
+
+    assert [r.status_code for r in huge] == [400, 400]
+    assert "more than one posting may move" in huge[1].content.decode()
+    assert panelist_balance(panelist=panelist) == 0
+    with pytest.raises(DomainError, match="more than one posting may move"):
+        panelist_credit(panelist=panelist, amount=2**62, reason="bonus", idempotency_key="huge")
