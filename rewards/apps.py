@@ -10,12 +10,14 @@ class RewardsConfig(AppConfig):
         from panel.demo import DEMO_SEEDERS
         from panel.offers import OFFER_PROVIDERS
         from rewards.demo import demo_rewards_seed
+        from rewards.labels import rewards_source_labels_register
         from rewards.offers import program_offers
         from rewards.selectors import rewards_checklist
         from tenants.console import CHECKLIST_SOURCES, ConsoleSection, register_console_section
         from tenants.roles import Perm
 
         OFFER_PROVIDERS.register(program_offers)
+        rewards_source_labels_register()
         DEMO_SEEDERS.register(demo_rewards_seed)
         CHECKLIST_SOURCES.register(rewards_checklist)
         for section in [

@@ -297,6 +297,19 @@ class Payout(TenantOwnedModel):
         PAID = "paid", _("Paid")
         RETURNED = "returned", _("Returned to your balance")
 
+    # The panelist reads the status above ("Returned to your balance"); the operator reads these.
+    OPERATOR_STATUS_LABELS = {
+        "pending": _("Being prepared"),
+        "waiting_stock": _("Waiting for gift-card codes"),
+        "sent": _("With finance, not yet paid"),
+        "paid": _("Paid"),
+        "returned": _("Returned to the panelist's balance"),
+    }
+
+    @property
+    def status_for_operator(self) -> str:
+        return str(self.OPERATOR_STATUS_LABELS.get(self.status, self.get_status_display()))
+
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
     panelist = models.ForeignKey("panel.Panelist", on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")

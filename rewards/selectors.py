@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.csvfiles import csv_line_writer
 from panel.models import Panelist
+from rewards.labels import actor_label
 from rewards.models import (
     Charity,
     GiftCard,
@@ -31,7 +32,7 @@ from rewards.models import (
 )
 from rewards.money import decimal_text
 from rewards.periods import payout_due_at, previous_period
-from rewards.sources import PendingItem, pending_for
+from rewards.sources import PendingItem, pending_for, source_label
 from tenants.console import ChecklistStep
 from tenants.models import Tenant
 from tenants.roles import Perm
@@ -167,14 +168,18 @@ def expense_by_month(*, tenant: Tenant, limit: int | None = None) -> list[dict]:
     ]
 
 
-def ledger_manual_posting_list(*, tenant: Tenant, limit: int = 20) -> QuerySet[LedgerTransaction]:
-    """The latest bonuses and adjustments posted from the console, with their legs."""
-    return (
+def ledger_manual_posting_list(*, tenant: Tenant, limit: int = 20) -> list[LedgerTransaction]:
+    """The latest bonuses and adjustments posted from the console, with their legs and who posted each
+    (``actor_label``: a person by their address and role, never ``user:2``)."""
+    postings = list(
         LedgerTransaction.objects.for_tenant(tenant)
         .filter(source="console")
         .prefetch_related("entries__account")
         .order_by("-created_at")[:limit]
     )
+    for posting in postings:
+        posting.actor_label = actor_label(posting.actor, tenant)
+    return postings
 
 
 # -- the providers ----------------------------------------------------------------------------------
@@ -271,8 +276,9 @@ class WalletLine:
     amount: int
     reason: str
     reason_label: str
-    source: str
+    source: str  # the ledger's key of what earned it ("survey:breakfast")
     memo: str
+    source_label: str = ""  # the same, as people read it ("Breakfast habits survey")
 
 
 def wallet_lines(*, panelist: Panelist) -> Iterator[WalletLine]:
@@ -286,7 +292,10 @@ def wallet_lines(*, panelist: Panelist) -> Iterator[WalletLine]:
     )
     for entry in entries.iterator(chunk_size=500):
         txn = entry.transaction
-        yield WalletLine(txn.created_at, entry.amount, txn.reason, txn.get_reason_display(), txn.source, txn.memo)
+        label = source_label(txn.source, panelist.tenant)
+        yield WalletLine(
+            txn.created_at, entry.amount, txn.reason, txn.get_reason_display(), txn.source, txn.memo, label
+        )
 
 
 def wallet_csv(*, panelist: Panelist, currency: str) -> Iterator[str]:

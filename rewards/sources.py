@@ -60,3 +60,26 @@ def register_reward_source(source: RewardSource) -> RewardSource:
 
 def pending_for(*, panelist: Panelist) -> list[PendingItem]:
     return [item for provider in PENDING_PROVIDERS for item in provider(panelist)]
+
+
+# What a ledger source ("payout-run:12", "survey:breakfast", "console") reads as, for people: each app
+# registers a labeller for its prefix (the part before the first ':'), so the wallet never shows a key.
+SourceLabeller = Callable[[str, Tenant], str]  # the part after the prefix, the tenant -> a label
+
+
+@dataclass(frozen=True)
+class SourceLabel:
+    prefix: str
+    label: SourceLabeller
+
+
+SOURCE_LABELS: Registry[SourceLabel] = Registry("source labels", key=attrgetter("prefix"))
+
+
+def source_label(source: str, tenant: Tenant) -> str:
+    """A source as people read it, in the current language; one with no labeller reads as nothing
+    rather than as a key."""
+    prefix, _sep, rest = source.partition(":")
+    if prefix in SOURCE_LABELS:
+        return SOURCE_LABELS.get(prefix).label(rest, tenant)
+    return ""

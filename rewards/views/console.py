@@ -103,7 +103,7 @@ def console_payout_run(request: StaffRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "progress": payout_run_progress(run=run),
-            "statuses": Payout.Status.choices,
+            "statuses": [(value, Payout.OPERATOR_STATUS_LABELS[value]) for value in Payout.Status.values],
             "status": status,
             "page": Paginator(payouts, 50).get_page(request.GET.get("page")),
         },

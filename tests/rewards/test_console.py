@@ -348,3 +348,25 @@ def test_out_of_range_amounts_are_a_400_with_a_reason_never_a_500(make_staff, te
     assert panelist_balance(panelist=panelist) == 0
     with pytest.raises(DomainError, match="more than one posting may move"):
         panelist_credit(panelist=panelist, amount=2**62, reason="bonus", idempotency_key="huge")
+
+
+def test_the_operator_reads_states_and_people_never_internal_keys(make_staff, tenant) -> None:
+    staff = make_staff(tenant=tenant, role=Role.MANAGER)
+    first, second = PanelistFactory.create(tenant=tenant), PanelistFactory.create(tenant=tenant)
+    run = paid_run(tenant, first, second)
+    Payout.objects.for_tenant(tenant).filter(panelist=first).update(status="returned")
+    manual(staff, second, "2.00")
+
+    progress = staff.client.get(f"/t/money/console/payouts/runs/{run.pk}/progress/").content.decode()
+    detail = staff.client.get(f"/t/money/console/payouts/runs/{run.pk}/").content.decode()
+    rewards = staff.client.get("/t/money/console/rewards/").content.decode()
+
+    # a run whose payouts are still out is not "Done · 100%"
+    assert "Calculated; 1 payout still being paid" in progress
+    assert "Done · 100%" not in progress
+    # the operator reads whose balance a returned payout went back to
+    assert "Returned to the panelist&#x27;s balance" in detail
+    assert "Returned to your balance" not in detail
+    # a posting names who made it, not user:<id>
+    assert f"{staff.user.email} (Manager)" in rewards
+    assert f"user:{staff.user.pk}" not in rewards

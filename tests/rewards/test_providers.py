@@ -197,7 +197,7 @@ def test_a_zero_decimal_currency_counts_whole_units(tenant: Tenant) -> None:
         pytest.param("GC-0003,,EUR,", "'' is not an amount", id="no-value"),
         pytest.param("GC-0003,Infinity,EUR,", "'Infinity' is not an amount", id="infinity"),
         pytest.param("GC-0003,sNaN,EUR,", "'sNaN' is not an amount", id="signalling-nan"),
-        pytest.param("GC-0003,1e400,EUR,", "'1e400' is too large an amount", id="beyond-bigint"),
+        pytest.param("GC-0003,1e400,EUR,", "'1e400' is not an amount", id="an-exponent"),
         pytest.param("GC-0003,10.00,EUR,31/12/2099", "the expiry is not a YYYY-MM-DD date", id="not-a-date"),
         pytest.param("GC-0003,10.00,EUR,2099-02-30", "the expiry is not a YYYY-MM-DD date", id="no-such-day"),
         pytest.param("GC-0003,10.00,EUR,2020-01-01", "it expired on 2020-01-01", id="expired"),

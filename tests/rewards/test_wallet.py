@@ -41,14 +41,20 @@ def test_the_wallet_shows_the_balance_and_every_line_with_its_reason(setup) -> N
     html = client.get("/t/walleted/wallet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert 'data-testid="balance">0.50 EUR<' in html
-    for text in (
-        "Survey completed",
-        "Receipt milestone",
-        "Reversal",
-        "survey:Breakfast",
-        "receipts found to be duplicates",
-    ):
+    for text in ("Survey completed", "Receipt milestone", "Reversal", "receipts found to be duplicates"):
         assert text in html
+    assert "survey:Breakfast" not in html  # a ledger key is never shown; each app labels its own sources
+
+
+def test_the_wallet_names_sources_as_people_read_them(setup) -> None:
+    panelist, client = setup
+    panelist_credit(panelist=panelist, amount=200, reason="bonus", idempotency_key="manual:1", source="console",
+                    memo="Thank you for your help")  # fmt: skip
+
+    html = client.get("/t/walleted/wallet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "From the panel&#x27;s team: Thank you for your help" in html
+    assert "console ·" not in html
 
 
 def test_the_history_exports_as_csv_with_exact_amounts(setup) -> None:
