@@ -8,8 +8,10 @@ class RewardsConfig(AppConfig):
 
     def ready(self) -> None:
         from panel.demo import DEMO_SEEDERS
+        from panel.home import HOME_CARDS
         from panel.offers import OFFER_PROVIDERS
         from rewards.demo import demo_rewards_seed
+        from rewards.home import wallet_home_card
         from rewards.labels import rewards_source_labels_register
         from rewards.offers import program_offers
         from rewards.selectors import rewards_checklist
@@ -18,6 +20,7 @@ class RewardsConfig(AppConfig):
 
         OFFER_PROVIDERS.register(program_offers)
         rewards_source_labels_register()
+        HOME_CARDS.register(wallet_home_card)
         DEMO_SEEDERS.register(demo_rewards_seed)
         CHECKLIST_SOURCES.register(rewards_checklist)
         for section in [

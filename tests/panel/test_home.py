@@ -110,3 +110,25 @@ def test_an_internationalised_address_signs_in_and_is_invited() -> None:
 
     assert landing["Location"] == "/t/riverside/home/"
     assert invitation.email == "ünïcode@bücher.example"
+
+
+def test_the_panelists_home_shows_the_balance_what_is_on_its_way_and_the_next_payout() -> None:
+    from rewards.services.ledger import panelist_credit
+    from rewards.services.settings import reward_settings_update
+
+    user = UserFactory.create()
+    tenant = TenantFactory.create(slug="riverside", currency="EUR")
+    panelist = PanelistFactory.create(tenant=tenant, user=user)
+    reward_settings_update(tenant=tenant, values={"payout_threshold": 1000})
+    client = Client()
+    client.force_login(user)
+
+    before = client.get("/t/riverside/home/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    panelist_credit(panelist=panelist, amount=1250, reason="survey", idempotency_key="s:1")
+    after = client.get("/t/riverside/home/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'data-testid="home-card-wallet"' in before
+    assert "Balance: 0.00 EUR" in before
+    assert "once it reaches 10.00 EUR" in before
+    assert "Balance: 12.50 EUR" in after
+    assert "next payout on" in after
