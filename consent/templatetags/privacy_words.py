@@ -4,8 +4,8 @@ or days, never as internal keys or raw day counts."""
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -44,3 +44,10 @@ def retention(days: int | None) -> str:
     if days >= 30 and days % 30 == 0:
         return ngettext("%(n)d month", "%(n)d months", days // 30) % {"n": days // 30}
     return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+@register.filter
+def named(purpose: object) -> str:
+    """A purpose by its name in the page's language (an operator's own purpose: its English name)."""
+    name_in = getattr(purpose, "name_in", None)
+    return str(name_in(get_language() or "en")) if name_in is not None else str(purpose)
