@@ -14,15 +14,17 @@ from datetime import timedelta
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_get_or_create_verified
 from consent.models import ConsentDocument, ConsentEvent, Purpose
-from consent.services.consent import consent_grant, consent_withdraw
+from consent.services.consent import consent_change_by_subject, consent_grant, consent_withdraw
 from consent.services.documents import document_publish
 from consent.services.purposes import purposes_ensure_builtin
+from consent.subjects import Subject
 from panel.demo import DEMO_SEEDERS
 from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from panel.services.invitations import invitation_revoke
@@ -100,7 +102,11 @@ def demo_consent_histories_seed(tenant: Tenant, subjects: list[str]) -> None:
             ),
         }
         document_publish(purpose=surveys, texts=texts, change="major")
-    grant(subjects[0], "surveys")
+    # the first panelist re-consents to the new survey terms on the page, which signs a receipt
+    consent_change_by_subject(
+        subject=Subject(tenant=tenant, id=subjects[0], language="en", email=""),
+        purpose_key="surveys", action="grant", method="web", base_url=settings.FAIRPANEL_BASE_URL,
+    )  # fmt: skip
 
 
 QUESTIONS = [
