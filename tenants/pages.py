@@ -4,7 +4,8 @@ A view authorises, parses, calls one service or selector, and renders. When the 
 (a ``DomainError``), the view renders the same page again through ``render_page(..., error=exc)``:
 the fields at fault go to the template as ``errors`` (or the reason, under ``form``, when no field is
 named), the refusal itself as ``error`` (``error.detail`` is its summary), what was typed comes back as
-``form``, and the status is the error's own 4xx (400 bad input, 409 conflict, 429 too many).
+``form`` (and every value of a field, the boxes ticked, as ``chosen``), and the status is the error's own
+4xx (400 bad input, 409 conflict, 429 too many).
 Nothing was written: services write in a transaction, and refuse before they write.
 """
 
@@ -39,7 +40,9 @@ def render_page(
 ) -> HttpResponse:
     if error is None:
         return render(request, template, context)
-    context = context | {"error": error, "errors": form_errors(error), "form": request.POST}
+    # ``form`` gives each field's last value; ``chosen`` every value of a field (ticked boxes, a multiple select)
+    chosen = {name: request.POST.getlist(name) for name in request.POST}
+    context = context | {"error": error, "errors": form_errors(error), "form": request.POST, "chosen": chosen}
     return render(request, template, context, status=error.status_code)
 
 

@@ -124,7 +124,7 @@ def _date_of_birth(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        message = "Enter your date of birth."
+        message = _("Enter your date of birth.")
         raise DomainError(message, fields={"date_of_birth": [message]}) from None
 
 

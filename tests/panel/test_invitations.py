@@ -173,6 +173,22 @@ def test_bad_onboarding_input_is_refused_and_writes_nothing(tenant, post, field)
     assert not ConsentEvent.objects.unscoped().filter(tenant=tenant).exists()
 
 
+def test_a_refused_join_form_keeps_what_was_typed_and_ticked(tenant) -> None:
+    _invitation, client = invite(tenant)
+
+    response = client.post(
+        join_urls(tenant)[1], {"password": "short", "date_of_birth": ADULT, "consent": ["membership", "receipts"]}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f'value="{ADULT}"' in page
+    ticked = set(re.findall(r'<input type="checkbox" name="consent" value="(\w+)"[^>]* checked', page))
+    assert ticked == {"membership", "receipts"}
+    # the password's error sits in the password's label, next to the field
+    assert re.search(r"Choose a password<input[^>]*aria-invalid=\"true\"[^>]*>\s*<small class=\"errorlist\">", page)
+
+
 def test_one_account_joins_a_second_panel_after_signing_in(tenant) -> None:
     existing = PanelistFactory.create(tenant=TenantFactory.create(slug="first-panel"))
     assert existing.user is not None
