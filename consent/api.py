@@ -72,7 +72,10 @@ class ConsentExportApi(TenantApiView):
 
     @extend_schema(
         parameters=[*SEARCH_PARAMETERS, OpenApiParameter("fmt", str, enum=["csv", "json"], required=False)],
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): ConsentEventOutputSerializer(many=True),
+        },
         summary="Export what a search finds, streamed (CSV or JSON)",
     )
     def get(self, request: Request) -> StreamingHttpResponse:

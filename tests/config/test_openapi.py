@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import jsonschema
 import pytest
 import schemathesis
 from django.core import signals
@@ -22,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from consent.services.consent import consent_grant
 from tenants.roles import Role
 from tenants.services import api_key_create
 from tests.factories import PanelistFactory, TenantFactory, publish
@@ -64,3 +66,25 @@ def _requests_keep_the_test_connection() -> Iterator[None]:
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_request_gets_a_server_error_or_an_answer_the_schema_does_not_document(case, api_key: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Api-Key {api_key}"}, checks=CHECKS)
+
+
+def test_the_consent_json_export_is_documented_as_the_array_of_events_it_returns(db: None, client) -> None:
+    # given an auditor's key of a tenant whose log has events
+    tenant = TenantFactory.create(slug="exported")
+    publish(tenant, "membership")
+    PanelistFactory.create_batch(2, tenant=tenant)
+    key = api_key_create(tenant=tenant, name="audit", role=Role.AUDITOR, created_by=None).key
+    consent_grant(
+        tenant=tenant, subject="pn_exported", purpose_key="membership", language="en", method="web", actor="subject"
+    )
+    document = json.loads(JSONRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+
+    # when the export is read as JSON
+    answer = client.get("/api/v1/consent/export/?fmt=json", HTTP_AUTHORIZATION=f"Api-Key {key}")
+    events = json.loads(b"".join(answer.streaming_content))
+
+    # then the schema says it is an array of events, and what came back is one
+    documented = document["paths"]["/api/v1/consent/export/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert documented["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/ConsentEventOutput"}}
+    assert events
+    jsonschema.validate(events, documented["schema"] | {"components": document["components"]})
