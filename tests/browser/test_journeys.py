@@ -46,13 +46,14 @@ def test_a_panelist_lands_in_their_panel_and_a_person_in_two_picks_one(browser, 
     # given a panelist of one panel, and a person in two
     riverside = TenantFactory.create(slug="riverside", name="Riverside Panel")
     hillside = TenantFactory.create(slug="hillside", name="Hillside Panel")
-    one = PanelistFactory.create(tenant=riverside)
-    both = PanelistFactory.create(tenant=riverside)
-    PanelistFactory.create(tenant=hillside, user=both.user)
+    one, both = UserFactory.create(), UserFactory.create()
+    PanelistFactory.create(tenant=riverside, user=one)
+    PanelistFactory.create(tenant=riverside, user=both)
+    PanelistFactory.create(tenant=hillside, user=both)
     page = browser.new_context(locale="en-US").new_page()
 
     # when the panelist of one panel signs in, they land on its home, with a link back to their panel
-    sign_in(page, live_server.url, one.user.email)
+    sign_in(page, live_server.url, one.email)
     page.wait_for_url("**/t/riverside/home/")
     assert "Riverside Panel" in page.locator("[data-testid=panelist-home]").inner_text()
     assert page.locator("[data-testid=my-panel]").is_visible()
@@ -60,7 +61,7 @@ def test_a_panelist_lands_in_their_panel_and_a_person_in_two_picks_one(browser, 
 
     # when the person in two panels signs in, they pick one on the front page
     other = browser.new_context(locale="en-US").new_page()
-    sign_in(other, live_server.url, both.user.email)
+    sign_in(other, live_server.url, both.email)
     other.wait_for_selector("[data-testid=my-panels]")
     assert other.locator("[data-testid=my-panels] a").all_inner_texts() == ["Hillside Panel", "Riverside Panel"]
     other.click("text=Hillside Panel")
