@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel
 
 
 class RewardSettings(models.Model):
@@ -50,9 +50,14 @@ class RewardSettings(models.Model):
 class LedgerAccount(TenantOwnedModel):
     """An account of the double-entry ledger. Amounts are integer minor units of the tenant's currency.
 
-    ``balance`` is a cache of the sum of the account's entries, kept in the same transaction as the
-    entries; ``ledger_check`` proves they agree. A panelist's balance can never go negative: the
+    A panelist's ``balance`` is a cache of the sum of the account's entries, kept in the same
+    transaction as the entries; ``ledger_check`` proves they agree. It can never go negative: the
     database refuses it (check constraint), whatever the interleaving of concurrent postings.
+
+    The tenant's own accounts (expense, clearing, providers, charities) cache nothing: their balance
+    is the sum of their entries, read when asked (``rewards.selectors.account_balance``), and their
+    ``balance`` column stays 0 (a check constraint). Every credit and every payout moves one of them;
+    a cached balance there would be one hot row that every posting of the tenant locks and queues on.
     """
 
     class Kind(models.TextChoices):
@@ -75,6 +80,11 @@ class LedgerAccount(TenantOwnedModel):
             models.CheckConstraint(
                 condition=~Q(kind="panelist") | Q(balance__gte=0), name="ledgeraccount_panelist_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(kind="panelist") | Q(balance=0), name="ledgeraccount_only_panelists_cache_a_balance"
+            ),
+            # the target of the entries' composite foreign key (tenant_id, account_id)
+            models.UniqueConstraint(fields=["tenant", "id"], name="ledgeraccount_tenant_id_unique"),
             models.CheckConstraint(
                 condition=Q(kind="panelist", panelist__isnull=False) | (~Q(kind="panelist") & Q(panelist__isnull=True)),
                 name="ledgeraccount_panelist_iff_kind",
@@ -106,6 +116,8 @@ class LedgerTransaction(TenantOwnedModel):
         SETTLED = "settled", _("Payout settled")
         RETURNED = "returned", _("Payout returned")
 
+    # the unique (tenant, idempotency_key) index leads with the tenant: its own index would repeat it
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
     idempotency_key = models.CharField(max_length=200)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     source = models.CharField(max_length=200, blank=True, help_text=_("What earned it, e.g. survey-response:42."))
@@ -142,12 +154,19 @@ class LedgerTransaction(TenantOwnedModel):
 
 
 class LedgerEntry(TenantOwnedModel):
-    """One leg of a transaction. A deferred trigger makes each transaction's legs sum to zero."""
+    """One leg of a transaction. A statement-level trigger makes each transaction's legs sum to zero, so
+    a transaction's legs are inserted in one statement (both posting paths do).
+
+    The entry's account is checked by one composite foreign key, ``(tenant_id, account_id)`` to the
+    account's ``(tenant_id, id)`` (migration 0010), which also proves the account is the entry's
+    tenant's: the separate keys to the tenant and to the account, and the tenant's own index, would
+    only check half of that again for every leg written."""
 
     runtime_privileges: ClassVar[str] = "SELECT, INSERT"
 
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_constraint=False)
     amount = models.BigIntegerField()
 
     class Meta:
@@ -225,6 +244,8 @@ class PayoutRun(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "period"], name="payoutrun_one_per_period"),
+            # the target of the payouts' composite foreign key (tenant_id, run_id)
+            models.UniqueConstraint(fields=["tenant", "id"], name="payoutrun_tenant_id_unique"),
             models.CheckConstraint(condition=Q(period__day=1), name="payoutrun_period_is_month"),
             models.CheckConstraint(condition=Q(status__in=["paying", "done"]), name="payoutrun_status_valid"),
         ]
@@ -310,7 +331,12 @@ class Payout(TenantOwnedModel):
     def status_for_operator(self) -> str:
         return str(self.OPERATOR_STATUS_LABELS.get(self.status, self.get_status_display()))
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
+    # One composite foreign key, (tenant_id, run_id) to the run's (tenant_id, id) (migration 0010),
+    # checks both the run and that it is the payout's tenant's; the unique (run, panelist) and
+    # (tenant, reference) indexes lead with each, so neither needs an index of its own.
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts", db_constraint=False,
+                            db_index=False)  # fmt: skip
     panelist = models.ForeignKey("panel.Panelist", on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
     amount = models.BigIntegerField()

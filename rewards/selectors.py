@@ -52,6 +52,18 @@ def panelist_balance(*, panelist: Panelist) -> int:
     return account.balance if account else 0
 
 
+def account_balance(*, account: LedgerAccount) -> int:
+    """An account's balance: a panelist's is cached on the row; the tenant's own accounts cache none
+    (see ``LedgerAccount``) and sum their entries (an index-only scan of the entries' account index)."""
+    if account.kind == LedgerAccount.Kind.PANELIST:
+        return account.balance
+    return int(
+        LedgerEntry.objects.for_tenant(account.tenant)
+        .filter(account_id=account.pk)
+        .aggregate(total=Sum("amount", default=0))["total"]
+    )
+
+
 # -- payout runs ------------------------------------------------------------------------------------
 
 
@@ -143,7 +155,7 @@ def liability(*, tenant: Tenant) -> Liability:
         payable_n=Count("id", filter=Q(balance__gte=threshold)),
     )
     clearing = LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.CLEARING).first()
-    in_clearing = clearing.balance if clearing else 0
+    in_clearing = account_balance(account=clearing) if clearing else 0
     return Liability(totals["owed"], totals["n"], totals["payable"], totals["payable_n"], in_clearing)
 
 
@@ -243,8 +255,11 @@ class CharityTotal:
 
 
 def charity_totals(*, tenant: Tenant) -> list[CharityTotal]:
-    balances = dict(
-        LedgerAccount.objects.for_tenant(tenant).filter(kind=LedgerAccount.Kind.CHARITY).values_list("key", "balance")
+    balances = dict(  # the charities' accounts cache no balance: the sums of their entries
+        LedgerAccount.objects.for_tenant(tenant)
+        .filter(kind=LedgerAccount.Kind.CHARITY)
+        .annotate(total=Sum("entries__amount", default=0))
+        .values_list("key", "total")
     )
     counts = dict(
         Payout.objects.for_tenant(tenant)
@@ -357,11 +372,15 @@ def ledger_violations(*, tenant: Tenant) -> list[str]:
     problems += [f"account {a.key} is negative ({a.balance})" for a in negative.order_by("pk")]
     drifted = (
         LedgerAccount.objects.for_tenant(tenant)
+        .filter(kind=LedgerAccount.Kind.PANELIST)
         .annotate(total=Sum("entries__amount", default=0))
         .filter(~Q(balance=F("total")))
         .order_by("pk")
     )
     problems += [f"account {a.key} caches {a.balance} but its entries sum to {a.total}" for a in drifted]
+    cached = LedgerAccount.objects.for_tenant(tenant).exclude(kind=LedgerAccount.Kind.PANELIST).exclude(balance=0)
+    problems += [f"account {a.key} caches a balance ({a.balance}); the tenant's accounts sum their entries"
+                 for a in cached.order_by("pk")]  # fmt: skip
     runs = (
         PayoutRun.objects.for_tenant(tenant)
         .annotate(n=Count("payouts"), total=Sum("payouts__amount", default=0))

@@ -1,9 +1,17 @@
 """Posting to the double-entry ledger: its accounts, credits, reversals, and set-based batches.
 
 Every posting carries an idempotency key unique per tenant: posting again with the same key returns
-the first transaction and writes nothing; the same key with different legs is an error. Accounts are
-locked in primary-key order before their cached balances move, so concurrent postings never
-deadlock and never lose an update; the database refuses a negative panelist balance.
+the first transaction and writes nothing; the same key with different legs is an error. Panelists'
+accounts are locked in primary-key order before their cached balances move, so concurrent postings
+never deadlock and never lose an update; the database refuses a negative panelist balance.
+
+The tenant's own accounts (expense, clearing, providers, charities) cache no balance (see
+``LedgerAccount``): no posting locks or updates them, so credits of different panelists of one tenant
+never queue behind each other. A transaction's legs are always inserted in one statement: the
+database checks each statement's legs sum to zero per transaction (migration 0010).
+
+A single credit (``panelist_credit``) is one statement: the idempotent insert of the transaction,
+the panelist's account created or its balance moved (which locks it), and both legs.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import User
 from core.errors import Conflict, DomainError
 from panel.models import Panelist
-from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from rewards.models import LedgerAccount, LedgerTransaction
 from tenants.models import Tenant
 
 # The most one leg of a posting may move, in minor units. Balances are bigints (9.2e18): far more
@@ -94,18 +102,25 @@ def panelist_accounts_ensure(*, tenant: Tenant, panelist_ids: Sequence[int]) -> 
 
 
 def accounts_lock(account_ids: Iterable[int]) -> None:
-    """Lock ledger accounts in the one global order every posting uses: panelists' accounts before
-    the tenant's own (expense, clearing, providers, charities), each by primary key. Concurrent
-    postings over the same accounts then queue up instead of deadlocking. A payout chunk holds its
-    panelists for its whole transaction and takes the busy tenant accounts only at its very end.
+    """Lock the panelists' accounts among ``account_ids`` in the one order every posting uses, by
+    primary key, so concurrent postings over the same panelists queue up instead of deadlocking. The
+    tenant's own accounts are never locked: they cache no balance.
 
     ``FOR NO KEY UPDATE``, the lock an UPDATE of the balance takes anyway: it does not block the
     foreign-key checks of other transactions' entries (``FOR KEY SHARE``) on the same account."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM rewards_ledgeraccount WHERE id = ANY(%s) ORDER BY kind <> 'panelist', id FOR NO KEY UPDATE",
+            "SELECT id FROM rewards_ledgeraccount WHERE id = ANY(%s) AND kind = 'panelist' ORDER BY id"
+            " FOR NO KEY UPDATE",
             [sorted(set(account_ids))],
         )
+
+
+_BALANCES_MOVE = (
+    "UPDATE rewards_ledgeraccount AS acc SET balance = acc.balance + d.total"
+    " FROM (SELECT a, SUM(m) AS total FROM unnest(%s::bigint[], %s::bigint[]) AS u(a, m) GROUP BY a) AS d"
+    " WHERE acc.id = d.a AND acc.kind = 'panelist'"
+)
 
 
 @dataclass(frozen=True)
@@ -125,16 +140,14 @@ def ledger_post_many(
     postings: Sequence[Posting],
     memo: str = "",
     actor: str = "system",
-    deferred: frozenset[int] = frozenset(),
+    locked: bool = False,
 ) -> dict[str, int]:
     """Post many transactions in a few statements, for system batches (payout chunks, monthly credits).
 
     Keys already posted are skipped (their transactions stand), so a rerun after a crash writes only
     what is missing. Returns the newly posted transactions' ids by key. Must run inside the caller's
-    transaction, which should already hold the accounts' locks when it read the balances it pays.
-
-    The balances of the ``deferred`` accounts are left for the caller to lock and move before it
-    commits (a payout chunk does it last, so the busy clearing account is held only for a moment).
+    transaction; ``locked`` says it already holds the panelists' accounts (a payout chunk locks them
+    when it reads the balances it pays), so they are not locked a second time.
     """
     if not postings:
         return {}
@@ -167,24 +180,25 @@ def ledger_post_many(
         if not created:
             return {}
         legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
-        accounts_lock(account for _, account, _ in legs if account not in deferred)
-        cursor.execute(
-            "INSERT INTO rewards_ledgerentry (tenant_id, transaction_id, account_id, amount)"
-            " SELECT %s, t, a, m FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(t, a, m)",
-            [tenant.pk, [t for t, _, _ in legs], [a for _, a, _ in legs], [m for _, _, m in legs]],
-        )
+        if not locked:
+            accounts_lock(account for _, account, _ in legs)
+        _entries_insert(cursor, tenant, legs)
         try:
             with transaction.atomic():
-                cursor.execute(
-                    "UPDATE rewards_ledgeraccount AS acc SET balance = acc.balance + d.total"
-                    " FROM (SELECT a, SUM(m) AS total FROM unnest(%s::bigint[], %s::bigint[]) AS u(a, m)"
-                    " GROUP BY a) AS d"
-                    " WHERE acc.id = d.a",
-                    [[a for _, a, _ in legs if a not in deferred], [m for _, a, m in legs if a not in deferred]],
-                )
+                cursor.execute(_BALANCES_MOVE, [[a for _, a, _ in legs], [m for _, _, m in legs]])
         except IntegrityError:
             raise InsufficientBalance("That would take a panelist's balance below zero.") from None
     return created
+
+
+def _entries_insert(cursor: Any, tenant: Tenant, legs: Sequence[tuple[int, int, int]]) -> None:
+    """Every leg in one statement, (transaction id, account id, amount): the database checks what the
+    statement added to each transaction sums to zero."""
+    cursor.execute(
+        "INSERT INTO rewards_ledgerentry (tenant_id, transaction_id, account_id, amount)"
+        " SELECT %s, t, a, m FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(t, a, m)",
+        [tenant.pk, [t for t, _, _ in legs], [a for _, a, _ in legs], [m for _, _, m in legs]],
+    )
 
 
 def _refuse_other_legs(cursor: Any, tenant: Tenant, replayed: list[Posting]) -> None:
@@ -266,17 +280,12 @@ def ledger_post(
         return first
     txn.pk, txn.created_at = row
     txn._state.adding = False
-    accounts_lock([leg.account.pk for leg in legs])
-    LedgerEntry.objects.bulk_create([LedgerEntry(tenant=tenant, transaction=txn, account=leg.account, amount=leg.amount)
-                                     for leg in legs])  # fmt: skip
+    moved = [leg for leg in legs if leg.account.kind == LedgerAccount.Kind.PANELIST]
+    accounts_lock([leg.account.pk for leg in moved])
     try:  # no savepoint: the error rolls this whole posting back, as it should
         with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE rewards_ledgeraccount AS acc SET balance = acc.balance + u.m"
-                " FROM (SELECT a, SUM(m) AS m FROM unnest(%s::bigint[], %s::bigint[]) AS x(a, m) GROUP BY a) AS u"
-                " WHERE acc.id = u.a",
-                [[leg.account.pk for leg in legs], [leg.amount for leg in legs]],
-            )
+            _entries_insert(cursor, tenant, [(txn.pk, leg.account.pk, leg.amount) for leg in legs])
+            cursor.execute(_BALANCES_MOVE, [[leg.account.pk for leg in moved], [leg.amount for leg in moved]])
     except IntegrityError:
         raise InsufficientBalance("That would take a panelist's balance below zero.") from None
     return txn
@@ -299,12 +308,74 @@ def panelist_credit(
     if currency is not None and currency != tenant.currency:
         raise DomainError(f"This panel pays in {tenant.currency}, not {currency}.",
                           fields={"currency": [f"Use {tenant.currency}."]})  # fmt: skip
-    legs = [
-        Leg(panelist_account_ensure(panelist=panelist), amount),
-        Leg(expense_account_ensure(tenant=tenant), -amount),
-    ]
-    return ledger_post(tenant=tenant, idempotency_key=idempotency_key, reason=reason, legs=legs, source=source,
-                       memo=memo, created_by=created_by)  # fmt: skip
+    if amount > MAX_LEG:
+        raise DomainError(
+            "That amount is more than one posting may move.", code="amount_out_of_range",
+            fields={"amount": [f"At most {MAX_LEG:,} minor units."]},
+        )  # fmt: skip
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise DomainError("Every posting needs an idempotency key (at most 200 characters).",
+                          fields={"idempotency_key": ["Required."]})  # fmt: skip
+    if reason not in LedgerTransaction.Reason.values:
+        raise DomainError(f"Unknown reason '{reason[:40]}'.", fields={"reason": ["Unknown reason."]})
+    txn = LedgerTransaction(
+        tenant=tenant, idempotency_key=idempotency_key, reason=reason, source=source[:200], memo=memo[:300],
+        actor=f"user:{created_by.pk}" if created_by is not None else "system",
+    )  # fmt: skip
+    account_key = f"panelist:{panelist.public_id}"
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CREDIT,
+                {"tenant": tenant.pk, "key": txn.idempotency_key, "reason": txn.reason, "source": txn.source,
+                 "memo": txn.memo, "actor": txn.actor, "account_key": account_key, "panelist": panelist.pk,
+                 "currency": tenant.currency, "amount": amount},
+            )  # fmt: skip
+            txn_id, created_at, expense_id = cursor.fetchone()
+        if expense_id is None:  # the tenant's first credit ever: make its expense account, then post
+            expense_account_ensure(tenant=tenant)
+            continue
+        if txn_id is None:  # posted before (a retry), or concurrently a moment ago: that one stands
+            return _replayed_credit(tenant=tenant, key=idempotency_key, account_key=account_key, amount=amount)
+        txn.pk, txn.created_at = txn_id, created_at
+        txn._state.adding = False
+        return txn
+    raise AssertionError("the expense account exists after it was ensured")  # pragma: no cover
+
+
+# One round trip: the idempotent insert of the transaction; the panelist's account created with the
+# amount, or its balance moved (the row lock that orders concurrent postings to one panelist); both
+# legs in one insert. Nothing is written when the key exists, or before the tenant has its expense
+# account (the caller makes it and asks again).
+_CREDIT = """
+WITH expense AS (
+    SELECT id FROM rewards_ledgeraccount WHERE tenant_id = %(tenant)s AND key = 'expense'
+), txn AS (
+    INSERT INTO rewards_ledgertransaction (tenant_id, idempotency_key, reason, source, memo, actor, created_at)
+    SELECT %(tenant)s, %(key)s, %(reason)s, %(source)s, %(memo)s, %(actor)s, clock_timestamp() FROM expense
+    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    RETURNING id, created_at
+), account AS (
+    INSERT INTO rewards_ledgeraccount AS acc (tenant_id, key, kind, panelist_id, currency, balance, created_at)
+    SELECT %(tenant)s, %(account_key)s, 'panelist', %(panelist)s, %(currency)s, %(amount)s, now() FROM txn
+    ON CONFLICT (tenant_id, key) DO UPDATE SET balance = acc.balance + EXCLUDED.balance
+    RETURNING id
+), legs AS (
+    INSERT INTO rewards_ledgerentry (tenant_id, transaction_id, account_id, amount)
+    SELECT %(tenant)s, txn.id, account.id, %(amount)s FROM txn, account
+    UNION ALL
+    SELECT %(tenant)s, txn.id, expense.id, -%(amount)s FROM txn, expense
+)
+SELECT (SELECT id FROM txn), (SELECT created_at FROM txn), (SELECT id FROM expense)
+"""
+
+
+def _replayed_credit(*, tenant: Tenant, key: str, account_key: str, amount: int) -> LedgerTransaction:
+    first = LedgerTransaction.objects.for_tenant(tenant).get(idempotency_key=key)
+    recorded = sorted(first.entries.values_list("account__key", "amount"))
+    if recorded != sorted([(account_key, amount), ("expense", -amount)]):
+        raise Conflict(f"'{key}' was already posted with other amounts.", code="idempotency_mismatch")
+    return first
 
 
 def transaction_reverse(*, txn: LedgerTransaction, memo: str = "", created_by: User | None = None) -> LedgerTransaction:

@@ -46,7 +46,6 @@ from rewards.periods import month_start_local, next_month, period_start_at
 from rewards.selectors import payout_chunk_pending_ids, payout_run_for_period, payout_runs_due_list, reward_settings_get
 from rewards.services.ledger import (
     Posting,
-    accounts_lock,
     charity_account_ensure,
     clearing_account_ensure,
     expense_account_ensure,
@@ -140,7 +139,7 @@ class RunStart:
 
 def tenant_accounts_ensure(*, tenant: Tenant) -> list[int]:
     """The ids of the tenant's own payout accounts (clearing, each provider, each charity), created
-    if missing. A chunk locks them all before any panelist's account."""
+    before any chunk posts to them (chunks then only read them; they cache no balance)."""
     accounts = [clearing_account_ensure(tenant=tenant)]
     accounts += [
         provider_account_ensure(tenant=tenant, method=m) for m in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT)
@@ -298,7 +297,7 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
         # A pending chunk has no payouts yet (its payouts and its "done" commit together), so every key
         # is new; were one posted already, its payout would be too, and both are skipped.
         posted = ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.PAYOUT, postings=postings,
-                                  deferred=frozenset([clearing.pk]))  # fmt: skip
+                                  locked=True)  # fmt: skip
         planned = [p for p in planned if f"payout:{run.pk}:{p[0]}" in posted]
         created = _payouts_insert(run, planned)
         _hand_to_providers(tenant, [p for p in created if p.method != PayoutMethod.MASS_PAYMENT], run)
@@ -306,12 +305,8 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
         now = timezone.now()
         PayoutChunk.objects.filter(tenant=tenant, pk=chunk.pk).update(status=PayoutChunk.Status.DONE, done_at=now)
         with connection.cursor() as cursor:
-            # Check the deferred constraints now, then take the busy tenant accounts for a moment only.
+            # Check the deferred constraints now, so the run's row below is held for a moment only.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            accounts_lock(tenant_accounts_ensure(tenant=tenant))
-            cursor.execute(
-                "UPDATE rewards_ledgeraccount SET balance = balance + %s WHERE id = %s", [total, clearing.pk]
-            )
             cursor.execute(
                 "UPDATE rewards_payoutrun SET payout_count = payout_count + %s, total_amount = total_amount + %s,"
                 " last_progress_at = %s WHERE id = %s",

@@ -10,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 
 from core.errors import Conflict, DomainError
 from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from rewards.selectors import panelist_balance
+from rewards.selectors import account_balance, ledger_violations, panelist_balance
 from rewards.services.ledger import (
     InsufficientBalance,
     Leg,
@@ -37,7 +37,7 @@ def test_a_credit_moves_money_from_expense_to_the_panelist(panelist) -> None:
     )
 
     assert panelist_balance(panelist=panelist) == 50
-    assert expense_account_ensure(tenant=panelist.tenant).balance == -50
+    assert account_balance(account=expense_account_ensure(tenant=panelist.tenant)) == -50
     assert sorted(txn.entries.values_list("amount", flat=True)) == [-50, 50]
     assert panelist_account_ensure(panelist=panelist).currency == "EUR"
 
@@ -114,6 +114,49 @@ def test_the_database_refuses_a_negative_panelist_balance(panelist) -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerAccount.objects.unscoped().filter(pk=account.pk).update(balance=-1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_credits_of_two_panelists_of_one_tenant_never_wait_for_each_other() -> None:
+    # given a credit to one panelist, not yet committed
+    tenant = TenantFactory.create()
+    first, second = PanelistFactory.create_batch(2, tenant=tenant)
+    panelist_credit(panelist=first, amount=5, reason="bonus", idempotency_key="warm-up")  # the accounts exist
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_a_credit_open() -> None:
+        try:
+            with transaction.atomic():
+                panelist_credit(panelist=first, amount=10, reason="survey", idempotency_key="first")
+                holding.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_a_credit_open)
+    holder.start()
+    assert holding.wait(10)
+
+    # when another panelist of the same tenant is credited, with no patience for a lock
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '500ms'")
+            panelist_credit(panelist=second, amount=20, reason="survey", idempotency_key="second")
+    finally:
+        done.set()
+        holder.join()
+
+    # then it went through at once: no row of the tenant's (its expense account) is held by a credit
+    assert (panelist_balance(panelist=first), panelist_balance(panelist=second)) == (15, 20)
+    assert account_balance(account=expense_account_ensure(tenant=tenant)) == -35
+    assert ledger_violations(tenant=tenant) == []
+
+
+def test_the_tenants_own_accounts_cache_no_balance(panelist) -> None:
+    expense = expense_account_ensure(tenant=panelist.tenant)
+
+    with pytest.raises(IntegrityError, match="only_panelists_cache_a_balance"), transaction.atomic():
+        LedgerAccount.objects.unscoped().filter(pk=expense.pk).update(balance=-10)
 
 
 @pytest.mark.django_db(transaction=True)
