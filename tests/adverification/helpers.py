@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.test import Client
 
 from adverification.services.devices import PairedDevice, device_pair, pairing_code_create
@@ -57,3 +58,24 @@ def signed_in(panelist: Panelist) -> Client:
     assert panelist.user is not None
     client.force_login(panelist.user)
     return client
+
+
+def counts_at(
+    panelist: Panelist,
+    device_id: int,
+    hours: list[datetime],
+    *,
+    domain: str = AD,
+    site: str = "publisher.test",
+    kind: str = "impression",
+    count: int = 1,
+) -> None:
+    """Raw rows at any hours (older than the ingest's 7 days too), each month's partition made first."""
+    with connection.cursor() as cursor:
+        for hour in hours:
+            cursor.execute("SELECT adverification_partition_ensure(%s)", [hour.date()])
+            cursor.execute(
+                "INSERT INTO adverification_adcount (tenant_id, panelist_id, device_id, batch_id, hour, kind, domain,"
+                " site, count) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [panelist.tenant_id, panelist.pk, device_id, uuid.uuid4(), hour, kind, domain, site, count],
+            )
