@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
+from adverification import urls as adverification_urls
 from config.health import healthz, livez
 from consent import urls as consent_urls
 from panel import urls as panel_urls
@@ -14,7 +15,7 @@ from tenants import urls as tenants_urls
 # Each app declares its own URLs (its urls.py): ``pages`` under /t/<slug>/, ``console`` under
 # /t/<slug>/console/, and ``api_v1`` under /api/v1/. URL names are global and start with the app's
 # area (``console_*``, ``api_*``), so that templates and tests reverse them without namespaces.
-APPS = [tenants_urls, consent_urls, panel_urls, rewards_urls]
+APPS = [tenants_urls, consent_urls, panel_urls, rewards_urls, adverification_urls]
 
 tenant_pages: list[URLPattern | URLResolver] = [
     *(pattern for app in APPS for pattern in app.pages),

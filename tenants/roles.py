@@ -33,6 +33,8 @@ class Perm(StrEnum):
     RECEIPTS_REVIEW = "receipts.review"
     PAYOUTS_MANAGE = "payouts.manage"
     REPORTS_VIEW = "reports.view"
+    AD_PROGRAM_MANAGE = "ad_program.manage"
+    AD_REPORTS_VIEW = "ad_reports.view"
 
 
 _ALL = frozenset(Role)
@@ -54,6 +56,9 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
     Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.REPORTS_VIEW: frozenset({Role.OWNER, Role.MANAGER}),
+    # The ad-verification watch list is the operators' to set; reviewers read its reports too.
+    Perm.AD_PROGRAM_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Perm.AD_REPORTS_VIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
 }
 
 # An API key acts with a role, never as an owner: owning a tenant stays with people.

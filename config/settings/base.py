@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "panel",
     "rewards",
     "surveys",
+    "adverification",
 ]
 
 MIDDLEWARE = [
@@ -311,6 +312,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rewards.tasks.payout_sweep_task",
         "schedule": crontab(minute="*/2"),
     },
+    # Ad counts: next months' partitions exist before their first hour; yesterday and today rolled up.
+    "ad-count-partitions": {
+        "task": "adverification.tasks.ad_count_partitions_ensure_task",
+        "schedule": crontab(minute=11, hour=1),
+    },
+    "ad-daily-rollup": {
+        "task": "adverification.tasks.ad_daily_rollup_all_task",
+        "schedule": crontab(minute=45),
+    },
 }
 # Signed checkpoints of each tenant's consent chain, mailed to its auditors to keep outside Fairpanel.
 CONSENT_CHECKPOINT_EMAIL = env_choice("CONSENT_CHECKPOINT_EMAIL", ["weekly", "daily", "off"], "weekly")
@@ -353,5 +363,8 @@ CSV_UPLOAD_MAX_BYTES = env_int("CSV_UPLOAD_MAX_BYTES", 10_000_000, minimum=1000)
 FAIRPANEL_HEALTH_WORKER_CACHE_SECONDS = env_int("HEALTH_WORKER_CACHE_SECONDS", 5, minimum=0)
 # Panelist accounts per payout chunk (one worker transaction each).
 PAYOUT_CHUNK_SIZE = env_int("PAYOUT_CHUNK_SIZE", 1000, minimum=1)
+# Ad verification: batches of counts a device, and a panelist's devices together, may send in an hour.
+AD_BATCHES_PER_DEVICE_HOUR = env_int("AD_BATCHES_PER_DEVICE_HOUR", 30, minimum=1)
+AD_BATCHES_PER_PANELIST_HOUR = env_int("AD_BATCHES_PER_PANELIST_HOUR", 60, minimum=1)
 # The sweeper re-enqueues a pending chunk whose task has not finished after this many seconds.
 PAYOUT_CHUNK_STALL_SECONDS = env_int("PAYOUT_CHUNK_STALL_SECONDS", 300, minimum=1)

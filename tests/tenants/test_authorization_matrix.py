@@ -92,7 +92,20 @@ class MyApi:
     status: int = 200
 
 
-Rule = Public | Front | Panelist | Staff | Api | MyApi
+@dataclass(frozen=True)
+class PublicApi:
+    """An API anyone may call without credentials (the extension pairing with a code): everyone gets
+    ``status``."""
+
+    status: int
+
+
+@dataclass(frozen=True)
+class DeviceApi:
+    """The extension's API: only a device token opens it, so a session, an API key or nothing is 401."""
+
+
+Rule = Public | Front | Panelist | Staff | Api | MyApi | PublicApi | DeviceApi
 
 PAGES: dict[str, Rule] = {
     "home": Front(),
@@ -123,6 +136,11 @@ PAGES: dict[str, Rule] = {
     "wallet": Panelist(),
     "wallet_export": Panelist(),
     "payout_method_set": Panelist(405),
+    "ad_devices": Panelist(),
+    "ad_pairing_code_create": Panelist(405),
+    "ad_device_revoke": Panelist(405),
+    "ad_sent": Panelist(),
+    "ad_day_delete": Panelist(405),
     # the console
     "console_home": Staff(Perm.CONSOLE_VIEW),
     "console_team": Staff(Perm.TEAM_VIEW),
@@ -162,6 +180,10 @@ PAGES: dict[str, Rule] = {
     "console_rewards": Staff(Perm.PAYOUTS_MANAGE),
     "console_ledger_manual_post": Staff(Perm.PAYOUTS_MANAGE, 405),
     "console_reward_settings_update": Staff(Perm.PAYOUTS_MANAGE, 405),
+    "console_ad_program": Staff(Perm.AD_PROGRAM_MANAGE),
+    "console_ad_program_update": Staff(Perm.AD_PROGRAM_MANAGE, 405),
+    "console_ad_reports": Staff(Perm.AD_REPORTS_VIEW),
+    "console_ad_reports_csv": Staff(Perm.AD_REPORTS_VIEW),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -188,6 +210,9 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/v1/me/wallet/": MyApi(),
     "GET /api/v1/me/wallet/history/": MyApi(),
     "PUT /api/v1/me/wallet/payout-method/": MyApi(400),
+    "POST /api/v1/adverification/devices/pair": PublicApi(400),  # an empty body: no code
+    "GET /api/v1/adverification/watchlist": DeviceApi(),
+    "POST /api/v1/adverification/batches": DeviceApi(),
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
@@ -249,6 +274,8 @@ def world(make_staff, client: Client) -> World:
         "console_mass_payment_mark_paid": slug | {"pk": batch.pk},
         "console_mass_payment_result_import": slug | {"pk": batch.pk},
         "console_charity_toggle": slug | {"pk": charity.pk},
+        "ad_device_revoke": slug | {"pk": 1},  # a device nobody here has: 404 even for the panelist
+        "ad_day_delete": slug | {"day": "2026-01-01"},
     }
     for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
         kwargs[token_page] = slug | {"token": f"{uuid.uuid4().hex}.forged"}
@@ -325,7 +352,9 @@ def test_every_page_answers_each_caller_as_the_table_says(world: World) -> None:
 
 
 def expected_operation(rule: Rule, caller: str) -> int:
-    if caller == "anonymous":
+    if isinstance(rule, PublicApi):
+        return rule.status
+    if caller == "anonymous" or isinstance(rule, DeviceApi):
         return 401
     if isinstance(rule, MyApi):
         if caller.startswith("key:"):

@@ -1,0 +1,235 @@
+"""Ad-verification ingest over HTTP against gunicorn, against a raw COPY into the same table.
+
+In one run, on one machine:
+- ingest: CLIENTS concurrent clients (threads with keep-alive connections), each with its own paired
+  device, send batches of 500 counts to ``POST /api/v1/adverification/batches`` on a gunicorn with
+  WORKERS workers, for SECONDS seconds: counts per second;
+- baseline: the same number of rows loaded with one raw ``COPY`` into the same partitioned table;
+- the daily roll-up of ROLLUP_ROWS counts of one day (default 10 million), and dropping the monthly
+  partition that holds them, through the same functions the purge uses.
+
+It prints JSON. It writes into the database of DATABASE_URL: a tenant ``bench-ads-<time>`` with
+panelists and devices (kept, as a record), and counts it removes at the end (the roll-up's rows go
+with their partition, in a month long past). Run: ``.venv/bin/python bench/adverification.py``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from adverification.services.counts import ad_daily_rollup  # noqa: E402
+from adverification.services.devices import device_pair, pairing_code_create  # noqa: E402
+from adverification.services.program import ad_program_update  # noqa: E402
+from consent.models import Purpose  # noqa: E402
+from consent.services.consent import consent_grant  # noqa: E402
+from consent.services.documents import document_publish  # noqa: E402
+from panel.models import Panelist  # noqa: E402
+from tenants.models import Tenant  # noqa: E402
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
+LINES = 500
+ROLLUP_ROWS = int(os.environ.get("BENCH_ROLLUP_ROWS", "10000000"))
+ROLLUP_DAY = date(2020, 2, 10)  # a month long past, whose partition the benchmark makes and drops
+SITES = [f"site{n}.example" for n in range(200)]
+ADS = [f"ads{n}.adnet.example" for n in range(5)]
+
+
+def setup() -> tuple[Tenant, list[str]]:
+    tenant = Tenant.objects.create(slug=f"bench-ads-{int(time.time())}", name="Bench ads", country="FR",
+                                   currency="EUR", timezone="UTC")  # fmt: skip
+    for key in ("membership", "ad_verification"):
+        purpose = Purpose.objects.for_tenant(tenant).get(key=key)
+        document_publish(purpose=purpose, texts={"en": (key, f"# {key}")}, change="major")
+    ad_program_update(tenant=tenant, ad_domains=ADS, landing_domains=["shop.brand.example"], k_anonymity=10,
+                      max_devices=3)  # fmt: skip
+    tokens = []
+    for n in range(CLIENTS):
+        panelist = Panelist.objects.create(tenant=tenant)
+        consent_grant(tenant=tenant, subject=panelist.public_id, purpose_key="ad_verification", language="en",
+                      method="import", actor="bench")  # fmt: skip
+        code = pairing_code_create(panelist=panelist).code
+        tokens.append(device_pair(code=code, name=f"bench {n}", client_ip=f"192.0.2.{n}").token)
+    return tenant, tokens
+
+
+def lines(seed: int) -> list[dict[str, object]]:
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1 + seed % 48)
+    stamp = hour.isoformat().replace("+00:00", "Z")
+    return [{"domain": ADS[i % 5], "site": SITES[(seed + i) % 200], "hour": stamp, "kind": "impression",
+             "count": 1 + i % 7} for i in range(LINES)]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def gunicorn(port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"AD_BATCHES_PER_DEVICE_HOUR": "10000000", "AD_BATCHES_PER_PANELIST_HOUR": "10000000",
+                        "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(WORKERS),
+            "--preload",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("gunicorn did not start")
+    # Warm every worker up (its first request loads the URLs and views) before anything is timed.
+    warm = [threading.Thread(target=_get, args=(port,)) for _ in range(WORKERS * 4)]
+    for thread in warm:
+        thread.start()
+    for thread in warm:
+        thread.join()
+    return process
+
+
+def _get(port: int) -> None:
+    for _ in range(3):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("POST", "/api/v1/adverification/batches", "{}", {"Content-Type": "application/json"})
+        conn.getresponse().read()
+
+
+def ingest(port: int, tokens: list[str]) -> dict[str, float]:
+    sent, latencies, errors = [0], [], []
+    stop = time.monotonic() + SECONDS
+    bodies = [json.dumps({"batch_id": None, "counts": lines(n)}) for n in range(48)]
+
+    def client(token: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        n = 0
+        while time.monotonic() < stop:
+            body = bodies[n % 48].replace("null", f'"{uuid.uuid4()}"', 1)
+            started = time.perf_counter()
+            conn.request("POST", "/api/v1/adverification/batches", body,
+                         {"Content-Type": "application/json", "Authorization": f"Device {token}"})  # fmt: skip
+            response = conn.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - started)
+            if response.status != 201:
+                errors.append(response.status)
+            else:
+                sent[0] += LINES
+            n += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"counts": sent[0], "seconds": round(elapsed, 2), "counts_per_s": round(sent[0] / elapsed),
+            "batches": len(latencies), "errors": len(errors),
+            "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+            "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1)}  # fmt: skip
+
+
+def raw_copy(tenant: Tenant, rows: int) -> dict[str, float]:
+    device = tenant.pk  # any id: the table has no foreign keys
+    batch = uuid.uuid4()
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    data = [
+        (tenant.pk, 0, device, batch, hour, "impression", ADS[i % 5], SITES[i % 200], 1 + i % 7) for i in range(rows)
+    ]
+    connection.ensure_connection()
+    raw = connection.connection
+    started = time.perf_counter()
+    query = "COPY adverification_adcount (tenant_id, panelist_id, device_id, batch_id, hour, kind, domain, site, count)"
+    with raw.transaction(), raw.cursor() as cursor, cursor.copy(query + " FROM STDIN") as copy:
+        for row in data:
+            copy.write_row(row)
+    elapsed = time.perf_counter() - started
+    return {"rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed)}
+
+
+def rollup_and_drop(tenant: Tenant) -> dict[str, float]:
+    raw = connection.connection
+    with raw.transaction(), raw.cursor() as cursor:
+        cursor.execute("SELECT adverification_partition_ensure(%s)", [ROLLUP_DAY])
+        started = time.perf_counter()
+        cursor.execute(
+            "INSERT INTO adverification_adcount (tenant_id, panelist_id, device_id, batch_id, hour, kind, domain, site,"
+            " count) SELECT %s, g %% 5000, g %% 5000, %s, %s::timestamptz + (g %% 24) * interval '1 hour',"
+            " CASE WHEN g %% 10 = 0 THEN 'click' ELSE 'impression' END, 'ads' || (g %% 5) || '.adnet.example',"
+            " 'site' || (g %% 200) || '.example', 1 + g %% 7 FROM generate_series(1, %s) g",
+            [tenant.pk, uuid.uuid4(), datetime(2020, 2, 10, tzinfo=UTC), ROLLUP_ROWS],
+        )
+        loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    cells = ad_daily_rollup(tenant=tenant, day=ROLLUP_DAY)
+    rollup = time.perf_counter() - started
+    with raw.transaction(), raw.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            "SELECT count(*) FROM adverification_partitions_drop(%s, false)", [datetime(2020, 3, 1, tzinfo=UTC)]
+        )
+        drop_with_count = time.perf_counter() - started
+    return {"rows": ROLLUP_ROWS, "load_seconds": round(loaded, 1), "rollup_seconds": round(rollup, 2),
+            "cells": cells, "drop_partition_seconds": round(drop_with_count, 3)}  # fmt: skip
+
+
+def main() -> dict[str, object]:
+    tenant, tokens = setup()
+    port = free_port()
+    server = gunicorn(port)
+    try:
+        over_http = ingest(port, tokens)
+    finally:
+        server.terminate()
+        server.wait(20)
+    baseline = raw_copy(tenant, int(over_http["counts"]) or LINES)
+    ratio = over_http["counts_per_s"] / baseline["rows_per_s"]
+    rollup = rollup_and_drop(tenant)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM adverification_adcount WHERE tenant_id = %s", [tenant.pk])
+    return {"clients": CLIENTS, "workers": WORKERS, "lines_per_batch": LINES, "ingest_http": over_http,
+            "raw_copy_baseline": baseline, "http_vs_copy": round(ratio, 3), "rollup": rollup}  # fmt: skip
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))
