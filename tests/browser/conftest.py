@@ -48,8 +48,9 @@ def no_csp_violation() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Chromium driven by Playwright: the one ``make test`` found (scripts/browser.py), in CHROMIUM_PATH."""
+def playwright() -> Iterator[Any]:
+    """Playwright's one driver of the session: its sync API runs one per thread, so every browser (the
+    shared one below, an extension's own profile) is launched from it."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"Chromium is not at {CHROMIUM}: run the tests with `make test`, or set CHROMIUM_PATH.")
     from playwright.sync_api import sync_playwright
@@ -58,17 +59,23 @@ def browser() -> Iterator[object]:
     # are synchronous, so Django's async guard would only get in the way. Test processes only.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield CspWatchedBrowser(chromium)
-        chromium.close()
+    with sync_playwright() as driver:
+        yield driver
     if previous is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[object]:
+    """Chromium driven by Playwright: the one ``make test`` found (scripts/browser.py), in CHROMIUM_PATH."""
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield CspWatchedBrowser(chromium)
+    chromium.close()
 
 
 @pytest.fixture

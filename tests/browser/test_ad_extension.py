@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,26 +70,23 @@ def sites() -> Iterator[int]:
 
 
 @pytest.fixture
-def chromium_with_extension(tmp_path: Path) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=False,
-            args=[
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                f"--disable-extensions-except={EXTENSION}",
-                f"--load-extension={EXTENSION}",
-                "--host-resolver-rules=MAP *.publisher.test 127.0.0.1, MAP *.adnet.test 127.0.0.1,"
-                " MAP *.brand.test 127.0.0.1",
-            ],
-        )
-        yield context
-        context.close()
+def chromium_with_extension(playwright: Any, tmp_path: Path) -> Iterator[object]:
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=False,
+        args=[
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--disable-extensions-except={EXTENSION}",
+            f"--load-extension={EXTENSION}",
+            "--host-resolver-rules=MAP *.publisher.test 127.0.0.1, MAP *.adnet.test 127.0.0.1,"
+            " MAP *.brand.test 127.0.0.1",
+        ],
+    )
+    yield context
+    context.close()
 
 
 def test_the_extension_pairs_counts_the_ads_and_sends_only_domains_and_hours(
