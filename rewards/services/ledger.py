@@ -14,6 +14,8 @@ from typing import Any
 
 import pycountry
 from django.db import IntegrityError, connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Conflict, DomainError
@@ -183,7 +185,7 @@ def ledger_post_many(
                     [[a for _, a, _ in legs if a not in deferred], [m for _, a, m in legs if a not in deferred]],
                 )
         except IntegrityError:
-            raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+            raise InsufficientBalance(_("That would take a panelist's balance below zero.")) from None
     return created
 
 
@@ -236,8 +238,8 @@ def ledger_post(
         raise DomainError("Every leg must be an account of this tenant.", fields={"legs": ["Wrong tenant."]})
     if any(abs(leg.amount) > MAX_LEG for leg in legs):
         raise DomainError(
-            "That amount is more than one posting may move.", code="amount_out_of_range",
-            fields={"amount": [f"At most {MAX_LEG:,} minor units."]},
+            _("That amount is more than one posting may move."), code="amount_out_of_range",
+            fields={"amount": [_("At most %(n)s minor units.") % {"n": number_format(MAX_LEG, force_grouping=True)}]},
         )  # fmt: skip
     txn = LedgerTransaction(
         tenant=tenant,
@@ -278,7 +280,7 @@ def ledger_post(
                 [[leg.account.pk for leg in legs], [leg.amount for leg in legs]],
             )
     except IntegrityError:
-        raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+        raise InsufficientBalance(_("That would take a panelist's balance below zero.")) from None
     return txn
 
 
