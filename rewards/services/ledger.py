@@ -22,6 +22,8 @@ from typing import Any
 
 import pycountry
 from django.db import IntegrityError, connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Conflict, DomainError
@@ -191,7 +193,7 @@ def ledger_post_many(
             with transaction.atomic():
                 cursor.execute(_BALANCES_MOVE, [[a for _, a, _ in legs], [m for _, _, m in legs]])
         except IntegrityError:
-            raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+            raise InsufficientBalance(_("That would take a panelist's balance below zero.")) from None
     return created
 
 
@@ -254,8 +256,8 @@ def ledger_post(
         raise DomainError("Every leg must be an account of this tenant.", fields={"legs": ["Wrong tenant."]})
     if any(abs(leg.amount) > MAX_LEG for leg in legs):
         raise DomainError(
-            "That amount is more than one posting may move.", code="amount_out_of_range",
-            fields={"amount": [f"At most {MAX_LEG:,} minor units."]},
+            _("That amount is more than one posting may move."), code="amount_out_of_range",
+            fields={"amount": [_("At most %(n)s minor units.") % {"n": number_format(MAX_LEG, force_grouping=True)}]},
         )  # fmt: skip
     txn = LedgerTransaction(
         tenant=tenant,
@@ -291,7 +293,7 @@ def ledger_post(
             _entries_insert(cursor, tenant, [(txn.pk, leg.account.pk, leg.amount) for leg in legs])
             cursor.execute(_BALANCES_MOVE, [[leg.account.pk for leg in moved], [leg.amount for leg in moved]])
     except IntegrityError:
-        raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+        raise InsufficientBalance(_("That would take a panelist's balance below zero.")) from None
     return txn
 
 

@@ -158,8 +158,8 @@ def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now
     """
     if period >= month_start_local(tenant, now):
         raise DomainError(
-            f"{period:%Y-%m} has not ended yet; a run pays for a month that is over.",
-            fields={"period": ["Choose a month that has ended."]},
+            _("%(month)s has not ended yet; a run pays for a month that is over.") % {"month": f"{period:%Y-%m}"},
+            fields={"period": [_("Choose a month that has ended.")]},
         )
     existing = payout_run_for_period(tenant=tenant, period=period)
     if existing is not None:
