@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class SurveysConfig(AppConfig):
     name = "surveys"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from panel.home import HOME_CARDS
+        from rewards.sources import PENDING_PROVIDERS, SOURCE_LABELS
+        from surveys.home import surveys_home_card
+        from surveys.labels import SURVEY_SOURCE_LABEL, held_responses_pending
+
+        HOME_CARDS.register(surveys_home_card)
+        SOURCE_LABELS.register(SURVEY_SOURCE_LABEL)
+        PENDING_PROVIDERS.register(held_responses_pending)

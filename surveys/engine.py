@@ -341,6 +341,8 @@ def _clean_one(question: Mapping[str, Any], data: FormData, answers: Mapping[str
     """The value of one question from the form (None: not answered), and its other text."""
     name, kind = str(question.get("name")), question.get("type")
     limit = int(question.get("maxLength") or DEFAULT_MAX_TEXT)
+    if kind not in {"checkbox", "matrix", "ranking"} and len(data.getlist(name)) > 1:
+        raise _Refused(_("Give one answer."))
     if kind in {"radiogroup", "dropdown"}:
         raw = str(data.get(name, "") or "")
         value = _choice(raw, visible_choices(question, answers, order), has_other(question)) if raw else None
@@ -462,3 +464,29 @@ def page_clean(
                 localized(question.get("requiredErrorText"), language) or _("Please answer this question.")
             ]
     return merged, errors
+
+
+def typed_answers(
+    definition: Mapping[str, Any], name: str, data: FormData, answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answers with this page's fields as typed (unchecked), to show a refused page again."""
+    typed = dict(answers)
+    for question in (page_get(definition, name) or {}).get("elements", []):
+        qname, kind = str(question.get("name")), question.get("type")
+        if kind == "checkbox":
+            typed[qname] = [str(v) for v in data.getlist(qname)]
+        elif kind == "matrix":
+            typed[qname] = {
+                str(choice_value(r)): data.get(f"{qname}.{choice_value(r)}", "") for r in question.get("rows", [])
+            }
+        elif kind == "ranking":
+            ranks = {
+                str(choice_value(c)): str(data.get(f"{qname}.{choice_value(c)}", ""))
+                for c in question.get("choices", [])
+            }
+            typed[qname] = [v for v, _r in sorted(ranks.items(), key=lambda item: item[1] or "~")]
+        elif kind != "html":
+            typed[qname] = data.get(qname, "")
+        if has_other(question):
+            typed[f"{qname}-Comment"] = data.get(f"{qname}-Comment", "")
+    return typed

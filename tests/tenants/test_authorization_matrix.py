@@ -31,9 +31,11 @@ from panel.models import WaitlistRelease
 from panel.services.invitations import invitation_create
 from rewards.models import MassPaymentBatch, PayoutRun
 from rewards.services.providers import charity_add
+from surveys.services.authoring import survey_create, survey_publish
 from tenants.roles import API_KEY_ROLES, ROLE_PERMISSIONS, Perm, Role
 from tenants.services import api_key_create
 from tests.factories import PanelistFactory, TenantFactory, publish
+from tests.surveys.samples import one_question
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +125,12 @@ PAGES: dict[str, Rule] = {
     "wallet": Panelist(),
     "wallet_export": Panelist(),
     "payout_method_set": Panelist(405),
+    "my_surveys": Panelist(),
+    "survey_intro": Panelist(),
+    "survey_start": Panelist(405),
+    "survey_page": Panelist(302),  # not started yet: to the survey's first page
+    "survey_end": Panelist(302),  # not finished yet: to the survey's first page
+    "survey_appeal": Panelist(405),
     # the console
     "console_home": Staff(Perm.CONSOLE_VIEW),
     "console_team": Staff(Perm.TEAM_VIEW),
@@ -225,6 +233,8 @@ def world(make_staff, client: Client) -> World:
     run = PayoutRun.objects.create(tenant=tenant, period=date(2026, 9, 1), threshold=1000, status="done")
     batch = MassPaymentBatch.objects.create(tenant=tenant, actor="matrix")
     charity = charity_add(tenant=tenant, name="Food bank")
+    survey = survey_create(tenant=tenant, title="Matrix", definition=one_question())
+    survey_publish(survey=survey)
     issued = {
         role.value: api_key_create(tenant=tenant, name=role.value, role=role, created_by=None) for role in API_KEY_ROLES
     }
@@ -249,6 +259,8 @@ def world(make_staff, client: Client) -> World:
         "console_mass_payment_mark_paid": slug | {"pk": batch.pk},
         "console_mass_payment_result_import": slug | {"pk": batch.pk},
         "console_charity_toggle": slug | {"pk": charity.pk},
+        **{name: slug | {"pk": survey.pk} for name in ("survey_intro", "survey_start", "survey_end", "survey_appeal")},
+        "survey_page": slug | {"pk": survey.pk, "page": "p1"},
     }
     for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
         kwargs[token_page] = slug | {"token": f"{uuid.uuid4().hex}.forged"}
