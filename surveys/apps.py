@@ -6,11 +6,18 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from panel.home import HOME_CARDS
         from rewards.sources import PENDING_PROVIDERS, SOURCE_LABELS
         from surveys.home import surveys_home_card
         from surveys.labels import SURVEY_SOURCE_LABEL, held_responses_pending
+        from tenants.console import ConsoleSection, register_console_section
+        from tenants.roles import Perm
 
         HOME_CARDS.register(surveys_home_card)
         SOURCE_LABELS.register(SURVEY_SOURCE_LABEL)
         PENDING_PROVIDERS.register(held_responses_pending)
+        register_console_section(
+            ConsoleSection("surveys", _("Surveys"), Perm.SURVEYS_MANAGE, "console_surveys", order=60)
+        )

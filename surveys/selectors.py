@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from panel.models import Panelist
-from surveys.models import Response, Survey, SurveyInvitation, SurveyVersion
+from consent.models import ConsentEvent
+from consent.selectors import major_version_current, purpose_get
+from core.errors import DomainError
+from panel.models import Panelist, ScreeningQuestion, WaitlistEntry
+from surveys.models import QuotaCell, Response, Survey, SurveyInvitation, SurveyVersion, Wave
 from tenants.models import Tenant
 
 
@@ -99,3 +105,129 @@ def survey_live_get(*, tenant: Tenant, pk: int) -> Survey:
     if survey is None:
         raise Http404("No such survey.")
     return survey
+
+
+# -- targeting ------------------------------------------------------------------------------------------
+
+ACTIVE_KINDS = ("grant", "reconsent")
+
+
+def filters_parse(text: str) -> dict[str, list[str]]:
+    """Targeting filters typed one per line: ``region=north,south`` or ``birth_year=1980..1999``."""
+    filters: dict[str, list[str]] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, values = line.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise DomainError(_("Line %(n)s: write a filter as key=value1,value2 or key=low..high.") % {"n": number},
+                              fields={"filters": [_("Line %(n)s is not a filter.") % {"n": number}]})  # fmt: skip
+        filters[key.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    return filters
+
+
+def _passes(answers: dict[str, Any], filters: dict[str, list[str]]) -> bool:
+    for key, accepted in filters.items():
+        answer = answers.get(key)
+        if answer is None:
+            return False
+        ok = False
+        for value in accepted:
+            low, dots, high = value.partition("..")
+            if dots:
+                try:
+                    number = float(answer)
+                    ok = ok or ((not low or number >= float(low)) and (not high or number <= float(high)))
+                except (TypeError, ValueError):
+                    continue
+            elif str(answer) == value:
+                ok = True
+        if not ok:
+            return False
+    return True
+
+
+def screening_answers(*, tenant: Tenant, panelist_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The screening answers each panelist gave on the waitlist, by panelist id."""
+    rows = WaitlistEntry.objects.for_tenant(tenant).filter(invitation__panelist_id__in=panelist_ids)
+    return dict(rows.values_list("invitation__panelist_id", "answers"))
+
+
+def surveys_consenting(*, tenant: Tenant) -> set[str]:
+    """The pseudonymous ids whose consent to surveys is active on its current major version."""
+    purpose = purpose_get(tenant=tenant, key="surveys")
+    major = major_version_current(purpose=purpose) or 0
+    latest = (
+        ConsentEvent.objects.for_tenant(tenant)
+        .filter(purpose_key="surveys")
+        .order_by("subject", "-seq")
+        .distinct("subject")
+        .values_list("subject", "kind", "document_version")
+    )
+    return {subject for subject, kind, version in latest if kind in ACTIVE_KINDS and version >= major}
+
+
+def eligible_panelists(*, tenant: Tenant, filters: dict[str, list[str]]) -> list[int]:
+    """Active panelists with consent to surveys who match the filters, by id (ascending)."""
+    consenting = surveys_consenting(tenant=tenant)
+    active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE)
+    ids = [pk for pk, public_id in active.order_by("pk").values_list("pk", "public_id") if public_id in consenting]
+    if not filters:
+        return ids
+    answers = screening_answers(tenant=tenant, panelist_ids=ids)
+    return [pk for pk in ids if _passes(answers.get(pk, {}), filters)]
+
+
+def screening_keys(*, tenant: Tenant) -> list[str]:
+    return list(ScreeningQuestion.objects.for_tenant(tenant).values_list("key", flat=True))
+
+
+@dataclass(frozen=True)
+class Progress:
+    invited: int
+    sent: int
+    held: int
+    opened: int
+    started: int
+    completed: int
+    screened_out: int
+    quota_full: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.completed + self.screened_out + self.quota_full) / self.invited) if self.invited else 0
+
+
+def survey_progress(*, survey: Survey) -> Progress:
+    invitations = SurveyInvitation.objects.filter(survey=survey).aggregate(
+        invited=Count("pk"),
+        sent=Count("pk", filter=Q(sent_at__isnull=False)),
+        held=Count("pk", filter=Q(sent_at__isnull=True, held_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+    )
+    statuses = dict(Response.objects.filter(survey=survey).values_list("status").annotate(n=Count("pk")))
+    return Progress(
+        invited=invitations["invited"],
+        sent=invitations["sent"],
+        held=invitations["held"],
+        opened=invitations["opened"],
+        started=sum(statuses.values()),
+        completed=statuses.get("completed", 0),
+        screened_out=statuses.get("screened_out", 0),
+        quota_full=statuses.get("quota_full", 0),
+    )
+
+
+def wave_list(*, survey: Survey) -> list[Wave]:
+    return list(Wave.objects.filter(survey=survey).order_by("-id"))
+
+
+def quota_list(*, survey: Survey) -> list[QuotaCell]:
+    return list(QuotaCell.objects.filter(survey=survey).order_by("pk"))
+
+
+def quota_get(*, survey: Survey, pk: int) -> QuotaCell:
+    cell = QuotaCell.objects.filter(survey=survey, pk=pk).first()
+    if cell is None:
+        raise Http404("No such quota cell.")
+    return cell

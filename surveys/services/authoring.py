@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, validation_fields
-from surveys.definition import definition_problems, questions_of
+from surveys.definition import NAME, definition_problems, questions_of
 from surveys.errors import DefinitionInvalid, SurveyNotLive
 from surveys.models import QuotaCell, Survey, SurveyVersion
 from tenants.models import Tenant
@@ -89,7 +89,10 @@ def survey_publish(*, survey: Survey) -> SurveyVersion:
     draft = SurveyVersion.objects.filter(survey=survey, published_at__isnull=True).first()
     if draft is None:
         raise DomainError(_("There is no draft to publish: every version is published already."), code="no_draft")
-    _refuse(definition_problems(draft.definition, languages=list(survey.tenant.languages)))
+    # an external survey's questions live in the other tool: its definition may be empty
+    _refuse(
+        definition_problems(draft.definition, languages=list(survey.tenant.languages), logic=not survey.is_external)
+    )
     names = {str(q.get("name")) for q in questions_of(draft.definition)}
     for cell in QuotaCell.objects.filter(survey=survey):
         missing = [q for q in (cell.question_a, cell.question_b) if q and q not in names]
@@ -175,3 +178,117 @@ def _draft_or_current(survey: Survey) -> SurveyVersion:
     if version is None:
         raise DomainError(_("This survey has no version."), code="no_version")
     return version
+
+
+# -- the editor's question actions: each reads the draft, changes it, and saves it like an import ----------
+
+QUESTION_TYPES = ("radiogroup", "dropdown", "checkbox", "boolean", "rating", "text", "comment", "matrix", "ranking",
+                  "html")  # fmt: skip
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _find(definition: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], int]:
+    for page in definition.get("pages", []):
+        for index, question in enumerate(page.get("elements", [])):
+            if str(question.get("name")) == name:
+                return page["elements"], index
+    raise DomainError(_("'%(name)s' names no question of this survey.") % {"name": name}, code="no_question")
+
+
+def _apply(question: dict[str, Any], fields: dict[str, Any]) -> None:
+    """The editor's small form onto a question: texts, required, logic as raw expressions, choices."""
+    if "title" in fields:
+        question["title"] = fields["title"].strip() or question.get("name")
+    if "isRequired" in fields and question.get("type") != "html":
+        question["isRequired"] = bool(fields["isRequired"])
+    for key in ("visibleIf", "enableIf", "requiredIf"):
+        if key in fields:
+            if (fields[key] or "").strip():
+                question[key] = fields[key].strip()
+            else:
+                question.pop(key, None)
+    kind = question.get("type")
+    if "choices" in fields and kind in {"radiogroup", "dropdown", "checkbox", "ranking"}:
+        question["choices"] = _lines(fields["choices"])
+    if kind == "matrix" and ("rows" in fields or "choices" in fields):
+        question["rows"] = _lines(fields.get("rows", fields.get("choices", "")))
+    if "columns" in fields and kind == "matrix":
+        question["columns"] = _lines(fields["columns"])
+    if kind == "html" and "title" in fields:
+        question["html"] = question.pop("title")
+
+
+def _editable(survey: Survey) -> dict[str, Any]:
+    definition = copy.deepcopy(_draft_or_current(survey).definition)
+    definition.setdefault("pages", [])
+    return definition
+
+
+@transaction.atomic
+def question_add(*, survey: Survey, kind: str, name: str, page: str, fields: dict[str, Any]) -> SurveyVersion:
+    """Append a question to a page of the draft (a new page when ``page`` is new)."""
+    if kind not in QUESTION_TYPES:
+        raise DomainError(_("Choose a question type."), fields={"type": [_("Unknown type.")]})
+    definition = _editable(survey)
+    question: dict[str, Any] = {"type": kind, "name": name.strip()}
+    if kind == "rating":
+        question |= {"rateMin": 0, "rateMax": 10}
+    if kind == "matrix":
+        question |= {"rows": [], "columns": []}
+    _apply(question, fields)
+    page_name = (page or "").strip() or "page1"
+    target = next((p for p in definition["pages"] if p.get("name") == page_name), None)
+    if target is None:
+        target = {"name": page_name, "elements": []}
+        definition["pages"].append(target)
+    target.setdefault("elements", []).append(question)
+    _name_check(definition, question["name"])
+    return survey_definition_save(survey=survey, definition=definition)
+
+
+def _name_check(definition: dict[str, Any], name: str) -> None:
+    if not NAME.match(name):
+        raise DomainError(_("A name starts with a letter and has letters, digits, '_' or '-' only."),
+                          fields={"name": [_("Use letters, digits, '_' or '-'.")]})  # fmt: skip
+    if [str(q.get("name")) for q in questions_of(definition)].count(name) > 1:
+        raise DomainError(_("Another question has this name."), fields={"name": [_("Choose another name.")]})
+
+
+@transaction.atomic
+def question_update(*, survey: Survey, name: str, fields: dict[str, Any]) -> SurveyVersion:
+    definition = _editable(survey)
+    elements, index = _find(definition, name)
+    _apply(elements[index], fields)
+    return survey_definition_save(survey=survey, definition=definition)
+
+
+@transaction.atomic
+def question_move(*, survey: Survey, name: str, direction: str) -> SurveyVersion:
+    """Move a question up or down within its page, or across to the neighbouring page at its edge."""
+    if direction not in {"up", "down"}:
+        raise DomainError(_("Move a question up or down."), fields={"direction": [_("Use 'up' or 'down'.")]})
+    definition = _editable(survey)
+    elements, index = _find(definition, name)
+    step = -1 if direction == "up" else 1
+    if 0 <= index + step < len(elements):
+        elements[index], elements[index + step] = elements[index + step], elements[index]
+    else:
+        pages = definition["pages"]
+        position = next(i for i, p in enumerate(pages) if p.get("elements") is elements)
+        if 0 <= position + step < len(pages):
+            question = elements.pop(index)
+            neighbour = pages[position + step].setdefault("elements", [])
+            neighbour.insert(len(neighbour) if step < 0 else 0, question)
+    return survey_definition_save(survey=survey, definition=definition)
+
+
+@transaction.atomic
+def question_delete(*, survey: Survey, name: str) -> SurveyVersion:
+    definition = _editable(survey)
+    elements, index = _find(definition, name)
+    elements.pop(index)
+    definition["pages"] = [p for p in definition["pages"] if p.get("elements")] or copy.deepcopy(STARTER["pages"])
+    return survey_definition_save(survey=survey, definition=definition)

@@ -18,6 +18,7 @@ from surveys.definition import localized
 from surveys.errors import PageRefused
 from surveys.models import Response, Survey
 from surveys.selectors import my_surveys, response_get_for, survey_live_get
+from surveys.services.external import external_entry_url
 from surveys.services.responding import response_page_submit, response_start, survey_consent_require, survey_reward
 from surveys.services.review import response_appeal
 from tenants.http import SignedInRequest
@@ -66,6 +67,8 @@ def survey_start(request: SignedInRequest, pk: int) -> HttpResponse:
         response = response_start(survey=survey, panelist=panelist_for_request(request))
     except DomainError as exc:
         return _intro(request, survey, error=exc)
+    if survey.is_external and not response.is_finished:
+        return redirect(external_entry_url(survey=survey, response=response))
     return _next(response)
 
 
