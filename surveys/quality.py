@@ -72,7 +72,7 @@ def attention_failures(definition: Mapping[str, Any], answers: Mapping[str, Any]
 
 _VOWELS = re.compile(r"[aeiouyàâäéèêëïîôöùûü]", re.IGNORECASE)
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}", re.IGNORECASE)
-_KEYBOARD = ("qwert", "asdfg", "zxcvb", "azert", "qsdfg", "wxcvb", "yxcvb", "hjkl", "uiop")
+_KEYBOARD = ("qwer", "wert", "asdf", "sdfg", "zxcv", "xcvb", "azer", "qsdf", "wxcv", "hjkl", "uiop")
 
 
 def is_gibberish(text: str) -> bool:
@@ -86,7 +86,7 @@ def is_gibberish(text: str) -> bool:
         return True
     if _CONSONANT_RUN.search(text):
         return True
-    if sum(letters.count(row) for row in _KEYBOARD) * 5 >= len(letters) * 0.5:
+    if sum(letters.count(row) for row in _KEYBOARD) * 4 >= len(letters) * 0.5:
         return True
     words = text.lower().split()
     return len(words) >= 4 and len(set(words)) == 1

@@ -231,3 +231,23 @@ def quota_get(*, survey: Survey, pk: int) -> QuotaCell:
     if cell is None:
         raise Http404("No such quota cell.")
     return cell
+
+
+def review_queue(*, tenant: Tenant) -> list[Response]:
+    """Responses waiting for a person: held ones, and appeals not yet decided (oldest first)."""
+    waiting = Q(review=Response.Review.HELD) | Q(
+        review=Response.Review.REJECTED, appealed_at__isnull=False, appeal_reviewed_by__isnull=True
+    )
+    return list(
+        Response.objects.for_tenant(tenant)
+        .filter(waiting)
+        .select_related("survey", "reviewed_by")
+        .order_by("finished_at")[:200]
+    )
+
+
+def response_get(*, tenant: Tenant, pk: int) -> Response:
+    response = Response.objects.for_tenant(tenant).filter(pk=pk).select_related("survey").first()
+    if response is None:
+        raise Http404("No such response.")
+    return response

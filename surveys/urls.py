@@ -3,7 +3,7 @@ distribution and results, and the API."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from surveys.views import answering, external
+from surveys.views import answering, external, review
 from surveys.views import console as c
 
 pages: list[URLPattern | URLResolver] = [
@@ -37,6 +37,11 @@ console: list[URLPattern | URLResolver] = [
     path("surveys/<int:pk>/eligible/", c.console_survey_eligible, name="console_survey_eligible"),
     path("surveys/<int:pk>/waves/", c.console_wave_create, name="console_wave_create"),
     path("surveys/<int:pk>/progress/", c.console_survey_progress, name="console_survey_progress"),
+    path("survey-reviews/", review.console_survey_reviews, name="console_survey_reviews"),
+    path(
+        "survey-reviews/<int:pk>/approve/", review.console_survey_review_approve, name="console_survey_review_approve"
+    ),
+    path("survey-reviews/<int:pk>/reject/", review.console_survey_review_reject, name="console_survey_review_reject"),
 ]
 
 api_v1: list[URLPattern | URLResolver] = []

@@ -191,6 +191,9 @@ PAGES: dict[str, Rule] = {
     "console_survey_eligible": Staff(Perm.SURVEYS_MANAGE),
     "console_wave_create": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_survey_progress": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
+    "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
+    "console_survey_review_reject": Staff(Perm.SURVEYS_REVIEW, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -307,6 +310,8 @@ def world(make_staff, client: Client) -> World:
             for name in ("console_question_edit", "console_question_move", "console_question_delete")
         },
         "console_survey_preview": slug | {"pk": survey.pk, "page": "p1"},
+        "console_survey_review_approve": slug | {"pk": 1},
+        "console_survey_review_reject": slug | {"pk": 1},
         "console_quota_delete": slug | {"pk": survey.pk, "cell": quota.pk},
     }
     for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
