@@ -3,7 +3,7 @@ distribution and results, and the API."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from surveys.views import answering, external, review
+from surveys.views import answering, external, results, review
 from surveys.views import console as c
 
 pages: list[URLPattern | URLResolver] = [
@@ -37,6 +37,21 @@ console: list[URLPattern | URLResolver] = [
     path("surveys/<int:pk>/eligible/", c.console_survey_eligible, name="console_survey_eligible"),
     path("surveys/<int:pk>/waves/", c.console_wave_create, name="console_wave_create"),
     path("surveys/<int:pk>/progress/", c.console_survey_progress, name="console_survey_progress"),
+    path("surveys/<int:pk>/results/", results.console_survey_results, name="console_survey_results"),
+    path("surveys/<int:pk>/responses.csv", results.console_survey_export_csv, name="console_survey_export_csv"),
+    path(
+        "surveys/<int:pk>/codebook.csv", results.console_survey_export_codebook, name="console_survey_export_codebook"
+    ),
+    path(
+        "surveys/<int:pk>/responses.parquet",
+        results.console_survey_export_parquet,
+        name="console_survey_export_parquet",
+    ),
+    path(
+        "surveys/<int:pk>/definition.json",
+        results.console_survey_export_definition,
+        name="console_survey_export_definition",
+    ),
     path("survey-reviews/", review.console_survey_reviews, name="console_survey_reviews"),
     path(
         "survey-reviews/<int:pk>/approve/", review.console_survey_review_approve, name="console_survey_review_approve"

@@ -191,6 +191,11 @@ PAGES: dict[str, Rule] = {
     "console_survey_eligible": Staff(Perm.SURVEYS_MANAGE),
     "console_wave_create": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_survey_progress": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_results": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_csv": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_codebook": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_parquet": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_definition": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
     "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
     "console_survey_review_reject": Staff(Perm.SURVEYS_REVIEW, 405),
@@ -303,6 +308,11 @@ def world(make_staff, client: Client) -> World:
                 "console_survey_eligible",
                 "console_wave_create",
                 "console_survey_progress",
+                "console_survey_results",
+                "console_survey_export_csv",
+                "console_survey_export_codebook",
+                "console_survey_export_parquet",
+                "console_survey_export_definition",
             )
         },
         **{
