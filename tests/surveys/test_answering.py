@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from consent.errors import ConsentRequired, ConsentWithdrawn
 from consent.services.consent import consent_withdraw
@@ -259,3 +260,13 @@ def test_bad_input_is_a_domain_error_with_fields(setup) -> None:
 
     assert refused.value.status_code == 400
     assert refused.value.fields == {"eats": ["Give one answer."]}
+
+
+def test_errors_are_in_the_panelists_language(setup) -> None:
+    _tenant, survey, panelist = setup
+    response = response_start(survey=survey, panelist=panelist)
+
+    with translation.override("fr"), pytest.raises(AnswersInvalid) as refused:
+        submit(response, "screen", eats="yes")
+
+    assert refused.value.fields == {"region": ["Veuillez répondre à cette question."]}
