@@ -324,6 +324,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "adverification.tasks.ad_daily_rollup_all_task",
         "schedule": crontab(minute=45),
     },
+    "survey-invitations-due": {
+        "task": "surveys.tasks.survey_invitations_due_send_task",
+        "schedule": crontab(minute=25),
+    },
+    "survey-responses-auto-approve": {
+        "task": "surveys.tasks.responses_auto_approve_task",
+        "schedule": crontab(minute=47, hour=3),
+    },
 }
 # Signed checkpoints of each tenant's consent chain, mailed to its auditors to keep outside Fairpanel.
 CONSENT_CHECKPOINT_EMAIL = env_choice("CONSENT_CHECKPOINT_EMAIL", ["weekly", "daily", "off"], "weekly")
