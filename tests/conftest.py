@@ -22,6 +22,7 @@ from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 from django.test import Client
+from django.utils import translation
 from psycopg import sql
 
 from accounts.models import User
@@ -85,6 +86,15 @@ def _clear_cache() -> Iterator[None]:
     keys = list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request in French (or a test that activates it)
+    leaves the thread's language behind, which would translate the next test's messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def totp_now(secret: str) -> str:
