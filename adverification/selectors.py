@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from adverification.models import K_FLOOR, AdCount, AdDaily, AdProgram, Device
 from consent.services.consent import consent_require
+from core import rows
 from core.csvfiles import csv_line_writer
 from core.errors import DomainError
 from panel.models import Panelist
@@ -38,6 +40,32 @@ def ad_program_get(*, tenant: Tenant) -> AdProgram:
     return AdProgram.objects.for_tenant(tenant).first() or AdProgram(tenant=tenant)
 
 
+@dataclass(frozen=True)
+class WatchList:
+    ad_domains: frozenset[str]  # a request to one of them is an impression
+    landing_domains: frozenset[str]  # a navigation to one of them is a click
+
+
+# Per process, by (tenant, the program's ``updated_at``): the version comes with the device in the
+# token's own query, so a changed watch list is read again at once, and an unchanged one never.
+_WATCH_LISTS: dict[tuple[int, datetime], WatchList] = {}
+_WATCH_LISTS_MAX = 1000
+
+
+def watch_list_get(*, tenant: Tenant, version: datetime | None) -> WatchList:
+    """The tenant's watch list as sets, read once per version of its program (``None``, an unknown
+    version or no program: read now and not kept)."""
+    found = _WATCH_LISTS.get((tenant.pk, version)) if version is not None else None
+    if found is None:
+        program = ad_program_get(tenant=tenant)
+        found = WatchList(frozenset(program.ad_domains), frozenset(program.landing_domains))
+        if version is not None and program.updated_at == version:
+            if len(_WATCH_LISTS) >= _WATCH_LISTS_MAX:
+                _WATCH_LISTS.clear()
+            _WATCH_LISTS[(tenant.pk, version)] = found
+    return found
+
+
 def device_list(*, panelist: Panelist) -> QuerySet[Device]:
     """A panelist's devices, newest first, revoked ones included (they say why)."""
     return Device.objects.for_tenant(panelist.tenant).filter(panelist=panelist).order_by("-created_at", "-id")
@@ -55,15 +83,38 @@ def device_active_count(*, panelist: Panelist) -> int:
     return int(device_list(panelist=panelist).filter(revoked_at__isnull=True).count())
 
 
+@cache
+def _device_sql() -> str:
+    # One round trip and no ORM compile for every upload: the device, its panelist, its panel and the
+    # version of the panel's watch list (so that the ingest knows whether its copy is current).
+    return (
+        f"SELECT {rows.columns(Device, 'd')}, {rows.columns(Panelist, 'p')}, {rows.columns(Tenant, 't')},"  # noqa: S608 (model metadata)
+        " (SELECT a.updated_at FROM adverification_adprogram a WHERE a.tenant_id = d.tenant_id)"
+        " FROM adverification_device d JOIN panel_panelist p ON p.id = d.panelist_id AND p.tenant_id = d.tenant_id"
+        " JOIN tenants_tenant t ON t.id = d.tenant_id WHERE d.token_prefix = %s"
+    )
+
+
 def device_for_token(*, token: str) -> Device | None:
-    """The active device a token belongs to, or None (unknown, malformed or revoked)."""
+    """The active device a token belongs to, with its panelist and panel, or None (unknown,
+    malformed or revoked). ``watch_list_version`` is its panel's program's ``updated_at``."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "fpd":
         return None
-    # across tenants: the token names its device, and so its tenant
-    device = Device.objects.unscoped().select_related("tenant", "panelist").filter(token_prefix=parts[1]).first()
-    if device is None or not hmac.compare_digest(device.token_hash, token_hash(token)):
+    with connection.cursor() as cursor:
+        # across tenants: the token names its device, and so its tenant
+        cursor.execute(_device_sql(), [parts[1]])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    device = rows.instance(Device, row)
+    if not hmac.compare_digest(device.token_hash, token_hash(token)):
+        return None
+    panelist = rows.instance(Panelist, row, rows.width(Device))
+    tenant = rows.instance(Tenant, row, rows.width(Device) + rows.width(Panelist))
+    device.tenant = panelist.tenant = tenant
+    device.panelist = panelist
+    device.watch_list_version = row[-1]  # type: ignore[attr-defined]
     return device if device.is_active else None
 
 

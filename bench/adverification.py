@@ -88,8 +88,10 @@ def free_port() -> int:
 
 
 def gunicorn(port: int) -> subprocess.Popen[bytes]:
+    # Workers keep their database connection between requests, as production does (CONN_MAX_AGE 60).
     env = os.environ | {"AD_BATCHES_PER_DEVICE_HOUR": "10000000", "AD_BATCHES_PER_PANELIST_HOUR": "10000000",
-                        "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT)}  # fmt: skip
+                        "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT),
+                        "TEST_CONN_MAX_AGE": "60"}  # fmt: skip
     process = subprocess.Popen(
         [
             sys.executable,
