@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 
@@ -16,7 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from adverification.charts import DayChart, day_chart
 from adverification.models import K_FLOOR, AdCount, AdDaily, AdProgram, Device
+from adverification.noise import noisy
 from consent.services.consent import consent_require
 from core import rows
 from core.csvfiles import csv_line_writer
@@ -211,12 +213,14 @@ class Report:
     cells: list[ReportCell]
     days: list[tuple[date, int, int]]  # per day: impressions, clicks (of the reported cells and "other")
     hidden_cells: int
+    epsilon: float | None = None  # the noise's, when the reviewer asked for it
 
 
-def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None) -> Report:
+def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None, epsilon: float | None = None) -> Report:
     """The roll-ups of ``start`` to ``end`` (inclusive): a cell (watched domain, site, day) appears only
     with at least k distinct panelists; smaller cells of a domain and day merge into "other", which
-    names no site. k is the tenant's, never below the floor."""
+    names no site. k is the tenant's, never below the floor. With ``epsilon``, the cells that passed
+    k get noise on their figures (``adverification.noise``); "other" stays as it is."""
     k = max(k or ad_program_get(tenant=tenant).k_anonymity, K_FLOOR)
     rows = AdDaily.objects.for_tenant(tenant).filter(day__gte=start, day__lte=end).order_by("day", "domain", "site")
     cells: list[ReportCell] = []
@@ -229,6 +233,12 @@ def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None) -
             hidden += 1
             other[(row.day, row.domain)][0] += row.impressions
             other[(row.day, row.domain)][1] += row.clicks
+    if epsilon is not None and cells:
+        figures = [(cell.impressions, cell.clicks, cell.panelists or 0) for cell in cells]
+        drawn = noisy(scope=f"{tenant.pk}:{start}:{end}:{k}", figures=figures, epsilon=epsilon)
+        cells = [
+            replace(cell, impressions=i, clicks=c, panelists=p) for cell, (i, c, p) in zip(cells, drawn, strict=True)
+        ]
     cells += [ReportCell(day, domain, OTHER, i, c, None) for (day, domain), (i, c) in other.items()]
     cells.sort(key=lambda cell: (cell.day, cell.domain, cell.site == OTHER, cell.site))
     per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
@@ -236,7 +246,17 @@ def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None) -
         per_day[cell.day][0] += cell.impressions
         per_day[cell.day][1] += cell.clicks
     days = [(day, i, c) for day, (i, c) in sorted(per_day.items())]
-    return Report(k, start, end, cells, days, hidden)
+    return Report(k, start, end, cells, days, hidden, epsilon)
+
+
+def ad_report_charts(*, report: Report) -> list[DayChart]:
+    """The report's impressions and clicks per day, as two bar charts."""
+    return [
+        day_chart(title=str(_("Impressions per day")), start=report.start, end=report.end,
+                  values={day: impressions for day, impressions, _clicks in report.days}),
+        day_chart(title=str(_("Clicks per day")), start=report.start, end=report.end,
+                  values={day: clicks for day, _impressions, clicks in report.days}),
+    ]  # fmt: skip
 
 
 def ad_overview_cards(tenant: Tenant) -> list[OverviewCard]:
@@ -274,9 +294,12 @@ def report_range(*, tenant: Tenant, start: str | None, end: str | None) -> tuple
 
 
 def ad_report_csv(*, report: Report) -> Iterator[str]:
-    """The reported cells only (never a hidden one), as CSV rows; "other" has no panelist count."""
+    """The reported cells only (never a hidden one), as CSV rows; "other" has no panelist count. The
+    last columns say how the cells were protected: k, and the noise's epsilon (empty: exact)."""
     writer = csv_line_writer()
-    yield writer.writerow(["day", "domain", "site", "impressions", "clicks", "panelists"])
+    yield writer.writerow(["day", "domain", "site", "impressions", "clicks", "panelists", "k", "epsilon"])
+    epsilon = "" if report.epsilon is None else report.epsilon
     for cell in report.cells:
         panelists = "" if cell.panelists is None else cell.panelists
-        yield writer.writerow([cell.day.isoformat(), cell.domain, cell.site, cell.impressions, cell.clicks, panelists])
+        yield writer.writerow([cell.day.isoformat(), cell.domain, cell.site, cell.impressions, cell.clicks, panelists,
+                               report.k, epsilon])  # fmt: skip
