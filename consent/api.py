@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -81,7 +82,7 @@ class ConsentExportApi(TenantApiView):
     def get(self, request: Request) -> StreamingHttpResponse:
         fmt = request.query_params.get("fmt", "csv")
         if fmt not in {"csv", "json"}:
-            raise DomainError(f"Unknown format '{fmt}'.", fields={"fmt": ["Use 'csv' or 'json'."]})
+            raise DomainError(_("Unknown format."), fields={"fmt": [_("Use “csv” or “json”.")]})
         return export_response(tenant=self.tenant, filters=event_filter_from(request.query_params), fmt=fmt)
 
 
@@ -167,14 +168,16 @@ class SubjectApiView(APIView):
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, ApiKey):
             raise PermissionDenied(
-                "This is a panelist's own API: call it from their signed-in session, not with an API key.",
+                _("This is a panelist's own API: call it from their signed-in session, not with an API key."),
                 code="session_required",
             )
         slug = request.headers.get(TENANT_HEADER, "")
         try:
             tenant = tenant_get_active(slug=slug)
         except Http404:
-            raise DomainError(f"Name the panel with the {TENANT_HEADER} header.", code="tenant_required") from None
+            raise DomainError(
+                _("Name the panel with the %(header)s header.") % {"header": TENANT_HEADER}, code="tenant_required"
+            ) from None
         subject = subject_for(tenant, request.user)
         if subject is None:
             raise Http404

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from consent.models import GENESIS_HASH, ConsentChain
 from core.errors import DomainError
 from tenants.models import Tenant
@@ -51,13 +53,13 @@ def checkpoint_read(text: str) -> tuple[dict[str, Any], str]:
     try:
         document = json.loads(text)
     except ValueError:
-        raise DomainError("This is not a checkpoint file (not JSON).", code="bad_checkpoint") from None
+        raise DomainError(_("This is not a checkpoint file (not JSON)."), code="bad_checkpoint") from None
     payload = document.get("checkpoint") if isinstance(document, dict) else None
     token = document.get("jws") if isinstance(document, dict) else None
     if not isinstance(payload, dict) or set(payload) != PAYLOAD_KEYS or payload.get("format") != FORMAT:
-        raise DomainError(f"This is not a checkpoint file ({FORMAT}).", code="bad_checkpoint")
+        raise DomainError(_("This is not a checkpoint file (%(format)s).") % {"format": FORMAT}, code="bad_checkpoint")
     if not isinstance(token, str) or not token:
-        raise DomainError("The checkpoint file carries no signature (jws).", code="bad_checkpoint")
+        raise DomainError(_("The checkpoint file carries no signature (jws)."), code="bad_checkpoint")
     return payload, token
 
 

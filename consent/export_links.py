@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core import signing
+from django.utils.translation import gettext as _
 
 from consent.models import DataExport
 from core.errors import NotFound
@@ -25,4 +26,4 @@ def data_export_id_from_token(token: str) -> int:
     try:
         return int(signing.TimestampSigner(salt=_SIGNER_SALT).unsign(token, max_age=timedelta(days=EXPORT_DAYS)))
     except (signing.BadSignature, ValueError):
-        raise NotFound("This link is not valid or has expired.", code="link_expired") from None
+        raise NotFound(_("This link is not valid or has expired."), code="link_expired") from None

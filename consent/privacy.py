@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import session_key_list
@@ -88,7 +89,7 @@ def evidence_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: b
 register(
     Category(
         key="consent.evidence",
-        name="Consent events and receipts",
+        name=_("Consent events and receipts"),
         basis="legal_obligation",
         retention_days=365 * 6,
         models=(ConsentEvent, ConsentReceipt),
@@ -158,7 +159,7 @@ def exports_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bo
 register(
     Category(
         key="consent.data_exports",
-        name="Copies of your data you asked for",
+        name=_("Copies of your data you asked for"),
         basis="legal_obligation",
         retention_days=EXPORT_DAYS,
         models=(DataExport,),
@@ -196,7 +197,7 @@ def _staff_erase(person: Person) -> int:
 register(
     Category(
         key="tenants.staff",
-        name="Staff roles and authorship",
+        name=_("Staff roles and authorship"),
         basis="contract",
         retention_days=None,
         models=(Membership, ApiKey, ConsentDocument, RetentionChange),
@@ -240,7 +241,7 @@ def _account_erase(person: Person) -> int:
 register(
     Category(
         key="accounts.account",
-        name="Your account",
+        name=_("Your account"),
         basis="membership",
         retention_days=None,
         models=(User, EmailAddress, Authenticator, Session, LogEntry),

@@ -24,13 +24,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from core.registry import Registry
 from tenants.models import Tenant
 from tenants.roles import Perm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ Purger = Callable[[Tenant, datetime, int, bool], int]
 @dataclass(frozen=True)
 class Category:
     key: str
-    name: str
+    name: StrOrPromise
     basis: str  # a purpose key, or a legal basis when no purpose applies
     retention_days: int | None  # the ceiling; None: kept while the relationship lasts, erased on request
     models: tuple[type[models.Model], ...]

@@ -18,7 +18,8 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_aware, make_aware
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from consent.chain import HASHED_FIELDS, SEAL_FIELDS, ChainReport, chain_check
 from consent.export_links import data_export_id_from_token, data_export_link_token
@@ -51,7 +52,7 @@ EVENT_COLUMNS = (
 def purpose_get(*, tenant: Tenant, key: str) -> Purpose:
     purpose = Purpose.objects.for_tenant(tenant).filter(key=key).select_related("tenant").first()
     if purpose is None:
-        raise NotFound(f"Unknown purpose '{key}'.", code="unknown_purpose")
+        raise NotFound(_("Unknown purpose “%(key)s”.") % {"key": key}, code="unknown_purpose")
     return purpose
 
 
@@ -203,7 +204,11 @@ def document_get(*, purpose: Purpose, version: int, language: str) -> ConsentDoc
     }
     document = texts.get(language) or texts.get("en") or (next(iter(texts.values())) if texts else None)
     if document is None:
-        raise NotFound(f"'{purpose.key}' has no published version {version}.", code="not_found")
+        raise NotFound(
+            _("“%(purpose)s” has no published version %(version)s.")
+            % {"purpose": purpose.name_in(get_language()), "version": version},
+            code="not_found",
+        )
     return document
 
 
@@ -225,7 +230,7 @@ def receipt_find(*, pk: int) -> ConsentReceipt | None:
 def receipt_get_for_subject(*, tenant: Tenant, subject: str, receipt_id: str) -> ConsentReceipt:
     receipt = ConsentReceipt.objects.for_tenant(tenant).filter(subject=subject, receipt_id=receipt_id).first()
     if receipt is None:
-        raise NotFound("No such receipt.", code="not_found")
+        raise NotFound(_("No such receipt."), code="not_found")
     return receipt
 
 
@@ -243,7 +248,7 @@ def event_filter_from(params: Mapping[str, str]) -> EventFilter:
     problems: dict[str, list[str]] = {}
     kind = params.get("kind", "").strip()
     if kind and kind not in ConsentEvent.Kind.values:
-        problems["kind"] = [f"Use one of {', '.join(ConsentEvent.Kind.values)}."]
+        problems["kind"] = [_("Use one of %(kinds)s.") % {"kinds": ", ".join(ConsentEvent.Kind.values)}]
     dates: dict[str, datetime | None] = {}
     for name in ("since", "until"):
         raw = params.get(name, "").strip()
@@ -251,15 +256,15 @@ def event_filter_from(params: Mapping[str, str]) -> EventFilter:
         if raw:
             parsed = _parse_moment(raw)
             if parsed is None:
-                problems[name] = ["Use a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z)."]
+                problems[name] = [_("Use a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z).")]
             else:
                 dates[name] = parsed if is_aware(parsed) else make_aware(parsed, UTC)
     subject = params.get("subject", "").strip()[:64]
     purpose_key = params.get("purpose", "").strip()[:50]
     if "\x00" in subject + purpose_key:
-        problems["subject"] = ["Contains a NUL character."]
+        problems["subject"] = [_("Contains a NUL character.")]
     if problems:
-        raise DomainError("The search is not valid; see fields.", fields=problems)
+        raise DomainError(_("The search is not valid; see the fields."), fields=problems)
     return EventFilter(subject, purpose_key, kind, dates["since"], dates["until"])
 
 
@@ -472,10 +477,10 @@ def data_export_get_by_token(*, token: str, user: Any) -> tuple[DataExport, Path
     # across tenants: the signed link names the export, and only the person who asked for it gets it
     export = DataExport.objects.unscoped().filter(pk=export_id, user=user, status=DataExport.Status.READY).first()
     if export is None:
-        raise NotFound("This link is not valid or has expired.", code="link_expired")
+        raise NotFound(_("This link is not valid or has expired."), code="link_expired")
     path = Path(settings.MEDIA_ROOT) / export.file
     if not path.is_file():
-        raise NotFound("This copy is no longer available.", code="link_expired")
+        raise NotFound(_("This copy is no longer available."), code="link_expired")
     return export, path
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
@@ -40,8 +42,9 @@ def csv_lines(upload: IO[bytes]) -> Iterator[str]:
             yield text
     except UnicodeDecodeError:
         raise CsvRefused(
-            f"The file is not UTF-8 text (at line {line + 1}). Save it as CSV UTF-8 and try again.",
-            fields={"file": ["Not UTF-8."]},
+            _("The file is not UTF-8 text (at line %(line)s). Save it as CSV UTF-8 and try again.")
+            % {"line": line + 1},
+            fields={"file": [_("Not UTF-8.")]},
         ) from None
 
 
@@ -52,13 +55,16 @@ def csv_rows(upload: IO[bytes]) -> Iterator[list[str]]:
     limit = settings.CSV_UPLOAD_MAX_BYTES
     if size is not None and size > limit:
         raise CsvRefused(
-            f"The file is {size / 1e6:.1f} MB; a CSV file may be {limit / 1e6:.1f} MB at most: split it.",
-            fields={"file": ["Too large."]},
+            _("The file is %(size).1f MB; a CSV file may be %(limit).1f MB at most: split it.")
+            % {"size": size / 1e6, "limit": limit / 1e6},
+            fields={"file": [_("Too large.")]},
         )
     try:
         yield from csv.reader(csv_lines(upload))
     except csv.Error as exc:
-        raise CsvRefused(f"The file is not a readable CSV file: {exc}.", fields={"file": ["Not CSV."]}) from None
+        raise CsvRefused(
+            _("The file is not a readable CSV file: %(reason)s.") % {"reason": exc}, fields={"file": [_("Not CSV.")]}
+        ) from None
 
 
 def csv_header(rows: Iterator[list[str]], needed: list[str]) -> dict[str, int]:
@@ -67,9 +73,9 @@ def csv_header(rows: Iterator[list[str]], needed: list[str]) -> dict[str, int]:
     missing = [name for name in needed if name not in header]
     if missing:
         raise CsvRefused(
-            "The first line must name the columns "
-            f"{', '.join(repr(n) for n in needed)}; missing: {', '.join(repr(n) for n in missing)}.",
-            fields={"file": [f"No '{name}' column." for name in missing]},
+            _("The first line must name the columns %(needed)s; missing: %(missing)s.")
+            % {"needed": ", ".join(repr(n) for n in needed), "missing": ", ".join(repr(n) for n in missing)},
+            fields={"file": [_("No '%(name)s' column.") % {"name": name} for name in missing]},
         )
     return {name: header.index(name) for name in header}
 
@@ -80,13 +86,16 @@ def csv_cell(row: list[str], columns: dict[str, int], name: str) -> str:
 
 
 def csv_too_many() -> CsvRefused:
-    return CsvRefused(f"The file has more than {MAX_ROWS:,} rows: split it.", fields={"file": ["Too many rows."]})
+    return CsvRefused(
+        _("The file has more than %(n)s rows: split it.") % {"n": number_format(MAX_ROWS, force_grouping=True)},
+        fields={"file": [_("Too many rows.")]},
+    )
 
 
 def csv_refuse_if(problems: dict[str, list[str]]) -> None:
     """All or nothing: any bad line refuses the whole file, naming (up to ``MAX_REPORTED``) lines."""
     if problems:
-        raise CsvRefused(f"Nothing was imported: {len(problems)} line(s) need fixing.", fields=problems)
+        raise CsvRefused(_("Nothing was imported: %(n)s line(s) need fixing.") % {"n": len(problems)}, fields=problems)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

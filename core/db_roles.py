@@ -153,7 +153,7 @@ def database_url(settings_dict: dict[str, Any], *, credentials: dict[str, Any] |
     password = quote(str(values["PASSWORD"] or ""), safe="")
     userinfo = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     port = f":{values['PORT']}" if values["PORT"] else ""
-    query = urlencode(values["OPTIONS"] or {})
+    query = urlencode(values["OPTIONS"] or {}, quote_via=quote)  # libpq reads "%20" as a space, never "+"
     return f"postgres://{userinfo}{values['HOST'] or ''}{port}/{quote(settings_dict['NAME'])}" + (
         f"?{query}" if query else ""
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -29,8 +30,8 @@ class PanelistListApi(TenantApiView, ListAPIView):
         status = self.request.query_params.get("status")
         if status and status not in Panelist.Status.values:
             raise DomainError(
-                f"Unknown status '{status}'.",
-                fields={"status": [f"Use one of {', '.join(Panelist.Status.values)}."]},
+                _("Unknown status."),
+                fields={"status": [_("Use one of %(values)s.") % {"values": ", ".join(Panelist.Status.values)}]},
             )
         return panelist_list(tenant=self.tenant, status=status)
 

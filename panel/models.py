@@ -131,6 +131,11 @@ class ScreeningQuestion(TenantOwnedModel):
     labels = models.JSONField(default=dict, help_text=_("The question per language code."))
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHOICE)
     choices = models.JSONField(default=list, blank=True, help_text=_("For a choice: the allowed answers."))
+    # What people read for each answer, per language: {value: {language: label}}. The value is what is
+    # stored and filtered on; a value with no label in a language reads as its English label, else as itself.
+    choice_labels = models.JSONField(
+        default=dict, blank=True, help_text=_("For a choice: each answer's label per language code.")
+    )
     minimum = models.IntegerField(null=True, blank=True)
     maximum = models.IntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -147,6 +152,14 @@ class ScreeningQuestion(TenantOwnedModel):
 
     def label_in(self, language: str) -> str:
         return str(self.labels.get(language) or self.labels.get("en") or self.key)
+
+    def choice_label(self, value: str, language: str) -> str:
+        labels = self.choice_labels.get(str(value)) or {}
+        return str(labels.get(language) or labels.get("en") or value)
+
+    def choices_in(self, language: str) -> list[tuple[str, str]]:
+        """The answers to choose from as (value, label in ``language``), in their order."""
+        return [(str(value), self.choice_label(value, language)) for value in self.choices]
 
 
 class WaitlistEntry(TenantOwnedModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consent.registry import ERASE_MEMBERSHIP, Category, Person, purge_in_batches, register
 from panel.contact import email_hash
@@ -58,7 +59,7 @@ def _purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> 
 register(
     Category(
         key="panel.panelist",
-        name="Your panel membership",
+        name=_("Your panel membership"),
         basis="membership",
         retention_days=365,
         models=(Panelist,),
@@ -107,7 +108,7 @@ def _invitations_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_ru
 register(
     Category(
         key="panel.invitations",
-        name="Invitations to join",
+        name=_("Invitations to join"),
         basis="legitimate_interests",
         retention_days=90,
         models=(Invitation,),
@@ -154,7 +155,7 @@ def _entries_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: b
 register(
     Category(
         key="panel.waitlist",
-        name="Your place on the waitlist",
+        name=_("Your place on the waitlist"),
         basis="waitlist",
         retention_days=365,
         models=(WaitlistEntry, ScreeningQuestion),
@@ -192,7 +193,7 @@ def _staff_actions_erase(person: Person) -> int:
 register(
     Category(
         key="panel.staff_actions",
-        name="Releases and invitations staff made",
+        name=_("Releases and invitations staff made"),
         basis="legitimate_interests",
         retention_days=None,
         models=(WaitlistRelease,),
@@ -220,7 +221,7 @@ def _contacts_of(person: Person) -> Any:
 register(
     Category(
         key="panel.contact_log",
-        name="When we wrote to you",
+        name=_("When we wrote to you"),
         basis="legitimate_interests",
         retention_days=90,
         models=(ContactLog,),

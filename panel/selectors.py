@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from consent.models import ConsentDocument, Purpose
@@ -77,7 +77,7 @@ def panelist_for_request(request: TenantRequest) -> Panelist:
     """
     panelist = panelist_get_active(tenant=request.tenant, user=request.user)
     if panelist is None:
-        raise Http404("You are not a panelist of this panel.")
+        raise Http404(_("You are not a panelist of this panel."))
     return panelist
 
 
@@ -166,7 +166,7 @@ def invitation_get_by_token(*, tenant: Tenant, token: str, for_update: bool = Fa
     ``for_update`` locks the row (inside the caller's transaction), so that two signups racing on one
     token make one panelist.
     """
-    invalid = InvitationUnusable("This invitation link is not valid. Ask the panel for a new one.")
+    invalid = InvitationUnusable(_("This invitation link is not valid. Ask the panel for a new one."))
     pk, _sep, digest = token.partition(".")
     if not re.fullmatch(r"[0-9]{1,18}", pk) or not digest:
         raise invalid
@@ -175,11 +175,13 @@ def invitation_get_by_token(*, tenant: Tenant, token: str, for_update: bool = Fa
     if invitation is None or not constant_time_compare(invitation_token(invitation), token):
         raise invalid  # unknown, forged, or another panel's: all look the same
     if invitation.status == Invitation.Status.ACCEPTED:
-        raise InvitationUnusable("This invitation has already been used. Sign in instead.", code="invitation_used")
+        raise InvitationUnusable(_("This invitation has already been used. Sign in instead."), code="invitation_used")
     if invitation.status == Invitation.Status.REVOKED:
-        raise InvitationUnusable("This invitation was withdrawn by the panel.", code="invitation_revoked")
+        raise InvitationUnusable(_("This invitation was withdrawn by the panel."), code="invitation_revoked")
     if invitation.is_expired:
-        raise InvitationUnusable("This invitation has expired. Ask the panel for a new one.", code="invitation_expired")
+        raise InvitationUnusable(
+            _("This invitation has expired. Ask the panel for a new one."), code="invitation_expired"
+        )
     return invitation
 
 
@@ -234,7 +236,7 @@ def waitlist_entry_get_by_token(*, tenant: Tenant, token: str, purpose: str) -> 
     public_id, _sep, _digest = token.partition(".")
     entry = WaitlistEntry.objects.for_tenant(tenant).filter(public_id=public_id[:32]).first()
     if entry is None or not constant_time_compare(waitlist_token(entry, purpose), token):
-        raise NotFound("This link is not valid, or you have left the waitlist.", code="link_invalid")
+        raise NotFound(_("This link is not valid, or you have left the waitlist."), code="link_invalid")
     return entry
 
 
@@ -273,7 +275,8 @@ def waitlist_pool(*, tenant: Tenant, filters: dict[str, str]) -> QuerySet[Waitli
             continue
         if kinds[key] == ScreeningQuestion.Kind.NUMBER:
             if not re.fullmatch(r"-?[0-9]{1,9}", value):
-                raise DomainError(f"'{key}' is a number.", fields={key: ["Enter a whole number."]})
+                message = _("Enter a whole number.")
+                raise DomainError(message, fields={key: [message]})
             qs = qs.filter(**{f"answers__{key}": int(value)})
         else:
             qs = qs.filter(**{f"answers__{key}": value})
@@ -342,6 +345,23 @@ def waitlist_overview(*, tenant: Tenant, params: dict[str, str]) -> WaitlistOver
     )
 
 
+def waitlist_question_items(*, overview: WaitlistOverview, language: str) -> list[dict[str, Any]]:
+    """Each screening question as the console shows it in ``language``: its label, its answers as
+    (value, label), the filter chosen, and how many of the pool gave each answer, by the answer's label."""
+    items = []
+    for question in overview.questions:
+        is_choice = question.kind == ScreeningQuestion.Kind.CHOICE
+        counts = overview.by_attribute.get(question.key, [])
+        items.append({
+            "q": question,
+            "label": question.label_in(language),
+            "choices": question.choices_in(language) if is_choice else [],
+            "filter": overview.filters.get(question.key, ""),
+            "counts": [(question.choice_label(value, language) if is_choice else value, n) for value, n in counts],
+        })  # fmt: skip
+    return items
+
+
 @dataclass(frozen=True)
 class ReleaseProgress:
     release: WaitlistRelease
@@ -401,6 +421,9 @@ def landing_context(*, tenant: Tenant, language: str) -> dict[str, Any]:
     ]
     return {
         "programs": programs,
-        "questions": [{"q": q, "label": q.label_in(language)} for q in screening_question_list(tenant=tenant)],
+        "questions": [
+            {"q": q, "label": q.label_in(language), "choices": q.choices_in(language)}
+            for q in screening_question_list(tenant=tenant)
+        ],
         "waitlist_doc": document_current(purpose=purpose_get(tenant=tenant, key="waitlist"), language=language),
     }

@@ -154,18 +154,21 @@ class LedgerTransaction(TenantOwnedModel):
 
 
 class LedgerEntry(TenantOwnedModel):
-    """One leg of a transaction. A statement-level trigger makes each transaction's legs sum to zero, so
-    a transaction's legs are inserted in one statement (both posting paths do).
+    """One leg of a transaction. A transaction's legs are inserted in one statement (both posting paths
+    do), and one trigger per statement checks them all at once (migration 0011): each transaction's
+    legs sum to zero, and each leg's transaction and account exist and are its tenant's.
 
-    The entry's account is checked by one composite foreign key, ``(tenant_id, account_id)`` to the
-    account's ``(tenant_id, id)`` (migration 0010), which also proves the account is the entry's
-    tenant's: the separate keys to the tenant and to the account, and the tenant's own index, would
-    only check half of that again for every leg written."""
+    That set-based check stands in for the foreign keys, which would check each leg's transaction, account
+    and tenant one row at a time at commit (6 lookups per credit, 6,000 per payout chunk). Nothing
+    they protected can be lost: transactions can never be deleted (a trigger) and neither can accounts
+    (a trigger, 0011)."""
 
     runtime_privileges: ClassVar[str] = "SELECT, INSERT"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+    )
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_constraint=False)
     amount = models.BigIntegerField()
 
@@ -331,14 +334,17 @@ class Payout(TenantOwnedModel):
     def status_for_operator(self) -> str:
         return str(self.OPERATOR_STATUS_LABELS.get(self.status, self.get_status_display()))
 
-    # One composite foreign key, (tenant_id, run_id) to the run's (tenant_id, id) (migration 0010),
-    # checks both the run and that it is the payout's tenant's; the unique (run, panelist) and
-    # (tenant, reference) indexes lead with each, so neither needs an index of its own.
+    # A chunk inserts its payouts in one statement, and one trigger per statement checks them (migration
+    # 0011): each payout's run is its tenant's, and its account is its panelist's account in its tenant.
+    # That set-based check stands in for the foreign keys to the tenant, run, panelist and account,
+    # checked one row at a time at commit. Runs and accounts are never deleted (triggers). The unique
+    # (run, panelist) and (tenant, reference) indexes lead with the run and the tenant, so neither needs
+    # an index of its own.
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts", db_constraint=False,
                             db_index=False)  # fmt: skip
-    panelist = models.ForeignKey("panel.Panelist", on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
+    panelist = models.ForeignKey("panel.Panelist", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=16, choices=PayoutMethod.choices)

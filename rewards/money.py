@@ -50,18 +50,20 @@ def parse_money(text: str, currency: str) -> int:
     """An amount in a file, in major units ("10.50", "10,50", "-2"), as integer minor units; ValueError
     otherwise. No grouping and no exponent: a file's "1e9" or "1,000.00" is refused, never guessed."""
     if not _FILE_AMOUNT.fullmatch(text.strip()):
-        raise ValueError(f"'{text[:40]}' is not an amount")
+        raise ValueError(_("'%(text)s' is not an amount") % {"text": text[:40]})
     try:
         value = Decimal(text.strip().replace(",", "."))
         minor = value.scaleb(exponent(currency))  # sNaN or a huge exponent raise here, too
     except DecimalException:
-        raise ValueError(f"'{text[:40]}' is not an amount") from None
+        raise ValueError(_("'%(text)s' is not an amount") % {"text": text[:40]}) from None
     if not value.is_finite():
-        raise ValueError(f"'{text[:40]}' is not an amount")
+        raise ValueError(_("'%(text)s' is not an amount") % {"text": text[:40]})
     if minor != minor.to_integral_value():
-        raise ValueError(f"'{text[:40]}' has more decimals than {currency} allows")
+        raise ValueError(
+            _("'%(text)s' has more decimals than %(currency)s allows") % {"text": text[:40], "currency": currency}
+        )
     if abs(minor) > MAX_MINOR:
-        raise ValueError(f"'{text[:40]}' is too large an amount")
+        raise ValueError(_("'%(text)s' is too large an amount") % {"text": text[:40]})
     return int(minor)
 
 

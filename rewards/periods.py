@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from tenants.models import Tenant
@@ -17,7 +18,8 @@ def period_parse(text: str) -> date:
         return date.fromisoformat(text.strip() + "-01")
     except ValueError:
         raise DomainError(
-            f"'{text[:20]}' is not a month: write it as YYYY-MM.", fields={"period": ["Use YYYY-MM."]}
+            _("'%(text)s' is not a month: write it as YYYY-MM.") % {"text": text[:20]},
+            fields={"period": [_("Use YYYY-MM.")]},
         ) from None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from consent.registry import Category, Person, register
 from panel.models import Panelist
 from rewards.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payout, PayoutPreference
@@ -44,7 +46,7 @@ def _erase(person: Person) -> int:
 register(
     Category(
         key="rewards.ledger",
-        name="What you earned and were paid",
+        name=_("What you earned and were paid"),
         basis="legal_obligation",
         retention_days=None,
         models=(LedgerAccount, LedgerTransaction, LedgerEntry),
@@ -115,7 +117,7 @@ def _erase_payouts(person: Person) -> int:
 register(
     Category(
         key="rewards.payouts",
-        name="How you are paid, and your payouts",
+        name=_("How you are paid, and your payouts"),
         basis="contract",
         retention_days=None,
         models=(PayoutPreference, Payout),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -33,7 +34,9 @@ class TenantApiView(APIView):
         self.tenant, self.role = self._resolve_tenant(request)
         if not role_has_perm(self.role, self.required_perm):
             raise PermissionDenied(
-                f"The role '{self.role}' does not allow this ({self.required_perm.value}).", code="permission_denied"
+                _("The role “%(role)s” does not allow this (%(perm)s).")
+                % {"role": self.role, "perm": self.required_perm.value},
+                code="permission_denied",
             )
 
     def _resolve_tenant(self, request: Request) -> tuple[Tenant, str]:
@@ -43,7 +46,7 @@ class TenantApiView(APIView):
             raise exceptions.NotAuthenticated()
         if not session_passed_mfa(request._request):
             raise PermissionDenied(
-                "Sign in with your second factor (TOTP) before using the staff API.", code="mfa_required"
+                _("Sign in with your second factor (TOTP) before using the staff API."), code="mfa_required"
             )
         memberships = list(membership_list_for_user(user=request.user))
         slug = request.headers.get(TENANT_HEADER)
@@ -57,5 +60,6 @@ class TenantApiView(APIView):
         if not memberships:
             raise Http404
         raise DomainError(
-            f"You work for several tenants: name one with the {TENANT_HEADER} header.", code="tenant_required"
+            _("You work for several panels: name one with the %(header)s header.") % {"header": TENANT_HEADER},
+            code="tenant_required",
         )

@@ -30,6 +30,7 @@ class Perm(StrEnum):
     PURPOSES_MANAGE = "purposes.manage"
     EVIDENCE_RETENTION_MANAGE = "evidence_retention.manage"
     SURVEYS_MANAGE = "surveys.manage"
+    SURVEYS_REVIEW = "surveys.review"
     RECEIPTS_REVIEW = "receipts.review"
     PAYOUTS_MANAGE = "payouts.manage"
     REPORTS_VIEW = "reports.view"
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     # How long the proof of consent is kept is the controller's own decision: owners only.
     Perm.EVIDENCE_RETENTION_MANAGE: frozenset({Role.OWNER}),
     Perm.SURVEYS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Perm.SURVEYS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
     Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
     Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.REPORTS_VIEW: frozenset({Role.OWNER, Role.MANAGER}),

@@ -125,16 +125,16 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
     that a key minted by someone else with their account does not go unnoticed."""
     name = name.strip()
     if not name:
-        raise DomainError("Give the key a name.", code="invalid", fields={"name": ["This field is required."]})
+        raise DomainError(_("Give the key a name."), code="invalid", fields={"name": [_("This field is required.")]})
     if "\x00" in name or len(name) > 100:
         raise DomainError(
-            "The name is not valid.", code="invalid", fields={"name": ["Use at most 100 printable characters."]}
+            _("The name is not valid."), code="invalid", fields={"name": [_("Use at most 100 printable characters.")]}
         )
     if role not in [r.value for r in API_KEY_ROLES]:
         raise DomainError(
-            f"An API key's role is one of {', '.join(r.value for r in API_KEY_ROLES)}.",
+            _("An API key's role is one of %(roles)s.") % {"roles": ", ".join(str(r.label) for r in API_KEY_ROLES)},
             code="invalid",
-            fields={"role": [f"'{role}' is not an API key role."]},
+            fields={"role": [_("Choose one of the roles.")]},
         )
     for _attempt in range(5):
         prefix = secrets.token_hex(4)
@@ -156,7 +156,7 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, created_by: User | N
 
             api_key_notice_send_task.delay_on_commit(api_key.pk, translation.get_language() or settings.LANGUAGE_CODE)
         return IssuedApiKey(api_key, key)
-    raise DomainError("Could not issue a unique key; try again.", code="try_again")
+    raise DomainError(_("Could not issue a unique key; try again."), code="try_again")
 
 
 def api_key_notice_send(*, api_key_id: int, language: str) -> bool:

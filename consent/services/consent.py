@@ -12,6 +12,8 @@ from functools import cache
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from consent.chain import event_hash
 from consent.errors import ConsentRequired, ConsentWithdrawn
@@ -52,7 +54,8 @@ def _document_for(purpose: Purpose, language: str) -> ConsentDocument:
     document = document_current(purpose=purpose, language=language)
     if document is None:
         raise Conflict(
-            f"The purpose '{purpose.key}' has no published consent document yet.", code="no_consent_document"
+            _("“%(purpose)s” has no published consent document yet.") % {"purpose": purpose.name_in(get_language())},
+            code="no_consent_document",
         )
     return document
 
@@ -65,14 +68,19 @@ def consent_grant(
     purpose = purpose_get(tenant=tenant, key=purpose_key)
     if method not in ConsentEvent.Method.values:
         raise DomainError(
-            f"Unknown method '{method}'.", fields={"method": [f"Use one of {ConsentEvent.Method.values}."]}
+            _("Unknown method."),
+            fields={"method": [_("Use one of %(methods)s.") % {"methods": ", ".join(ConsentEvent.Method.values)}]},
         )
     document = _document_for(purpose, language)
     _lock_subject(tenant, subject, purpose_key)
     latest = consent_latest_event(tenant=tenant, subject=subject, purpose_key=purpose_key)
     active = latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW
     if active and latest is not None and latest.document_version >= document.version:
-        raise Conflict(f"Consent to '{purpose_key}' is already given for this version.", code="already_granted")
+        raise Conflict(
+            _("Consent to “%(purpose)s” is already given for this version.")
+            % {"purpose": purpose.name_in(get_language())},
+            code="already_granted",
+        )
     kind = ConsentEvent.Kind.RECONSENT if active else ConsentEvent.Kind.GRANT
     return _append(
         tenant=tenant,
@@ -93,13 +101,18 @@ def consent_withdraw(*, tenant: Tenant, subject: str, purpose_key: str, method: 
     purpose = purpose_get(tenant=tenant, key=purpose_key)
     if purpose.required:
         raise Conflict(
-            f"'{purpose_key}' is what membership rests on: leave the panel instead of withdrawing it.",
+            _("“%(purpose)s” is what membership rests on: leave the panel instead of withdrawing it.")
+            % {"purpose": purpose.name_in(get_language())},
             code="membership_required",
         )
     _lock_subject(tenant, subject, purpose_key)
     latest = consent_latest_event(tenant=tenant, subject=subject, purpose_key=purpose_key)
     if latest is None or latest.kind == ConsentEvent.Kind.WITHDRAW:
-        raise Conflict(f"There is no active consent to '{purpose_key}' to withdraw.", code="not_granted")
+        raise Conflict(
+            _("There is no active consent to “%(purpose)s” to withdraw.")
+            % {"purpose": purpose.name_in(get_language())},
+            code="not_granted",
+        )
     return _append(
         tenant=tenant,
         subject=subject,
@@ -171,17 +184,20 @@ def consent_require(*, tenant: Tenant, subject: str, purpose_key: str) -> Consen
     with connection.cursor() as cursor:
         cursor.execute(_require_sql(), [timezone.now(), ConsentDocument.Change.MAJOR, subject, tenant.pk, purpose_key])
         row = cursor.fetchone()
-    if row is None:
-        purpose_get(tenant=tenant, key=purpose_key)  # raises NotFound, as for any unknown purpose
-    if row is None or row[1] is None:
-        raise ConsentRequired(f"Consent to '{purpose_key}' is needed first.")
-    latest = rows.instance(ConsentEvent, row, 1)
+    latest = rows.instance(ConsentEvent, row, 1) if row is not None and row[1] is not None else None
+    major = row[-1] if row is not None else None
+    active = latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW
+    if active and latest is not None and (major is None or latest.document_version >= major):
+        return latest
+    # A refusal names the purpose in the reader's language (and an unknown purpose is a NotFound).
+    name = {"purpose": purpose_get(tenant=tenant, key=purpose_key).name_in(get_language())}
+    if latest is None:
+        raise ConsentRequired(_("Consent to “%(purpose)s” is needed first.") % name)
     if latest.kind == ConsentEvent.Kind.WITHDRAW:
-        raise ConsentWithdrawn(f"Consent to '{purpose_key}' was withdrawn.")
-    major = row[-1]
-    if major is not None and latest.document_version < major:
-        raise ConsentRequired(f"The terms of '{purpose_key}' changed: consent to version {major} is needed.")
-    return latest
+        raise ConsentWithdrawn(_("Consent to “%(purpose)s” was withdrawn.") % name)
+    raise ConsentRequired(
+        _("The terms of “%(purpose)s” changed: consent to version %(version)s is needed.") % (name | {"version": major})
+    )
 
 
 @transaction.atomic
@@ -203,7 +219,7 @@ def consent_change_by_subject(
             tenant=subject.tenant, subject=subject.id, purpose_key=purpose_key, method=method, actor="subject"
         )
     else:
-        raise DomainError(f"Unknown action '{action}'.", fields={"action": ["Use 'grant' or 'withdraw'."]})
+        raise DomainError(_("Unknown action."), fields={"action": [_("Use “grant” or “withdraw”.")]})
     receipt = receipt_issue(event=event, purpose=purpose_get(tenant=subject.tenant, key=purpose_key), base_url=base_url)
     if subject.email:
         consent_receipt_email_send_task.delay_on_commit(receipt.pk)  # ids only: the worker reads the address

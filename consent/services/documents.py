@@ -45,20 +45,23 @@ def document_publish(
     if effective_at is not None and effective_at < now - EFFECTIVE_NOW_TOLERANCE:
         problems["effective_on"] = [_("A consent text cannot take effect in the past: choose today or a later date.")]
     if change not in ConsentDocument.Change.values:
-        problems["change"] = ["Use 'major' or 'minor'."]
+        problems["change"] = [_("Choose major or minor.")]
     if not texts:
-        problems["texts"] = ["Give the text in at least one language."]
+        problems["texts"] = [_("Give the text in at least one language.")]
     for language, (title, body) in texts.items():
         if language not in tenant_languages:
-            problems[f"texts.{language}"] = [f"The tenant does not use the language '{language}'."]
+            problems[f"texts.{language}"] = [_("This panel does not use the language “%(code)s”.") % {"code": language}]
         elif not title.strip() or not body.strip():
-            problems[f"texts.{language}"] = ["Both a title and a body are needed."]
+            problems[f"texts.{language}"] = [_("Both a title and a body are needed.")]
         elif len(body) > MAX_DOCUMENT_CHARS:
-            problems[f"texts.{language}"] = [f"The body is longer than {MAX_DOCUMENT_CHARS} characters."]
+            problems[f"texts.{language}"] = [_("The body is longer than %(n)s characters.") % {"n": MAX_DOCUMENT_CHARS}]
     if list(problems) == ["effective_on"]:
         raise DomainError(problems["effective_on"][0], fields=problems)
     if problems:
-        raise DomainError(f"The text of '{purpose.key}' is not valid; see fields.", fields=problems)
+        raise DomainError(
+            _("The text of “%(purpose)s” is not valid; see the fields.") % {"purpose": purpose.name_in("en")},
+            fields=problems,
+        )
 
     # Lock the purpose so that two publishers cannot take the same version number.
     Purpose.objects.for_tenant(purpose.tenant).select_for_update().get(pk=purpose.pk)

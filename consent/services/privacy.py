@@ -50,7 +50,7 @@ def data_export_request(*, subject: Subject, user: Any) -> DataExport:
     since = timezone.now() - timedelta(days=1)
     recent = DataExport.objects.for_tenant(subject.tenant).filter(subject=subject.id, requested_at__gte=since)
     if recent.count() >= EXPORTS_PER_DAY:
-        raise RateLimited(f"At most {EXPORTS_PER_DAY} copies a day: try again tomorrow.")
+        raise RateLimited(_("At most %(n)s copies a day: try again tomorrow.") % {"n": EXPORTS_PER_DAY})
     export = DataExport.objects.create(tenant=subject.tenant, user=user, subject=subject.id)
     data_export_build_task.delay_on_commit(export.pk)
     return export
@@ -63,7 +63,7 @@ def _zip_for(person: Person) -> bytes:
         for category in categories():
             data = category.exporter(person)
             archive.writestr(f"{category.key}.json", json.dumps(data, indent=2, ensure_ascii=False, default=str))
-            index.append({"category": category.key, "name": category.name, "basis": category.basis,
+            index.append({"category": category.key, "name": str(category.name), "basis": category.basis,
                           "retention_days": category.retention_days, "file": f"{category.key}.json"})  # fmt: skip
             for name, content in category.files(person) if category.files else []:
                 archive.writestr(f"files/{category.key}/{name}", content)
@@ -132,19 +132,20 @@ def retention_set(*, tenant: Tenant, category: Category, days: int, by: Membersh
     category allows (the consent evidence: owners only). The change is recorded for auditors."""
     if not role_has_perm(by.role, category.retention_perm):
         raise PermissionDenied(
-            _("Only an owner may change how long '%(category)s' is kept.") % {"category": category.key}
+            _("Only an owner may change how long “%(category)s” is kept.") % {"category": category.name}
         )
     if days < 1:
-        raise DomainError("Retention is at least one day.", fields={"days": ["Use 1 or more."]})
+        raise DomainError(_("Retention is at least one day."), fields={"days": [_("Use 1 or more.")]})
     if category.retention_days is not None and days > category.retention_days:
         raise DomainError(
-            f"'{category.key}' may be kept at most {category.retention_days} days.",
-            fields={"days": [f"Use at most {category.retention_days}."]},
+            _("“%(category)s” may be kept at most %(days)s days.")
+            % {"category": category.name, "days": category.retention_days},
+            fields={"days": [_("Use at most %(days)s.") % {"days": category.retention_days}]},
         )
     floor = category.retention_floor_days
     if floor is not None and days < floor:
-        message = _("'%(category)s' is kept at least %(days)s days: the law needs the proof after it ends.") % {
-            "category": category.key,
+        message = _("“%(category)s” is kept at least %(days)s days: the law needs the proof after it ends.") % {
+            "category": category.name,
             "days": floor,
         }
         raise DomainError(message, fields={"days": [_("Use at least %(days)s.") % {"days": floor}]})

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from consent.builtin import BUILTIN_PURPOSES
 from consent.models import Purpose
@@ -45,12 +46,12 @@ def purpose_create(
     except ValidationError as exc:
         problems |= validation_fields(exc)
     if "en" not in purpose.names:
-        problems["names.en"] = ["Give at least the English name."]
+        problems["names.en"] = [_("Give at least the English name.")]
     if not purpose.descriptions:
-        problems["descriptions"] = ["Say in plain words what the purpose covers."]
+        problems["descriptions"] = [_("Say in plain words what the purpose covers.")]
     if Purpose.objects.for_tenant(tenant).filter(key=purpose.key).exists():
-        problems["key"] = [f"The purpose '{purpose.key}' exists already."]
+        problems["key"] = [_("A purpose “%(key)s” exists already.") % {"key": purpose.key}]
     if problems:
-        raise DomainError("The purpose is not valid; see fields.", fields=problems)
+        raise DomainError(_("The purpose is not valid; see the fields."), fields=problems)
     purpose.save()
     return purpose

@@ -115,15 +115,28 @@ QUESTIONS = [
     ("shopping", {"en": "Where you shop most", "fr": "Où vous faites le plus vos achats"},
      ["supermarket", "online", "discount", "local shops"]),
 ]  # fmt: skip
+# What people read for each answer (the values above are what is stored and filtered on).
+CHOICE_LABELS = {
+    "female": {"en": "Female", "fr": "Femme"},
+    "male": {"en": "Male", "fr": "Homme"},
+    "other": {"en": "Other", "fr": "Autre"},
+    "5+": {"en": "5 or more", "fr": "5 ou plus"},
+    "supermarket": {"en": "Supermarket", "fr": "Supermarché"},
+    "online": {"en": "Online", "fr": "En ligne"},
+    "discount": {"en": "Discount stores", "fr": "Enseignes discount"},
+    "local shops": {"en": "Local shops", "fr": "Commerces de proximité"},
+}
 WAITLIST = 300
 
 
 def demo_waitlist_seed(tenant: Tenant, panelists: list[Panelist]) -> None:
     """Screening questions, a few hundred confirmed waitlist entries, and invitations in every state."""
     for position, (key, labels, choices) in enumerate(QUESTIONS):
-        ScreeningQuestion.objects.get_or_create(
-            tenant=tenant, key=key, defaults={"labels": labels, "choices": choices, "position": position}
-        )
+        choice_labels = {value: CHOICE_LABELS[value] for value in choices if value in CHOICE_LABELS}
+        ScreeningQuestion.objects.update_or_create(
+            tenant=tenant, key=key,
+            defaults={"labels": labels, "choices": choices, "choice_labels": choice_labels, "position": position},
+        )  # fmt: skip
     ScreeningQuestion.objects.get_or_create(
         tenant=tenant, key="birth_year",
         defaults={"labels": {"en": "Year of birth", "fr": "Année de naissance"}, "kind": "number",

@@ -10,6 +10,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.csvfiles import MAX_REPORTED, MAX_ROWS, CsvRefused, csv_header, csv_refuse_if, csv_rows, csv_too_many
@@ -45,13 +46,13 @@ def invitations_csv_import(*, tenant: Tenant, upload: IO[bytes], created_by: Use
         try:
             email = email_clean(email)
         except ValidationError:
-            reason = f"'{email[:80]}' is not an email address"
+            reason = _("'%(email)s' is not an email address") % {"email": email[:80]}
         if not reason and email in seen:
-            reason = f"{email} is also on line {seen[email]}"
+            reason = _("%(email)s is also on line %(line)s") % {"email": email, "line": seen[email]}
         elif not reason and email in pending:
-            reason = f"{email} already has a pending invitation"
+            reason = _("%(email)s already has a pending invitation") % {"email": email}
         elif not reason and email in members:
-            reason = f"{email} is already a panelist"
+            reason = _("%(email)s is already a panelist") % {"email": email}
         if reason:
             if len(problems) < MAX_REPORTED:
                 problems[f"line {number}"] = [reason]
@@ -60,7 +61,7 @@ def invitations_csv_import(*, tenant: Tenant, upload: IO[bytes], created_by: Use
         emails.append(email)
     csv_refuse_if(problems)
     if not emails:
-        raise CsvRefused("The file has no addresses.", fields={"file": ["No rows."]})
+        raise CsvRefused(_("The file has no addresses."), fields={"file": [_("No rows.")]})
     expires = timezone.now() + timedelta(days=tenant.invitation_days)
     with transaction.atomic():
         # A pending invitation that has expired gives way to the new one (one pending per address).

@@ -64,12 +64,14 @@ def invitation_create(
     email = _normalise(email)
     if Panelist.objects.for_tenant(tenant).filter(user__email__iexact=email, status=Panelist.Status.ACTIVE).exists():
         raise Conflict(
-            f"{email} is already a panelist.", code="already_panelist", fields={"email": ["Already a panelist."]}
+            _("%(email)s is already a panelist.") % {"email": email},
+            code="already_panelist",
+            fields={"email": [_("Already a panelist.")]},
         )
     live = Invitation.objects.for_tenant(tenant).filter(email=email, status=Invitation.Status.PENDING).first()
     if live is not None and not live.is_expired:
-        raise Conflict(f"{email} has a pending invitation: resend it instead.", code="already_invited",
-                       fields={"email": ["Already invited."]})  # fmt: skip
+        raise Conflict(_("%(email)s has a pending invitation: resend it instead.") % {"email": email},
+                       code="already_invited", fields={"email": [_("Already invited.")]})  # fmt: skip
     if live is not None:  # an expired one gives way to the new one
         live.status, live.revoked_at = Invitation.Status.REVOKED, timezone.now()
         live.save(update_fields=["status", "revoked_at"])
@@ -148,7 +150,7 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     if invitation.status != Invitation.Status.PENDING:
-        raise Conflict("Only a pending invitation can be sent again.", code="not_pending")
+        raise Conflict(_("Only a pending invitation can be sent again."), code="not_pending")
     invitation.expires_at = timezone.now() + timedelta(days=invitation.tenant.invitation_days)
     invitation.save(update_fields=["expires_at"])
     invitation_send_task.delay_on_commit(invitation.pk)
@@ -189,35 +191,42 @@ def invitation_accept(
     invitation = invitation_get_by_token(tenant=tenant, token=token)
     today = timezone.now().astimezone(tenant.tzinfo).date()
     if date_of_birth > today or date_of_birth.year < 1900:
-        raise DomainError("Enter your real date of birth.", fields={"date_of_birth": ["Enter a valid date of birth."]})
+        raise DomainError(
+            _("Enter your real date of birth."), fields={"date_of_birth": [_("Enter a valid date of birth.")]}
+        )
     if age_on(date_of_birth, today) < tenant.minimum_age:
         _refuse_minor(tenant, invitation.pk)
         raise TooYoung(
-            f"Thank you for your interest. This panel is for people aged {tenant.minimum_age} or over, "
-            "so we cannot welcome you yet. We have not kept your details."
+            _(
+                "Thank you for your interest. This panel is for people aged %(age)s or over, "
+                "so we cannot welcome you yet. We have not kept your details."
+            )
+            % {"age": tenant.minimum_age}
         )
     if "membership" not in consents:
-        raise DomainError("Membership needs your consent.", fields={"membership": ["Required to join the panel."]})
+        raise DomainError(
+            _("Membership needs your consent."), fields={"membership": [_("Required to join the panel.")]}
+        )
     if user is None or not user.is_authenticated:
         if User.objects.filter(email__iexact=invitation.email).exists():
-            raise Conflict("You already have an account: sign in to accept.", code="sign_in_first")
+            raise Conflict(_("You already have an account: sign in to accept."), code="sign_in_first")
         try:
             validate_password(password, User(email=invitation.email))
         except ValidationError as exc:
-            raise DomainError("Choose a stronger password.", fields={"password": list(exc.messages)}) from None
+            raise DomainError(_("Choose a stronger password."), fields={"password": list(exc.messages)}) from None
     elif user.email.lower() != invitation.email:
-        raise Conflict("This invitation is for another email address.", code="wrong_account")
+        raise Conflict(_("This invitation is for another email address."), code="wrong_account")
 
     with transaction.atomic():
         invitation = invitation_get_by_token(tenant=tenant, token=token, for_update=True)
         active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE).count()
         if active >= tenant.panel_capacity:
-            raise Conflict("The panel is full at the moment.", code="panel_full")
+            raise Conflict(_("The panel is full at the moment."), code="panel_full")
         if user is None or not user.is_authenticated:
             user, _created = user_get_or_create_verified(email=invitation.email, password=password)
         panelist, created = Panelist.objects.get_or_create(tenant=tenant, user=user)
         if not created and panelist.status == Panelist.Status.ACTIVE:
-            raise Conflict("You are already a member of this panel.", code="already_panelist")
+            raise Conflict(_("You are already a member of this panel."), code="already_panelist")
         if not created:
             panelist.status, panelist.left_at, panelist.joined_at = Panelist.Status.ACTIVE, None, timezone.now()
             panelist.save(update_fields=["status", "left_at", "joined_at"])

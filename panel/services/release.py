@@ -19,6 +19,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
@@ -42,12 +44,16 @@ def release_targets_parse(text: str) -> dict[str, dict[str, float]]:
             targets.setdefault(key.strip(), {})[value.strip()] = float(percent) / 100
         except ValueError:
             raise DomainError(
-                f"Cannot read '{item}'.", fields={"targets": ["Write attribute=value:percent, ..."]}
+                _("Cannot read “%(item)s”.") % {"item": item[:80]},
+                fields={"targets": [_("Write attribute=value:percent, ...")]},
             ) from None
     for key, shares in targets.items():
         if not math.isclose(sum(shares.values()), 1.0, abs_tol=0.011):
-            raise DomainError(f"The shares of '{key}' add up to {sum(shares.values()) * 100:.0f}%, not 100%.",
-                              fields={"targets": [f"Make the shares of '{key}' add up to 100."]})  # fmt: skip
+            raise DomainError(
+                _("The shares of “%(key)s” add up to %(percent).0f%%, not 100%%.")
+                % {"key": key, "percent": sum(shares.values()) * 100},
+                fields={"targets": [_("Make the shares of “%(key)s” add up to 100.") % {"key": key}]},
+            )
     return targets
 
 
@@ -151,15 +157,16 @@ def waitlist_release(
 ) -> WaitlistRelease:
     membership_text_require(tenant=tenant)
     if not 1 <= count <= MAX_RELEASE:
-        raise DomainError(
-            f"Release from 1 to {MAX_RELEASE:,} people.", fields={"count": [f"Use 1 to {MAX_RELEASE:,}."]}
-        )
+        most = {"n": number_format(MAX_RELEASE, force_grouping=True)}
+        raise DomainError(_("Release from 1 to %(n)s people.") % most, fields={"count": [_("Use 1 to %(n)s.") % most]})
     if seed is not None and not 0 <= seed < 2**63:
-        raise DomainError("The seed is out of range.", fields={"seed": ["Use a whole number from 0 to 2^63 - 1."]})
+        raise DomainError(
+            _("The seed is out of range."), fields={"seed": [_("Use a whole number from 0 to 2^63 - 1.")]}
+        )
     if method not in WaitlistRelease.Method.values:
-        raise DomainError(f"Unknown method '{method}'.", fields={"method": ["Use fcfs, random or quota."]})
+        raise DomainError(_("Unknown method."), fields={"method": [_("Use first come, random or quota.")]})
     if method == WaitlistRelease.Method.QUOTA and not targets:
-        raise DomainError("A quota release needs targets.", fields={"targets": ["Give at least one target."]})
+        raise DomainError(_("A quota release needs targets."), fields={"targets": [_("Give at least one target.")]})
     seed = seed if seed is not None else secrets.randbelow(2**31)
     filters = filters or {}
     with transaction.atomic():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from consent.models import ConsentEvent
@@ -32,6 +34,7 @@ from tenants.models import Tenant
 
 JOINS_PER_IP_PER_HOUR = 10
 JOINS_PER_EMAIL_PER_DAY = 3
+MAX_CHOICE_LABEL = 200
 
 
 class RateLimited(DomainError):
@@ -55,26 +58,30 @@ def screening_answers_clean(*, tenant: Tenant, raw: dict[str, str]) -> dict[str,
     for question in ScreeningQuestion.objects.for_tenant(tenant):
         value = (raw.get(question.key) or "").strip()
         if not value:
-            problems[question.key] = ["Please answer this question."]
+            problems[question.key] = [_("Please answer this question.")]
         elif question.kind == ScreeningQuestion.Kind.CHOICE:
-            if value not in question.choices:
-                problems[question.key] = [f"Choose one of: {', '.join(map(str, question.choices))}."]
+            if value not in map(str, question.choices):
+                labels = [label for _value, label in question.choices_in(get_language())]
+                problems[question.key] = [_("Choose one of: %(answers)s.") % {"answers": ", ".join(labels)}]
             else:
                 answers[question.key] = value
         else:
             try:
                 number = int(value)
             except ValueError:
-                problems[question.key] = ["Enter a whole number."]
+                problems[question.key] = [_("Enter a whole number.")]
                 continue
             if (question.minimum is not None and number < question.minimum) or (
                 question.maximum is not None and number > question.maximum
             ):
-                problems[question.key] = [f"Enter a number from {question.minimum} to {question.maximum}."]
+                problems[question.key] = [
+                    _("Enter a number from %(lowest)s to %(highest)s.")
+                    % {"lowest": question.minimum, "highest": question.maximum}
+                ]
             else:
                 answers[question.key] = number
     if problems:
-        raise DomainError("Some answers are missing or not valid; see fields.", fields=problems)
+        raise DomainError(_("Some answers are missing or not valid; see the fields."), fields=problems)
     return answers
 
 
@@ -155,27 +162,57 @@ def waitlist_leave(*, tenant: Tenant, token: str) -> None:
     entry.delete()
 
 
+def _choice_labels(
+    *, tenant: Tenant, choices: list[str], texts: Mapping[str, Sequence[str]], problems: dict[str, list[str]]
+) -> dict[str, dict[str, str]]:
+    """``texts`` gives, per language, the answers' labels in the order of ``choices``; the result is
+    the stored form, ``{value: {language: label}}``. A language left empty is not labelled (its people
+    read the English label, else the value)."""
+    by_value: dict[str, dict[str, str]] = {}
+    for language, given in texts.items():
+        labels = [text.strip() for text in given]
+        if not any(labels):
+            continue
+        field = f"choice_labels.{language}"
+        if language not in tenant.languages:
+            problems[field] = [_("This panel does not use the language “%(code)s”.") % {"code": language}]
+        elif len(labels) != len(choices) or not all(labels):
+            problems[field] = [
+                _("Give one label for each of the %(n)s answers, in their order, separated by commas.")
+                % {"n": len(choices)}
+            ]
+        elif any(len(label) > MAX_CHOICE_LABEL for label in labels):
+            problems[field] = [_("A label has at most %(n)s characters.") % {"n": MAX_CHOICE_LABEL}]
+        else:
+            for value, label in zip(choices, labels, strict=True):
+                by_value.setdefault(value, {})[language] = label
+    return by_value
+
+
 def screening_question_add(
     *, tenant: Tenant, key: str, labels: dict[str, str], kind: str, choices: list[str],
-    minimum: int | None = None, maximum: int | None = None,
+    choice_labels: Mapping[str, Sequence[str]] | None = None, minimum: int | None = None, maximum: int | None = None,
 ) -> ScreeningQuestion:  # fmt: skip
+    """Add a question to the waitlist form. ``choice_labels`` gives, per language, what people read for
+    each answer, in the order of ``choices`` (the values stay what is stored and filtered on)."""
     labels = {lang: text.strip() for lang, text in labels.items() if text.strip()}
     choices = [c.strip() for c in choices if c.strip()]
-    question = ScreeningQuestion(tenant=tenant, key=key.strip(), labels=labels, kind=kind, choices=choices,
-                                 minimum=minimum, maximum=maximum,
-                                 position=len(screening_question_list(tenant=tenant)))  # fmt: skip
     problems: dict[str, list[str]] = {}
+    by_value = _choice_labels(tenant=tenant, choices=choices, texts=choice_labels or {}, problems=problems)
+    question = ScreeningQuestion(tenant=tenant, key=key.strip(), labels=labels, kind=kind, choices=choices,
+                                 choice_labels=by_value, minimum=minimum, maximum=maximum,
+                                 position=len(screening_question_list(tenant=tenant)))  # fmt: skip
     try:
         question.full_clean(exclude=["tenant"])
     except ValidationError as exc:
         problems |= validation_fields(exc)
     if "en" not in labels:
-        problems["labels.en"] = ["Write the question in English at least."]
+        problems["labels.en"] = [_("Write the question in English at least.")]
     if kind == ScreeningQuestion.Kind.CHOICE and len(choices) < 2:
-        problems["choices"] = ["Give at least two answers to choose from."]
+        problems["choices"] = [_("Give at least two answers to choose from.")]
     if ScreeningQuestion.objects.for_tenant(tenant).filter(key=question.key).exists():
-        problems["key"] = [f"A question '{question.key}' exists already."]
+        problems["key"] = [_("A question “%(key)s” exists already.") % {"key": question.key}]
     if problems:
-        raise DomainError("The question is not valid; see fields.", fields=problems)
+        raise DomainError(_("The question is not valid; see the fields."), fields=problems)
     question.save()
     return question

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +21,7 @@ from panel.selectors import (
     panelist_list,
     release_progress,
     waitlist_overview,
+    waitlist_question_items,
 )
 from panel.services.invitation_import import invitations_csv_import
 from panel.services.invitations import invitation_create, invitation_resend, invitation_revoke
@@ -102,6 +104,7 @@ def _waitlist_page(request: StaffRequest, error: DomainError | None = None) -> H
     overview = waitlist_overview(tenant=request.tenant, params=request.GET.dict())
     context = {
         "questions": overview.questions,
+        "question_items": waitlist_question_items(overview=overview, language=get_language()),
         "filters": overview.filters,
         "by_attribute": overview.by_attribute,
         "status_counts": overview.status_counts,
@@ -173,6 +176,9 @@ def console_screening_question_add(request: StaffRequest) -> HttpResponse:
             labels={lang: request.POST.get(f"label_{lang}", "") for lang in request.tenant.languages},
             kind=request.POST.get("kind", ""),
             choices=request.POST.get("choices", "").split(","),
+            choice_labels={
+                lang: request.POST.get(f"choice_labels_{lang}", "").split(",") for lang in request.tenant.languages
+            },
             minimum=_whole_number(request.POST.get("minimum", ""), "minimum"),
             maximum=_whole_number(request.POST.get("maximum", ""), "maximum"),
         )

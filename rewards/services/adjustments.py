@@ -52,13 +52,13 @@ def ledger_manual_post(
     errors: dict[str, list[str]] = {}
     memo = memo.strip()
     if not memo:
-        errors["memo"] = ["Say why: the reason is recorded with the posting."]
+        errors["memo"] = [_("Say why: the reason is recorded with the posting.")]
     elif len(memo) > 300:
-        errors["memo"] = ["At most 300 characters."]
+        errors["memo"] = [_("At most 300 characters.")]
     if reason not in MANUAL_REASONS:
-        errors["reason"] = ["Choose a bonus or an adjustment."]
+        errors["reason"] = [_("Choose a bonus or an adjustment.")]
     if not re.fullmatch(r"[0-9a-f]{32}", key):
-        errors["key"] = ["The form expired: reload the page."]
+        errors["key"] = [_("The form expired: reload the page.")]
     try:
         minor = parse_money_typed(amount, tenant.currency, language)
     except ValueError as exc:
@@ -66,10 +66,10 @@ def ledger_manual_post(
         minor = 0
     else:
         if minor == 0 or (reason == LedgerTransaction.Reason.BONUS and minor < 0):
-            errors["amount"] = ["A bonus is more than zero; an adjustment is not zero."]
+            errors["amount"] = [_("A bonus is more than zero; an adjustment is not zero.")]
     panelist = Panelist.objects.for_tenant(tenant).filter(public_id=panelist_public_id.strip()).first()
     if panelist is None:
-        errors["panelist"] = ["No panelist with that id in this panel."]
+        errors["panelist"] = [_("No panelist with that id in this panel.")]
     if errors or panelist is None:
         raise DomainError(_("The posting was not made."), fields=errors)
     limit = reward_settings_get(tenant=tenant).bonus_confirm_above

@@ -22,6 +22,8 @@ from typing import Any
 
 import pycountry
 from django.db import IntegrityError, connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Conflict, DomainError
@@ -140,14 +142,15 @@ def ledger_post_many(
     postings: Sequence[Posting],
     memo: str = "",
     actor: str = "system",
-    locked: bool = False,
+    balances_moved: bool = False,
 ) -> dict[str, int]:
     """Post many transactions in a few statements, for system batches (payout chunks, monthly credits).
 
     Keys already posted are skipped (their transactions stand), so a rerun after a crash writes only
     what is missing. Returns the newly posted transactions' ids by key. Must run inside the caller's
-    transaction; ``locked`` says it already holds the panelists' accounts (a payout chunk locks them
-    when it reads the balances it pays), so they are not locked a second time.
+    transaction. ``balances_moved`` says the caller has already locked the panelists' accounts and
+    moved their balances by these legs, in the statement that chose what to pay (a payout chunk): then
+    every key must be new, since a skipped one would leave a balance moved with no entry for it.
     """
     if not postings:
         return {}
@@ -176,18 +179,21 @@ def ledger_post_many(
             ],
         )
         created = {key: pk for pk, key in cursor.fetchall()}
+        if balances_moved and len(created) != len(postings):
+            raise Conflict("Some of these postings were posted before.", code="already_posted")
         _refuse_other_legs(cursor, tenant, [p for p in postings if p.key not in created])
         if not created:
             return {}
         legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
-        if not locked:
-            accounts_lock(account for _, account, _ in legs)
         _entries_insert(cursor, tenant, legs)
+        if balances_moved:
+            return created
+        accounts_lock(account for _, account, _ in legs)
         try:
             with transaction.atomic():
                 cursor.execute(_BALANCES_MOVE, [[a for _, a, _ in legs], [m for _, _, m in legs]])
         except IntegrityError:
-            raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+            raise InsufficientBalance(_("That would take a panelist's balance below zero.")) from None
     return created
 
 
@@ -250,8 +256,8 @@ def ledger_post(
         raise DomainError("Every leg must be an account of this tenant.", fields={"legs": ["Wrong tenant."]})
     if any(abs(leg.amount) > MAX_LEG for leg in legs):
         raise DomainError(
-            "That amount is more than one posting may move.", code="amount_out_of_range",
-            fields={"amount": [f"At most {MAX_LEG:,} minor units."]},
+            _("That amount is more than one posting may move."), code="amount_out_of_range",
+            fields={"amount": [_("At most %(n)s minor units.") % {"n": number_format(MAX_LEG, force_grouping=True)}]},
         )  # fmt: skip
     txn = LedgerTransaction(
         tenant=tenant,
@@ -287,7 +293,7 @@ def ledger_post(
             _entries_insert(cursor, tenant, [(txn.pk, leg.account.pk, leg.amount) for leg in legs])
             cursor.execute(_BALANCES_MOVE, [[leg.account.pk for leg in moved], [leg.amount for leg in moved]])
     except IntegrityError:
-        raise InsufficientBalance("That would take a panelist's balance below zero.") from None
+        raise InsufficientBalance(_("That would take a panelist's balance below zero.")) from None
     return txn
 
 

@@ -13,6 +13,7 @@ import pycountry
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.csvfiles import (
     MAX_REPORTED,
@@ -53,27 +54,27 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
         code, currency = csv_cell(row, columns, "code"), csv_cell(row, columns, "currency").upper()
         reason, value, expiry = "", 0, None
         if not code or len(code) > 200 or any(c.isspace() for c in code):
-            reason = "the code is empty, too long, or contains spaces"
+            reason = _("the code is empty, too long, or contains spaces")
         elif code in seen:
-            reason = f"code {code[:6]}… is also on line {seen[code]}"
+            reason = _("code %(code)s… is also on line %(line)s") % {"code": code[:6], "line": seen[code]}
         elif code in existing:
-            reason = f"code {code[:6]}… is already in the pool"
+            reason = _("code %(code)s… is already in the pool") % {"code": code[:6]}
         elif pycountry.currencies.get(alpha_3=currency) is None:
-            reason = f"'{currency[:10]}' is not an ISO 4217 currency"
+            reason = _("'%(currency)s' is not an ISO 4217 currency") % {"currency": currency[:10]}
         elif currency != tenant.currency:
-            reason = f"the panel pays in {tenant.currency}, not {currency}"
+            reason = _("the panel pays in %(ours)s, not %(theirs)s") % {"ours": tenant.currency, "theirs": currency}
         if not reason:
             try:
                 value = parse_money(csv_cell(row, columns, "value"), currency)
                 if value <= 0:
-                    raise ValueError("the value must be more than zero")
+                    raise ValueError(_("the value must be more than zero"))
                 raw = csv_cell(row, columns, "expiry")
                 try:
                     expiry = date.fromisoformat(raw) if raw else None
                 except ValueError:
-                    raise ValueError("the expiry is not a YYYY-MM-DD date") from None
+                    raise ValueError(_("the expiry is not a YYYY-MM-DD date")) from None
                 if expiry is not None and expiry <= today:
-                    raise ValueError(f"it expired on {expiry:%Y-%m-%d}")
+                    raise ValueError(_("it expired on %(date)s") % {"date": f"{expiry:%Y-%m-%d}"})
             except ValueError as exc:
                 reason = str(exc)
         if reason:
@@ -84,13 +85,13 @@ def giftcards_import(*, tenant: Tenant, upload: IO[bytes]) -> int:
         cards.append(GiftCard(tenant=tenant, code=code, value=value, currency=currency, expires_on=expiry))
     csv_refuse_if(problems)
     if not cards:
-        raise CsvRefused("The file has no codes.", fields={"file": ["No rows."]})
+        raise CsvRefused(_("The file has no codes."), fields={"file": [_("No rows.")]})
     try:
         with transaction.atomic():
             GiftCard.objects.bulk_create(cards, batch_size=2000)
     except IntegrityError:  # the same file imported twice at once: the first import stands
-        raise CsvRefused("Some of these codes were added a moment ago: nothing was imported.",
-                         fields={"file": ["Already in the pool."]}) from None  # fmt: skip
+        raise CsvRefused(_("Some of these codes were added a moment ago: nothing was imported."),
+                         fields={"file": [_("Already in the pool.")]}) from None  # fmt: skip
     payout_giftcards_waiting_task.delay_on_commit(tenant.pk)
     return len(cards)
 
@@ -223,13 +224,13 @@ def mass_payment_result_import(*, batch: MassPaymentBatch, upload: IO[bytes], ac
         payout = payouts.get(reference)
         reason = ""
         if payout is None:
-            reason = f"'{reference[:40]}' is not a payout of this batch"
+            reason = _("'%(reference)s' is not a payout of this batch") % {"reference": reference[:40]}
         elif status not in ("paid", "returned"):
-            reason = f"status '{status[:20]}' is neither 'paid' nor 'returned'"
+            reason = _("status '%(status)s' is neither 'paid' nor 'returned'") % {"status": status[:20]}
         elif reference in decided and decided[reference][0] != status:
-            reason = f"{reference} is both paid and returned in this file"
+            reason = _("%(reference)s is both paid and returned in this file") % {"reference": reference}
         elif payout.status in (Payout.Status.PAID, Payout.Status.RETURNED) and payout.status != status:
-            reason = f"{reference} is already {payout.status}"
+            reason = _("%(reference)s is already %(status)s") % {"reference": reference, "status": payout.status}
         if reason:
             if len(problems) < MAX_REPORTED:
                 problems[f"line {number}"] = [reason]
@@ -237,7 +238,7 @@ def mass_payment_result_import(*, batch: MassPaymentBatch, upload: IO[bytes], ac
         decided[reference] = (status, csv_cell(row, columns, "note"))
     csv_refuse_if(problems)
     if not decided:
-        raise CsvRefused("The file has no results.", fields={"file": ["No rows."]})
+        raise CsvRefused(_("The file has no results."), fields={"file": [_("No rows.")]})
     with transaction.atomic():
         # Lock every payout of the file first (in pk order), then the accounts: the order every
         # settle and return takes, so none of them deadlocks against this one.
@@ -259,14 +260,14 @@ def mass_payment_result_import(*, batch: MassPaymentBatch, upload: IO[bytes], ac
 def charity_add(*, tenant: Tenant, name: str, website: str = "") -> Charity:
     name = name.strip()
     if not name or len(name) > 120:
-        raise DomainError("Name the charity (at most 120 characters).", fields={"name": ["Required."]})
+        raise DomainError(_("Name the charity (at most 120 characters)."), fields={"name": [_("Required.")]})
     if Charity.objects.for_tenant(tenant).filter(name__iexact=name).exists():
-        raise Conflict(f"{name} is already on the list.", code="charity_exists")
+        raise Conflict(_("%(name)s is already on the list.") % {"name": name}, code="charity_exists")
     try:
         with transaction.atomic():
             charity = Charity.objects.create(tenant=tenant, name=name, website=website.strip()[:200])
     except IntegrityError:  # added by a double submit a moment ago
-        raise Conflict(f"{name} is already on the list.", code="charity_exists") from None
+        raise Conflict(_("%(name)s is already on the list.") % {"name": name}, code="charity_exists") from None
     charity_account_ensure(tenant=tenant, charity_id=charity.pk)  # before any payout run locks the tenant's accounts
     return charity
 

@@ -99,6 +99,20 @@ def test_the_console_upload_reports_line_numbers(make_staff, tenant) -> None:
     assert not Invitation.objects.unscoped().exists()
 
 
+def test_a_french_operator_reads_the_bad_lines_in_french(make_staff, tenant) -> None:
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    upload = SimpleUploadedFile("people.csv", b"email\ngood@example.test\nbad\n", content_type="text/csv")
+
+    response = manager.client.post(
+        "/t/csvpanel/console/invitations/import/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Rien n’a été importé : 1 ligne(s) à corriger." in html
+    assert "ligne 3 : &#x27;bad&#x27; n’est pas une adresse e-mail" in html
+
+
 def test_an_address_with_an_expired_invitation_can_be_invited_again(tenant) -> None:
     from datetime import timedelta
 

@@ -31,9 +31,11 @@ from panel.models import WaitlistRelease
 from panel.services.invitations import invitation_create
 from rewards.models import MassPaymentBatch, PayoutRun
 from rewards.services.providers import charity_add
+from surveys.services.authoring import quota_add, survey_create, survey_publish
 from tenants.roles import API_KEY_ROLES, ROLE_PERMISSIONS, Perm, Role
 from tenants.services import api_key_create
 from tests.factories import PanelistFactory, TenantFactory, publish
+from tests.surveys.samples import one_question
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +143,14 @@ PAGES: dict[str, Rule] = {
     "ad_device_revoke": Panelist(405),
     "ad_sent": Panelist(),
     "ad_day_delete": Panelist(405),
+    "my_surveys": Panelist(),
+    "survey_intro": Panelist(),
+    "survey_start": Panelist(405),
+    "survey_page": Panelist(302),  # not started yet: to the survey's first page
+    "survey_end": Panelist(302),  # not finished yet: to the survey's first page
+    "survey_appeal": Panelist(405),
+    "survey_external_return": Panelist(403),  # no signature: refused
+    "survey_external_callback": Public(405),  # a server posts it, signed
     # the console
     "console_home": Staff(Perm.CONSOLE_VIEW),
     "console_team": Staff(Perm.TEAM_VIEW),
@@ -184,6 +194,33 @@ PAGES: dict[str, Rule] = {
     "console_ad_program_update": Staff(Perm.AD_PROGRAM_MANAGE, 405),
     "console_ad_reports": Staff(Perm.AD_REPORTS_VIEW),
     "console_ad_reports_csv": Staff(Perm.AD_REPORTS_VIEW),
+    "console_surveys": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_create": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_definition": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_export_json": Staff(Perm.SURVEYS_MANAGE),
+    "console_question_add": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_edit": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_move": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_delete": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_logic_check": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_preview": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_publish": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_close": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_settings": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_quota_add": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_quota_delete": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_eligible": Staff(Perm.SURVEYS_MANAGE),
+    "console_wave_create": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_progress": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_results": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_csv": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_codebook": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_parquet": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_definition": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
+    "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
+    "console_survey_review_reject": Staff(Perm.SURVEYS_REVIEW, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -255,6 +292,9 @@ def world(make_staff, client: Client) -> World:
     run = PayoutRun.objects.create(tenant=tenant, period=date(2026, 9, 1), threshold=1000, status="done")
     batch = MassPaymentBatch.objects.create(tenant=tenant, actor="matrix")
     charity = charity_add(tenant=tenant, name="Food bank")
+    survey = survey_create(tenant=tenant, title="Matrix", definition=one_question())
+    survey_publish(survey=survey)
+    quota = quota_add(survey=survey, question_a="q1", value_a="true", limit=5)
     issued = {
         role.value: api_key_create(tenant=tenant, name=role.value, role=role, created_by=None) for role in API_KEY_ROLES
     }
@@ -281,6 +321,40 @@ def world(make_staff, client: Client) -> World:
         "console_charity_toggle": slug | {"pk": charity.pk},
         "ad_device_revoke": slug | {"pk": 1},  # a device nobody here has: 404 even for the panelist
         "ad_day_delete": slug | {"day": "2026-01-01"},
+        **{name: slug | {"pk": survey.pk} for name in ("survey_intro", "survey_start", "survey_end", "survey_appeal")},
+        "survey_page": slug | {"pk": survey.pk, "page": "p1"},
+        "survey_external_return": slug | {"pk": survey.pk, "status": "complete"},
+        "survey_external_callback": slug | {"pk": survey.pk},
+        **{
+            name: slug | {"pk": survey.pk}
+            for name in (
+                "console_survey",
+                "console_survey_definition",
+                "console_survey_export_json",
+                "console_question_add",
+                "console_logic_check",
+                "console_survey_publish",
+                "console_survey_close",
+                "console_survey_settings",
+                "console_quota_add",
+                "console_survey_eligible",
+                "console_wave_create",
+                "console_survey_progress",
+                "console_survey_results",
+                "console_survey_export_csv",
+                "console_survey_export_codebook",
+                "console_survey_export_parquet",
+                "console_survey_export_definition",
+            )
+        },
+        **{
+            name: slug | {"pk": survey.pk, "name": "q1"}
+            for name in ("console_question_edit", "console_question_move", "console_question_delete")
+        },
+        "console_survey_preview": slug | {"pk": survey.pk, "page": "p1"},
+        "console_survey_review_approve": slug | {"pk": 1},
+        "console_survey_review_reject": slug | {"pk": 1},
+        "console_quota_delete": slug | {"pk": survey.pk, "cell": quota.pk},
     }
     for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
         kwargs[token_page] = slug | {"token": f"{uuid.uuid4().hex}.forged"}

@@ -43,7 +43,7 @@ def test_the_expected_shape_of_the_roles() -> None:
 
     assert sections(Role.AUDITOR) == {"overview", "consent"}
     assert "purposes" in sections(Role.MANAGER)
-    assert sections(Role.REVIEWER) == {"overview", "panelists", "receipts"}
+    assert sections(Role.REVIEWER) == {"overview", "panelists", "receipts", "ad_reports"}
     assert "consent" not in sections(Role.MANAGER)
     assert sections(Role.OWNER) == {item.key for item in NAV}
 

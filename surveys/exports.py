@@ -1,0 +1,177 @@
+"""Exports of a survey's responses: one row per response, a column per question (a column per choice for
+a multiple choice, per row for a matrix, per item for a ranking), with a codebook. Streamed: rows are
+read from the database in chunks and written as they come, so memory stays flat however many there are.
+
+Respondents appear only by a pseudonymous id per survey (``results.pseudonym``): never an address,
+never an id that links them across surveys. Rejected responses are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from surveys.definition import choice_text, choice_value, questions_of, rating_values
+from surveys.models import Survey
+from surveys.results import _iter_rows, pseudonym
+from surveys.selectors import version_latest
+
+CHOSEN = (("1", "chosen"), ("0", "not chosen"))
+FIXED = ["respondent", "status", "review", "version", "started_at", "finished_at", "seconds"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str  # "number" or "text"
+    values: tuple[tuple[str, str], ...]  # value labels, for the codebook and SPSS
+    read: Any  # answers -> the cell
+
+
+def _formula_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula is written with a leading quote."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+def columns_for(definition: dict[str, Any], language: str = "en") -> list[Column]:
+    columns: list[Column] = []
+    for q in questions_of(definition):
+        name, kind = str(q.get("name")), q.get("type")
+        title = choice_text({"value": name, "text": q.get("title")}, language)
+        choices = tuple((str(choice_value(c)), choice_text(c, language)) for c in q.get("choices", []))
+        if kind in {"radiogroup", "dropdown"}:
+            columns.append(Column(name, title, "text", choices, lambda a, n=name: a.get(n)))
+        elif kind == "checkbox":
+            for value, text in (*choices, ("other", "other")):
+                columns.append(Column(f"{name}__{value}", f"{title}: {text}", "number", CHOSEN,
+                                      lambda a, n=name, v=value: _chosen(a.get(n), v)))  # fmt: skip
+        elif kind == "boolean":
+            columns.append(Column(name, title, "number", (("1", "yes"), ("0", "no")),
+                                  lambda a, n=name: None if a.get(n) is None else int(bool(a[n]))))  # fmt: skip
+        elif kind == "rating":
+            columns.append(Column(name, title, "number", tuple((str(v), str(v)) for v in rating_values(q)),
+                                  lambda a, n=name: a.get(n)))  # fmt: skip
+        elif kind == "matrix":
+            cols = tuple((str(choice_value(c)), choice_text(c, language)) for c in q.get("columns", []))
+            for row in q.get("rows", []):
+                rv = str(choice_value(row))
+                columns.append(Column(f"{name}__{rv}", f"{title}: {choice_text(row, language)}", "text", cols,
+                                      lambda a, n=name, r=rv: (a.get(n) or {}).get(r)))  # fmt: skip
+        elif kind == "ranking":
+            for value, text in choices:
+                columns.append(Column(f"{name}__{value}", f"{title}: {text} (rank)", "number", (),
+                                      lambda a, n=name, v=value: _rank(a.get(n), v)))  # fmt: skip
+        elif kind in {"text", "comment"}:
+            number = kind == "text" and q.get("inputType") == "number"
+            columns.append(Column(name, title, "number" if number else "text", (), lambda a, n=name: a.get(n)))
+        if kind in {"radiogroup", "dropdown", "checkbox"} and (q.get("hasOther") or q.get("showOtherItem")):
+            columns.append(Column(f"{name}__other_text", f"{title}: other", "text", (),
+                                  lambda a, n=name: a.get(f"{n}-Comment")))  # fmt: skip
+    return columns
+
+
+def _chosen(value: Any, item: str) -> int | None:
+    return None if value is None else int(item in map(str, value))
+
+
+def _rank(value: Any, item: str) -> int | None:
+    if not isinstance(value, list):
+        return None
+    names = [str(v) for v in value]
+    return names.index(item) + 1 if item in names else None
+
+
+def _records(survey: Survey, columns: list[Column], include_rejected: bool) -> Iterator[list[Any]]:
+    for panelist_id, status, review, version, started, finished, seconds, answers in _iter_rows(
+        survey, include_rejected
+    ):
+        yield [
+            pseudonym(survey, panelist_id), status, review, version, started.isoformat(),
+            finished.isoformat() if finished else None, round(seconds, 1) if seconds is not None else None,
+            *(column.read(answers or {}) for column in columns),
+        ]  # fmt: skip
+
+
+def csv_chunks(*, survey: Survey, include_rejected: bool = False, language: str = "en") -> Iterator[bytes]:
+    """The CSV, a few thousand rows per chunk."""
+    columns = columns_for(version_latest(survey=survey).definition, language)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(FIXED + [c.name for c in columns])
+    for n, record in enumerate(_records(survey, columns, include_rejected), start=1):
+        writer.writerow([_formula_safe(v) for v in record])
+        if n % 2000 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def codebook_chunks(*, survey: Survey, language: str = "en") -> Iterator[bytes]:
+    """One row per variable and value: what each column means and what its codes stand for."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["variable", "label", "type", "value", "value_label"])
+    fixed = {"respondent": "Pseudonymous respondent id (this survey only)", "status": "Final status",
+             "review": "Quality review", "version": "Survey version answered", "started_at": "Started (UTC)",
+             "finished_at": "Finished (UTC)", "seconds": "Total seconds on pages"}  # fmt: skip
+    for name, label in fixed.items():
+        writer.writerow([name, label, "text", "", ""])
+    for column in columns_for(version_latest(survey=survey).definition, language):
+        writer.writerow([column.name, _formula_safe(column.label), column.kind, "", ""])
+        for value, text in column.values:
+            writer.writerow([column.name, "", "", value, _formula_safe(text)])
+    yield buffer.getvalue().encode()
+
+
+def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, batch: int = 5000) -> int:
+    """Parquet, written a batch at a time; returns the number of rows."""
+    columns = columns_for(version_latest(survey=survey).definition)
+    schema = pa.schema(
+        [pa.field(name, pa.float64() if name in {"version", "seconds"} else pa.string()) for name in FIXED]
+        + [pa.field(c.name, pa.float64() if c.kind == "number" else pa.string()) for c in columns]
+    )
+    names = FIXED + [c.name for c in columns]
+    numeric = {name for name in names if schema.field(name).type == pa.float64()}
+    written = 0
+    with pq.ParquetWriter(sink, schema) as writer:
+        chunk: list[list[Any]] = []
+        for record in _records(survey, columns, include_rejected):
+            chunk.append(record)
+            if len(chunk) >= batch:
+                writer.write_table(_table(chunk, names, numeric, schema))
+                written += len(chunk)
+                chunk = []
+        if chunk:
+            writer.write_table(_table(chunk, names, numeric, schema))
+            written += len(chunk)
+    return written
+
+
+def _table(chunk: list[list[Any]], names: list[str], numeric: set[str], schema: pa.Schema) -> pa.Table:
+    data = {}
+    for i, name in enumerate(names):
+        cells = [row[i] for row in chunk]
+        data[name] = [_float(v) for v in cells] if name in numeric else [None if v is None else str(v) for v in cells]
+    return pa.table(data, schema=schema)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def definition_json(*, survey: Survey) -> bytes:
+    return json.dumps(version_latest(survey=survey).definition, indent=2, ensure_ascii=False).encode()

@@ -1,0 +1,253 @@
+"""surveys' reads: surveys and versions, responses, invitations, progress and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consent.models import ConsentEvent
+from consent.selectors import major_version_current, purpose_get
+from core.errors import DomainError
+from panel.models import Panelist, ScreeningQuestion, WaitlistEntry
+from surveys.models import QuotaCell, Response, Survey, SurveyInvitation, SurveyVersion, Wave
+from tenants.models import Tenant
+
+
+def survey_get(*, tenant: Tenant, pk: int) -> Survey:
+    """A survey of this tenant; another tenant's (or none) is a 404."""
+    survey = Survey.objects.for_tenant(tenant).filter(pk=pk).first()
+    if survey is None:
+        raise Http404("No such survey.")
+    return survey
+
+
+def survey_list(*, tenant: Tenant) -> list[Survey]:
+    return list(Survey.objects.for_tenant(tenant).order_by("-created_at", "-id"))
+
+
+def version_current(*, survey: Survey) -> SurveyVersion | None:
+    """The version new responses answer: the latest published one."""
+    return SurveyVersion.objects.filter(survey=survey, published_at__isnull=False).order_by("-number").first()
+
+
+def version_draft(*, survey: Survey) -> SurveyVersion | None:
+    return SurveyVersion.objects.filter(survey=survey, published_at__isnull=True).first()
+
+
+def version_latest(*, survey: Survey) -> SurveyVersion:
+    version = SurveyVersion.objects.filter(survey=survey).order_by("-number").first()
+    if version is None:
+        raise Http404("No such survey version.")
+    return version
+
+
+@dataclass(frozen=True)
+class MySurvey:
+    """A survey as its panelist sees it: the invitation (if any) and their response (if any)."""
+
+    survey: Survey
+    invitation: SurveyInvitation | None
+    response: Response | None
+
+    @property
+    def state(self) -> str:
+        if self.response is not None:
+            return self.response.status
+        if self.invitation is not None and self.invitation.expires_at <= timezone.now():
+            return "expired"
+        return "new"
+
+    @property
+    def can_answer(self) -> bool:
+        return self.survey.status == Survey.Status.LIVE and self.state in {"new", "started"}
+
+
+def my_surveys(*, panelist: Panelist) -> list[MySurvey]:
+    """The surveys a panelist was invited to, and the open ones, newest first."""
+    tenant = panelist.tenant
+    invitations = {
+        i.survey_id: i
+        for i in SurveyInvitation.objects.for_tenant(tenant).filter(panelist=panelist).select_related("survey")
+    }
+    responses = {r.survey_id: r for r in Response.objects.for_tenant(tenant).filter(panelist=panelist)}
+    surveys = {i.survey_id: i.survey for i in invitations.values()}
+    for survey in Survey.objects.for_tenant(tenant).filter(is_open=True, status=Survey.Status.LIVE):
+        surveys.setdefault(survey.pk, survey)
+    for survey in Survey.objects.for_tenant(tenant).filter(pk__in=[pk for pk in responses if pk not in surveys]):
+        surveys[survey.pk] = survey
+    return [
+        MySurvey(survey, invitations.get(pk), responses.get(pk))
+        for pk, survey in sorted(surveys.items(), key=lambda item: -item[0])
+        if survey.status != Survey.Status.DRAFT
+    ]
+
+
+def response_get_for(*, survey: Survey, panelist: Panelist) -> Response | None:
+    return Response.objects.filter(survey=survey, panelist=panelist).select_related("version").first()
+
+
+def response_held_list(*, panelist: Panelist) -> list[Response]:
+    return list(
+        Response.objects.for_tenant(panelist.tenant)
+        .filter(panelist=panelist, review=Response.Review.HELD)
+        .select_related("survey")
+    )
+
+
+def survey_live_get(*, tenant: Tenant, pk: int) -> Survey:
+    """A survey a panelist may open: live or closed (to see their end page), never a draft."""
+    survey = Survey.objects.for_tenant(tenant).filter(pk=pk).exclude(status=Survey.Status.DRAFT).first()
+    if survey is None:
+        raise Http404("No such survey.")
+    return survey
+
+
+# -- targeting ------------------------------------------------------------------------------------------
+
+ACTIVE_KINDS = ("grant", "reconsent")
+
+
+def filters_parse(text: str) -> dict[str, list[str]]:
+    """Targeting filters typed one per line: ``region=north,south`` or ``birth_year=1980..1999``."""
+    filters: dict[str, list[str]] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, values = line.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise DomainError(_("Line %(n)s: write a filter as key=value1,value2 or key=low..high.") % {"n": number},
+                              fields={"filters": [_("Line %(n)s is not a filter.") % {"n": number}]})  # fmt: skip
+        filters[key.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    return filters
+
+
+def _passes(answers: dict[str, Any], filters: dict[str, list[str]]) -> bool:
+    for key, accepted in filters.items():
+        answer = answers.get(key)
+        if answer is None:
+            return False
+        ok = False
+        for value in accepted:
+            low, dots, high = value.partition("..")
+            if dots:
+                try:
+                    number = float(answer)
+                    ok = ok or ((not low or number >= float(low)) and (not high or number <= float(high)))
+                except (TypeError, ValueError):
+                    continue
+            elif str(answer) == value:
+                ok = True
+        if not ok:
+            return False
+    return True
+
+
+def screening_answers(*, tenant: Tenant, panelist_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The screening answers each panelist gave on the waitlist, by panelist id."""
+    rows = WaitlistEntry.objects.for_tenant(tenant).filter(invitation__panelist_id__in=panelist_ids)
+    return dict(rows.values_list("invitation__panelist_id", "answers"))
+
+
+def surveys_consenting(*, tenant: Tenant) -> set[str]:
+    """The pseudonymous ids whose consent to surveys is active on its current major version."""
+    purpose = purpose_get(tenant=tenant, key="surveys")
+    major = major_version_current(purpose=purpose) or 0
+    latest = (
+        ConsentEvent.objects.for_tenant(tenant)
+        .filter(purpose_key="surveys")
+        .order_by("subject", "-seq")
+        .distinct("subject")
+        .values_list("subject", "kind", "document_version")
+    )
+    return {subject for subject, kind, version in latest if kind in ACTIVE_KINDS and version >= major}
+
+
+def eligible_panelists(*, tenant: Tenant, filters: dict[str, list[str]]) -> list[int]:
+    """Active panelists with consent to surveys who match the filters, by id (ascending)."""
+    consenting = surveys_consenting(tenant=tenant)
+    active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE)
+    ids = [pk for pk, public_id in active.order_by("pk").values_list("pk", "public_id") if public_id in consenting]
+    if not filters:
+        return ids
+    answers = screening_answers(tenant=tenant, panelist_ids=ids)
+    return [pk for pk in ids if _passes(answers.get(pk, {}), filters)]
+
+
+def screening_keys(*, tenant: Tenant) -> list[str]:
+    return list(ScreeningQuestion.objects.for_tenant(tenant).values_list("key", flat=True))
+
+
+@dataclass(frozen=True)
+class Progress:
+    invited: int
+    sent: int
+    held: int
+    opened: int
+    started: int
+    completed: int
+    screened_out: int
+    quota_full: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.completed + self.screened_out + self.quota_full) / self.invited) if self.invited else 0
+
+
+def survey_progress(*, survey: Survey) -> Progress:
+    invitations = SurveyInvitation.objects.filter(survey=survey).aggregate(
+        invited=Count("pk"),
+        sent=Count("pk", filter=Q(sent_at__isnull=False)),
+        held=Count("pk", filter=Q(sent_at__isnull=True, held_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+    )
+    statuses = dict(Response.objects.filter(survey=survey).values_list("status").annotate(n=Count("pk")))
+    return Progress(
+        invited=invitations["invited"],
+        sent=invitations["sent"],
+        held=invitations["held"],
+        opened=invitations["opened"],
+        started=sum(statuses.values()),
+        completed=statuses.get("completed", 0),
+        screened_out=statuses.get("screened_out", 0),
+        quota_full=statuses.get("quota_full", 0),
+    )
+
+
+def wave_list(*, survey: Survey) -> list[Wave]:
+    return list(Wave.objects.filter(survey=survey).order_by("-id"))
+
+
+def quota_list(*, survey: Survey) -> list[QuotaCell]:
+    return list(QuotaCell.objects.filter(survey=survey).order_by("pk"))
+
+
+def quota_get(*, survey: Survey, pk: int) -> QuotaCell:
+    cell = QuotaCell.objects.filter(survey=survey, pk=pk).first()
+    if cell is None:
+        raise Http404("No such quota cell.")
+    return cell
+
+
+def review_queue(*, tenant: Tenant) -> list[Response]:
+    """Responses waiting for a person: held ones, and appeals not yet decided (oldest first)."""
+    waiting = Q(review=Response.Review.HELD) | Q(
+        review=Response.Review.REJECTED, appealed_at__isnull=False, appeal_reviewed_by__isnull=True
+    )
+    return list(
+        Response.objects.for_tenant(tenant)
+        .filter(waiting)
+        .select_related("survey", "reviewed_by")
+        .order_by("finished_at")[:200]
+    )
+
+
+def response_get(*, tenant: Tenant, pk: int) -> Response:
+    response = Response.objects.for_tenant(tenant).filter(pk=pk).select_related("survey").first()
+    if response is None:
+        raise Http404("No such response.")
+    return response

@@ -1,0 +1,1 @@
+"""surveys' writes: authoring and publishing, responding, distribution, quality and review, exports."""

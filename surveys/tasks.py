@@ -1,0 +1,32 @@
+"""surveys' Celery tasks: thin wrappers over services, taking plain ids, safe to run twice (a sent
+invitation has ``sent_at``; an export that is done is not built again)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.tasks import BaseTask
+
+
+@shared_task(base=BaseTask, name="surveys.tasks.survey_invitations_send_task")
+def survey_invitations_send_task(wave_id: int) -> int:
+    """Mail a wave's invitations through the contact cap."""
+    from surveys.services.distribution import wave_invitations_send
+
+    return wave_invitations_send(wave_id=wave_id)
+
+
+@shared_task(base=BaseTask, name="surveys.tasks.survey_invitations_due_send_task")
+def survey_invitations_due_send_task() -> dict[str, int]:
+    """Every hour (beat): invitations the cap held, and reminders."""
+    from surveys.services.distribution import survey_invitations_due_send
+
+    return survey_invitations_due_send()
+
+
+@shared_task(base=BaseTask, name="surveys.tasks.responses_auto_approve_task")
+def responses_auto_approve_task() -> int:
+    """Daily (beat): approve and pay held responses nobody decided within 14 days."""
+    from surveys.services.review import responses_auto_approve
+
+    return responses_auto_approve()
