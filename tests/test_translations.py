@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # (non-Django) strings, and the data and caches of a working copy.
 SKIPPED = {".venv", "staticfiles", "clients", ".git", ".data", "node_modules", ".mypy_cache", ".ruff_cache",
            ".pytest_cache", "tests", "bench", "scripts"}  # fmt: skip
-PLACEHOLDER = re.compile(r"%\((\w+)\)[#0 +-]*\d*(?:\.\d+)?[a-zA-Z]|(?<!%)%[#0 +-]*\d*(?:\.\d+)?[sdif]|\{(\w+)\}")
+# A bare "% d" (space flag) is left out: in running text it is a percent sign before a word ("ce % de").
+PLACEHOLDER = re.compile(r"%\((\w+)\)[#0 +-]*\d*(?:\.\d+)?[a-zA-Z]|(?<!%)%[#0+-]*\d*(?:\.\d+)?[sdif]|\{(\w+)\}")
 
 
 def catalogues(root: Path = ROOT) -> Iterator[Path]:
@@ -35,7 +36,7 @@ def catalogues(root: Path = ROOT) -> Iterator[Path]:
 
 
 def placeholders(text: str) -> list[str]:
-    return sorted(named or braced or "%" + match[-1] for match in PLACEHOLDER.finditer(text.replace("%%", ""))
+    return sorted(named or braced or "%" + match.group(0)[-1] for match in PLACEHOLDER.finditer(text.replace("%%", ""))
                   for named, braced in [(match.group(1), match.group(2))])  # fmt: skip
 
 

@@ -166,7 +166,7 @@ def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now
         return RunStart(existing, False, 0)
     credited = monthly_rewards_credit(tenant=tenant, period=period)
     threshold = reward_settings_get(tenant=tenant).payout_threshold
-    tenant_accounts_ensure(tenant=tenant)  # they exist before any chunk locks them
+    tenant_accounts_ensure(tenant=tenant)  # they exist before any chunk posts to them
     try:
         with transaction.atomic():
             run = PayoutRun.objects.create(

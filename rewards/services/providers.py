@@ -268,7 +268,7 @@ def charity_add(*, tenant: Tenant, name: str, website: str = "") -> Charity:
             charity = Charity.objects.create(tenant=tenant, name=name, website=website.strip()[:200])
     except IntegrityError:  # added by a double submit a moment ago
         raise Conflict(_("%(name)s is already on the list.") % {"name": name}, code="charity_exists") from None
-    charity_account_ensure(tenant=tenant, charity_id=charity.pk)  # before any payout run locks the tenant's accounts
+    charity_account_ensure(tenant=tenant, charity_id=charity.pk)  # before any payout run posts to it
     return charity
 
 
