@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttle import request_ip
-from adverification.errors import DeviceRevoked
+from adverification.errors import BatchTooLarge, DeviceRevoked
 from adverification.models import AdProgram, Device
 from adverification.noise import EPSILON_MAX, EPSILON_MIN, epsilon_parse
 from adverification.selectors import (
@@ -153,6 +153,9 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
+MAX_BODY_BYTES = 1_000_000  # 1,000 lines of the longest domains and sites allowed fit in about 0.6 MB
+
+
 class AdBatchCreateApi(DeviceApiView):
     """Send a batch of counts. All or nothing: a wrong line refuses the batch (400, ``fields`` names
     ``counts.<index>.<field>``, ``code`` says why). A retry with the same ``batch_id`` and counts answers
@@ -167,6 +170,10 @@ class AdBatchCreateApi(DeviceApiView):
         summary="Send counts",
     )
     def post(self, request: Request) -> Response:
+        # Refused before the body is read: a batch of 1,000 honest lines is far below this.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+            raise BatchTooLarge(f"A batch's body is at most {MAX_BODY_BYTES} bytes.", fields={"counts": [
+                f"Send at most {MAX_LINES} counts a batch."]})  # fmt: skip
         data = request.data if isinstance(request.data, dict) else {}
         # Checked line by line by the service, which names the line at fault.
         ingested = ad_batch_ingest(device=self.device, batch_id=data.get("batch_id"), counts=data.get("counts"))

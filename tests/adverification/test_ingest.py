@@ -237,3 +237,39 @@ def test_a_batch_costs_the_same_few_queries_whatever_its_size(django_assert_max_
     # here the savepoint and its release that stand for BEGIN and COMMIT inside the test's transaction
     assert len(small.captured_queries) == len(large.captured_queries) == 5
     assert stored() == 1 + 1 + 1000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["domain", "site", "hour", "kind", "count"])
+@pytest.mark.parametrize("hostile", [None, [], {}, ["x"], {"a": 1}, 1.5, "", "x" * 5000, "a\tb\nc\\d"])
+def test_a_hostile_value_anywhere_is_a_400_with_a_code_and_stores_nothing(field: str, hostile: Any) -> None:
+    device = paired(consenting_panelist(ad_panel()))
+
+    response = send(device.token, batch(line(), line(**{field: hostile})))
+
+    assert response.status_code == 400
+    assert response.json()["code"] != "invalid"
+    assert list(response.json()["fields"]) == [f"counts.1.{field}"]
+    assert stored() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [[], "counts", {"batch_id": "not-a-uuid", "counts": [{}]}, {"counts": None}])
+def test_a_malformed_batch_is_a_400_and_stores_nothing(body: Any) -> None:
+    device = paired(consenting_panelist(ad_panel()))
+
+    response = send(device.token, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"]
+    assert stored() == 0
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
+    device = paired(consenting_panelist(ad_panel()))
+
+    response = send(device.token, batch(line(site="x" * 1_000_001)))
+
+    assert (response.status_code, response.json()["code"]) == (413, "batch_too_large")
+    assert stored() == 0
