@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
@@ -30,4 +30,9 @@ def registrable_domain(host: str) -> str | None:
 
 def is_registrable(site: str) -> bool:
     """A site as the extension must send it: exactly a registrable domain, nothing more."""
+    return len(site) <= 253 and _is_registrable(site)
+
+
+@lru_cache(maxsize=50_000)  # sites repeat from batch to batch; only names of a host's length are kept
+def _is_registrable(site: str) -> bool:
     return registrable_domain(site) == site

@@ -9,9 +9,10 @@ from datetime import date, datetime
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from adverification.selectors import active_days, panelist_month_progress
+from adverification.selectors import active_days, device_active_count, panelist_month_progress
 from core.errors import DomainError
 from panel.models import Panelist
+from rewards.money import money
 from rewards.periods import period_parse
 from rewards.selectors import reward_settings_get
 from rewards.sources import PendingItem, RewardSource, SourceCredit
@@ -43,13 +44,16 @@ def month_label(rest: str, tenant: Tenant) -> str:
 
 
 def month_pending(panelist: Panelist) -> list[PendingItem]:
-    """This month so far, once a device has counted anything: the days against the target, and what
-    reaching it pays."""
+    """The wallet's line for this month, once the panelist has a paired browser or an active day:
+    the active days against the target. Its amount counts as pending only once the target is
+    reached (the payout run then credits it); until then the label says what reaching it pays."""
     progress = panelist_month_progress(panelist=panelist)
-    if not progress.active_days:
+    if not progress.active_days and not device_active_count(panelist=panelist):
         return []
-    label = _("Ad verification this month: %(days)s of %(target)s active days") % {
-        "days": progress.active_days,
-        "target": progress.target,
-    }
-    return [PendingItem(label, progress.amount)]
+    values = {"days": progress.active_days, "target": progress.target,
+              "amount": money(progress.amount, panelist.tenant.currency)}  # fmt: skip
+    if progress.active_days >= progress.target:
+        label = _("Ad verification this month: %(days)s of %(target)s active days, target reached") % values
+        return [PendingItem(label, progress.amount)]
+    label = _("Ad verification this month: %(days)s of %(target)s active days (%(target)s days earn %(amount)s)")
+    return [PendingItem(label % values, 0)]

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -15,8 +16,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from adverification.charts import DayChart, day_chart
 from adverification.models import K_FLOOR, AdCount, AdDaily, AdProgram, Device
+from adverification.noise import noisy
 from consent.services.consent import consent_require
+from core import rows
 from core.csvfiles import csv_line_writer
 from core.errors import DomainError
 from panel.models import Panelist
@@ -38,6 +42,32 @@ def ad_program_get(*, tenant: Tenant) -> AdProgram:
     return AdProgram.objects.for_tenant(tenant).first() or AdProgram(tenant=tenant)
 
 
+@dataclass(frozen=True)
+class WatchList:
+    ad_domains: frozenset[str]  # a request to one of them is an impression
+    landing_domains: frozenset[str]  # a navigation to one of them is a click
+
+
+# Per process, by (tenant, the program's ``updated_at``): the version comes with the device in the
+# token's own query, so a changed watch list is read again at once, and an unchanged one never.
+_WATCH_LISTS: dict[tuple[int, datetime], WatchList] = {}
+_WATCH_LISTS_MAX = 1000
+
+
+def watch_list_get(*, tenant: Tenant, version: datetime | None) -> WatchList:
+    """The tenant's watch list as sets, read once per version of its program (``None``, an unknown
+    version or no program: read now and not kept)."""
+    found = _WATCH_LISTS.get((tenant.pk, version)) if version is not None else None
+    if found is None:
+        program = ad_program_get(tenant=tenant)
+        found = WatchList(frozenset(program.ad_domains), frozenset(program.landing_domains))
+        if version is not None and program.updated_at == version:
+            if len(_WATCH_LISTS) >= _WATCH_LISTS_MAX:
+                _WATCH_LISTS.clear()
+            _WATCH_LISTS[(tenant.pk, version)] = found
+    return found
+
+
 def device_list(*, panelist: Panelist) -> QuerySet[Device]:
     """A panelist's devices, newest first, revoked ones included (they say why)."""
     return Device.objects.for_tenant(panelist.tenant).filter(panelist=panelist).order_by("-created_at", "-id")
@@ -55,15 +85,38 @@ def device_active_count(*, panelist: Panelist) -> int:
     return int(device_list(panelist=panelist).filter(revoked_at__isnull=True).count())
 
 
+@cache
+def _device_sql() -> str:
+    # One round trip and no ORM compile for every upload: the device, its panelist, its panel and the
+    # version of the panel's watch list (so that the ingest knows whether its copy is current).
+    return (
+        f"SELECT {rows.columns(Device, 'd')}, {rows.columns(Panelist, 'p')}, {rows.columns(Tenant, 't')},"  # noqa: S608 (model metadata)
+        " (SELECT a.updated_at FROM adverification_adprogram a WHERE a.tenant_id = d.tenant_id)"
+        " FROM adverification_device d JOIN panel_panelist p ON p.id = d.panelist_id AND p.tenant_id = d.tenant_id"
+        " JOIN tenants_tenant t ON t.id = d.tenant_id WHERE d.token_prefix = %s"
+    )
+
+
 def device_for_token(*, token: str) -> Device | None:
-    """The active device a token belongs to, or None (unknown, malformed or revoked)."""
+    """The active device a token belongs to, with its panelist and panel, or None (unknown,
+    malformed or revoked). ``watch_list_version`` is its panel's program's ``updated_at``."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "fpd":
         return None
-    # across tenants: the token names its device, and so its tenant
-    device = Device.objects.unscoped().select_related("tenant", "panelist").filter(token_prefix=parts[1]).first()
-    if device is None or not hmac.compare_digest(device.token_hash, token_hash(token)):
+    with connection.cursor() as cursor:
+        # across tenants: the token names its device, and so its tenant
+        cursor.execute(_device_sql(), [parts[1]])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    device = rows.instance(Device, row)
+    if not hmac.compare_digest(device.token_hash, token_hash(token)):
+        return None
+    panelist = rows.instance(Panelist, row, rows.width(Device))
+    tenant = rows.instance(Tenant, row, rows.width(Device) + rows.width(Panelist))
+    device.tenant = panelist.tenant = tenant
+    device.panelist = panelist
+    device.watch_list_version = row[-1]  # type: ignore[attr-defined]
     return device if device.is_active else None
 
 
@@ -160,12 +213,14 @@ class Report:
     cells: list[ReportCell]
     days: list[tuple[date, int, int]]  # per day: impressions, clicks (of the reported cells and "other")
     hidden_cells: int
+    epsilon: float | None = None  # the noise's, when the reviewer asked for it
 
 
-def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None) -> Report:
+def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None, epsilon: float | None = None) -> Report:
     """The roll-ups of ``start`` to ``end`` (inclusive): a cell (watched domain, site, day) appears only
     with at least k distinct panelists; smaller cells of a domain and day merge into "other", which
-    names no site. k is the tenant's, never below the floor."""
+    names no site. k is the tenant's, never below the floor. With ``epsilon``, the cells that passed
+    k get noise on their figures (``adverification.noise``); "other" stays as it is."""
     k = max(k or ad_program_get(tenant=tenant).k_anonymity, K_FLOOR)
     rows = AdDaily.objects.for_tenant(tenant).filter(day__gte=start, day__lte=end).order_by("day", "domain", "site")
     cells: list[ReportCell] = []
@@ -178,6 +233,12 @@ def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None) -
             hidden += 1
             other[(row.day, row.domain)][0] += row.impressions
             other[(row.day, row.domain)][1] += row.clicks
+    if epsilon is not None and cells:
+        figures = [(cell.impressions, cell.clicks, cell.panelists or 0) for cell in cells]
+        drawn = noisy(scope=f"{tenant.pk}:{start}:{end}:{k}", figures=figures, epsilon=epsilon)
+        cells = [
+            replace(cell, impressions=i, clicks=c, panelists=p) for cell, (i, c, p) in zip(cells, drawn, strict=True)
+        ]
     cells += [ReportCell(day, domain, OTHER, i, c, None) for (day, domain), (i, c) in other.items()]
     cells.sort(key=lambda cell: (cell.day, cell.domain, cell.site == OTHER, cell.site))
     per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
@@ -185,7 +246,17 @@ def ad_report(*, tenant: Tenant, start: date, end: date, k: int | None = None) -
         per_day[cell.day][0] += cell.impressions
         per_day[cell.day][1] += cell.clicks
     days = [(day, i, c) for day, (i, c) in sorted(per_day.items())]
-    return Report(k, start, end, cells, days, hidden)
+    return Report(k, start, end, cells, days, hidden, epsilon)
+
+
+def ad_report_charts(*, report: Report) -> list[DayChart]:
+    """The report's impressions and clicks per day, as two bar charts."""
+    return [
+        day_chart(title=str(_("Impressions per day")), start=report.start, end=report.end,
+                  values={day: impressions for day, impressions, _clicks in report.days}),
+        day_chart(title=str(_("Clicks per day")), start=report.start, end=report.end,
+                  values={day: clicks for day, _impressions, clicks in report.days}),
+    ]  # fmt: skip
 
 
 def ad_overview_cards(tenant: Tenant) -> list[OverviewCard]:
@@ -223,9 +294,12 @@ def report_range(*, tenant: Tenant, start: str | None, end: str | None) -> tuple
 
 
 def ad_report_csv(*, report: Report) -> Iterator[str]:
-    """The reported cells only (never a hidden one), as CSV rows; "other" has no panelist count."""
+    """The reported cells only (never a hidden one), as CSV rows; "other" has no panelist count. The
+    last columns say how the cells were protected: k, and the noise's epsilon (empty: exact)."""
     writer = csv_line_writer()
-    yield writer.writerow(["day", "domain", "site", "impressions", "clicks", "panelists"])
+    yield writer.writerow(["day", "domain", "site", "impressions", "clicks", "panelists", "k", "epsilon"])
+    epsilon = "" if report.epsilon is None else report.epsilon
     for cell in report.cells:
         panelists = "" if cell.panelists is None else cell.panelists
-        yield writer.writerow([cell.day.isoformat(), cell.domain, cell.site, cell.impressions, cell.clicks, panelists])
+        yield writer.writerow([cell.day.isoformat(), cell.domain, cell.site, cell.impressions, cell.clicks, panelists,
+                               report.k, epsilon])  # fmt: skip

@@ -26,4 +26,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("adverification/devices/pair", api.AdDevicePairApi.as_view(), name="api_ad_device_pair"),
     path("adverification/watchlist", api.AdWatchListApi.as_view(), name="api_ad_watchlist"),
     path("adverification/batches", api.AdBatchCreateApi.as_view(), name="api_ad_batches"),
+    path("adverification/reports/", api.AdReportApi.as_view(), name="api_ad_report"),
+    path("me/adverification/devices/", api.MyAdDeviceListApi.as_view(), name="api_my_ad_devices"),
+    path(
+        "me/adverification/devices/<int:pk>/revoke/", api.MyAdDeviceRevokeApi.as_view(), name="api_my_ad_device_revoke"
+    ),
+    path("me/adverification/sent/", api.MyAdSentListApi.as_view(), name="api_my_ad_sent"),
+    path("me/adverification/sent/<str:day>/", api.MyAdSentDayDeleteApi.as_view(), name="api_my_ad_sent_day_delete"),
 ]

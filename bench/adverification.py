@@ -26,6 +26,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -88,8 +89,10 @@ def free_port() -> int:
 
 
 def gunicorn(port: int) -> subprocess.Popen[bytes]:
+    # Workers keep their database connection between requests, as production does (CONN_MAX_AGE 60).
     env = os.environ | {"AD_BATCHES_PER_DEVICE_HOUR": "10000000", "AD_BATCHES_PER_PANELIST_HOUR": "10000000",
-                        "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT)}  # fmt: skip
+                        "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT),
+                        "TEST_CONN_MAX_AGE": "60"}  # fmt: skip
     process = subprocess.Popen(
         [
             sys.executable,
@@ -133,7 +136,33 @@ def _get(port: int) -> None:
         conn.getresponse().read()
 
 
-def ingest(port: int, tokens: list[str]) -> dict[str, float]:
+# CPU time, which other work on a shared machine does not change as it changes throughput: of the
+# gunicorn workers, of the PostgreSQL backends that serve them (new during the run), of this process.
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def workers_of(master: int) -> list[int]:
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def backends() -> dict[int, float]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid()"
+        )
+        return {pid: cpu_of(pid) for (pid,) in cursor.fetchall()}
+
+
+def ingest(port: int, tokens: list[str], master: int) -> dict[str, Any]:
     sent, latencies, errors = [0], [], []
     stop = time.monotonic() + SECONDS
     bodies = [json.dumps({"batch_id": None, "counts": lines(n)}) for n in range(48)]
@@ -155,6 +184,9 @@ def ingest(port: int, tokens: list[str]) -> dict[str, float]:
                 sent[0] += LINES
             n += 1
 
+    workers = workers_of(master)
+    workers_before, backends_before = sum(map(cpu_of, workers)), backends()
+    client_before = time.process_time()
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(token,)) for token in tokens]
     for thread in threads:
@@ -162,14 +194,21 @@ def ingest(port: int, tokens: list[str]) -> dict[str, float]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - client_before
+    workers_cpu = sum(map(cpu_of, workers)) - workers_before
+    postgres_cpu = sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in backends().items())
     latencies.sort()
+    batches = max(len(latencies), 1)
+    spent = {"django_workers": workers_cpu, "postgres": postgres_cpu, "client": client_cpu}
+    cpu = {name: round(seconds / batches * 1000, 2) for name, seconds in spent.items()}
     return {"counts": sent[0], "seconds": round(elapsed, 2), "counts_per_s": round(sent[0] / elapsed),
             "batches": len(latencies), "errors": len(errors),
             "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
-            "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1)}  # fmt: skip
+            "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1), "cpu_ms_per_batch": cpu,
+            "counts_per_server_cpu_s": round(sent[0] / max(workers_cpu + postgres_cpu, 1e-9))}  # fmt: skip
 
 
-def raw_copy(tenant: Tenant, rows: int) -> dict[str, float]:
+def raw_copy(tenant: Tenant, rows: int) -> dict[str, Any]:
     device = tenant.pk  # any id: the table has no foreign keys
     batch = uuid.uuid4()
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
@@ -178,13 +217,18 @@ def raw_copy(tenant: Tenant, rows: int) -> dict[str, float]:
     ]
     connection.ensure_connection()
     raw = connection.connection
+    backend = raw.info.backend_pid
+    backend_before, client_before = cpu_of(backend), time.process_time()
     started = time.perf_counter()
     query = "COPY adverification_adcount (tenant_id, panelist_id, device_id, batch_id, hour, kind, domain, site, count)"
     with raw.transaction(), raw.cursor() as cursor, cursor.copy(query + " FROM STDIN") as copy:
         for row in data:
             copy.write_row(row)
     elapsed = time.perf_counter() - started
-    return {"rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed)}
+    postgres_cpu, client_cpu = cpu_of(backend) - backend_before, time.process_time() - client_before
+    return {"rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed),
+            "cpu_s": {"postgres": round(postgres_cpu, 2), "client": round(client_cpu, 2)},
+            "rows_per_cpu_s": round(rows / max(postgres_cpu + client_cpu, 1e-9))}  # fmt: skip
 
 
 def rollup_and_drop(tenant: Tenant) -> dict[str, float]:
@@ -204,13 +248,21 @@ def rollup_and_drop(tenant: Tenant) -> dict[str, float]:
     cells = ad_daily_rollup(tenant=tenant, day=ROLLUP_DAY)
     rollup = time.perf_counter() - started
     with raw.transaction(), raw.cursor() as cursor:
+        # What the purge does first: count the partition's rows per tenant, for the purge log.
+        started = time.perf_counter()
+        cursor.execute(
+            "SELECT count(*) FROM adverification_partitions_drop(%s, true)", [datetime(2020, 3, 1, tzinfo=UTC)]
+        )
+        count_only = time.perf_counter() - started
         started = time.perf_counter()
         cursor.execute(
             "SELECT count(*) FROM adverification_partitions_drop(%s, false)", [datetime(2020, 3, 1, tzinfo=UTC)]
         )
         drop_with_count = time.perf_counter() - started
     return {"rows": ROLLUP_ROWS, "load_seconds": round(loaded, 1), "rollup_seconds": round(rollup, 2),
-            "cells": cells, "drop_partition_seconds": round(drop_with_count, 3)}  # fmt: skip
+            "cells": cells, "count_rows_per_tenant_seconds": round(count_only, 3),
+            "drop_partition_with_count_seconds": round(drop_with_count, 3),
+            "drop_partition_alone_seconds": round(max(drop_with_count - count_only, 0), 3)}  # fmt: skip
 
 
 def main() -> dict[str, object]:
@@ -218,17 +270,19 @@ def main() -> dict[str, object]:
     port = free_port()
     server = gunicorn(port)
     try:
-        over_http = ingest(port, tokens)
+        over_http = ingest(port, tokens, server.pid)
     finally:
         server.terminate()
         server.wait(20)
     baseline = raw_copy(tenant, int(over_http["counts"]) or LINES)
     ratio = over_http["counts_per_s"] / baseline["rows_per_s"]
+    cpu_ratio = over_http["counts_per_server_cpu_s"] / baseline["rows_per_cpu_s"]
     rollup = rollup_and_drop(tenant)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM adverification_adcount WHERE tenant_id = %s", [tenant.pk])
     return {"clients": CLIENTS, "workers": WORKERS, "lines_per_batch": LINES, "ingest_http": over_http,
-            "raw_copy_baseline": baseline, "http_vs_copy": round(ratio, 3), "rollup": rollup}  # fmt: skip
+            "raw_copy_baseline": baseline, "http_vs_copy": round(ratio, 3),
+            "http_vs_copy_per_cpu_s": round(cpu_ratio, 3), "rollup": rollup}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -38,18 +38,30 @@ def ad_count_partitions_ensure(*, now: datetime | None = None, months_ahead: int
 @transaction.atomic
 def ad_daily_rollup(*, tenant: Tenant, day: date) -> int:
     """Rebuild the roll-up of one day of the tenant (in its time zone) from the raw counts: per
-    watched domain and site, impressions, clicks and distinct panelists. Idempotent. Returns cells."""
+    watched domain and site, impressions, clicks and distinct panelists. Idempotent. Returns cells.
+
+    Every row read is of that day, so the day is a constant, never computed per row; distinct
+    panelists are counted by grouping per panelist first and counting the groups (two hash
+    aggregates), not by ``count(DISTINCT ...)``, which sorts every row of the day."""
     start = datetime.combine(day, datetime.min.time(), tzinfo=tenant.tzinfo)
     AdDaily.objects.for_tenant(tenant).filter(day=day).delete()
     with connection.cursor() as cursor:
+        # A month's partition fills all month and its statistics lag behind: the planner would expect a
+        # handful of rows for the day, walk the index row by row and sort millions of them on disk (a
+        # 2-million-row day took 16 s that way, 1.9 s this way). The day's rows are found through the
+        # index as a bitmap, read in page order, and grouped in memory.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(
             "INSERT INTO adverification_addaily (tenant_id, day, domain, site, impressions, clicks, panelists)"
-            " SELECT tenant_id, (hour AT TIME ZONE %s)::date, domain, site,"
-            " coalesce(sum(count) FILTER (WHERE kind = 'impression'), 0),"
-            " coalesce(sum(count) FILTER (WHERE kind = 'click'), 0), count(DISTINCT panelist_id)"
-            " FROM adverification_adcount WHERE tenant_id = %s AND hour >= %s AND hour < %s"
-            " GROUP BY tenant_id, 2, domain, site",
-            [tenant.timezone, tenant.pk, start, start + timedelta(days=1)],
+            " SELECT %s, %s, domain, site, sum(impressions), sum(clicks), count(*) FROM ("
+            "  SELECT domain, site, coalesce(sum(count) FILTER (WHERE kind = 'impression'), 0) AS impressions,"
+            "  coalesce(sum(count) FILTER (WHERE kind = 'click'), 0) AS clicks"
+            "  FROM adverification_adcount WHERE tenant_id = %s AND hour >= %s AND hour < %s"
+            "  GROUP BY domain, site, panelist_id) AS per_panelist"
+            " GROUP BY domain, site",
+            [tenant.pk, day, tenant.pk, start, start + timedelta(days=1)],
         )
         return int(cursor.rowcount)
 

@@ -4,6 +4,8 @@ do something. Keys hold ids or an HMAC of the address, never the address itself.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
@@ -11,13 +13,34 @@ from django.utils.crypto import salted_hmac
 from core.errors import RateLimited
 
 
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    key: str
+    limit: int
+    window: int  # seconds
+    detail: str  # why it is refused, for the 429
+
+
+def limits_hit(*limits: Limit) -> None:
+    """Count one attempt against each limit in one round trip to Redis; past any of them, refuse
+    with a 429 (the first one passed, in the order given)."""
+    now = int(time.time())
+    names = [cache.make_and_validate_key(f"adverification:{x.scope}:{x.key}:{now // x.window}") for x in limits]
+    client: Any = cache._cache.get_client(names[0], write=True)  # type: ignore[attr-defined]
+    pipe = client.pipeline(transaction=False)
+    for name, limit in zip(names, limits, strict=True):
+        pipe.incr(name)
+        pipe.expire(name, limit.window + 5, nx=True)
+    counted = pipe.execute()[::2]
+    for seen, limit in zip(counted, limits, strict=True):
+        if seen > limit.limit:
+            raise RateLimited(limit.detail)
+
+
 def limit_hit(*, scope: str, key: str, limit: int, window: int, detail: str) -> None:
     """Count one attempt of ``key`` in the current window; past ``limit``, refuse it with a 429."""
-    bucket = int(time.time()) // window
-    name = f"adverification:{scope}:{key}:{bucket}"
-    cache.add(name, 0, timeout=window + 5)
-    if cache.incr(name) > limit:
-        raise RateLimited(detail)
+    limits_hit(Limit(scope, key, limit, window, detail))
 
 
 def address_key(ip: str) -> str:

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from adverification.models import K_FLOOR
-from adverification.selectors import ad_program_get, ad_report, ad_report_csv, report_range
+from adverification.noise import EPSILON_MAX, EPSILON_MIN, epsilon_parse
+from adverification.selectors import ad_program_get, ad_report, ad_report_charts, ad_report_csv, report_range
 from adverification.services.program import ad_program_update
 from core.errors import DomainError
 from rewards.selectors import reward_settings_get
@@ -56,17 +57,27 @@ def console_ad_program_update(request: StaffRequest) -> HttpResponse:
 @require_GET
 def console_ad_reports(request: StaffRequest) -> HttpResponse:
     start, end = report_range(tenant=request.tenant, start=request.GET.get("start"), end=request.GET.get("end"))
-    report = ad_report(tenant=request.tenant, start=start, end=end)
-    peak = max([impressions for _day, impressions, _clicks in report.days] or [0])
-    context = {"report": report, "peak": peak}
-    return render_console(request, "adverification/console/reports.html", "ad_reports", context)
+    asked = request.GET.get("epsilon", "")
+    try:
+        report = ad_report(tenant=request.tenant, start=start, end=end, epsilon=epsilon_parse(asked))
+        error = None
+    except DomainError as exc:  # a wrong epsilon: the exact report, with the reason
+        report, error = ad_report(tenant=request.tenant, start=start, end=end), exc
+    context = {"report": report, "charts": ad_report_charts(report=report), "asked_epsilon": asked,
+               "epsilon_min": EPSILON_MIN, "epsilon_max": EPSILON_MAX}  # fmt: skip
+    return render_console(request, "adverification/console/reports.html", "ad_reports", context, error=error)
 
 
 @staff_required(Perm.AD_REPORTS_VIEW)
 @require_GET
-def console_ad_reports_csv(request: StaffRequest) -> StreamingHttpResponse:
+def console_ad_reports_csv(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     start, end = report_range(tenant=request.tenant, start=request.GET.get("start"), end=request.GET.get("end"))
-    report = ad_report(tenant=request.tenant, start=start, end=end)
+    try:
+        epsilon = epsilon_parse(request.GET.get("epsilon"))
+    except DomainError as exc:
+        return HttpResponse(exc.detail, status=exc.status_code, content_type="text/plain; charset=utf-8")
+    report = ad_report(tenant=request.tenant, start=start, end=end, epsilon=epsilon)
     response = StreamingHttpResponse(ad_report_csv(report=report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ad-report-{start}-{end}.csv"'
+    noise = "" if epsilon is None else f"-epsilon-{epsilon:g}"
+    response["Content-Disposition"] = f'attachment; filename="ad-report-{start}-{end}{noise}.csv"'
     return response

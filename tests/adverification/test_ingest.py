@@ -200,3 +200,76 @@ def test_the_extension_pairs_over_the_api_and_reads_the_watch_list() -> None:
 
     assert paired_answer.status_code == 201
     assert watch.json() == {"panel": panelist.tenant.slug, "ad_domains": [AD], "landing_domains": [LANDING]}
+
+
+@pytest.mark.django_db
+def test_a_change_to_the_watch_list_applies_to_the_very_next_batch() -> None:
+    panel = ad_panel()
+    device = paired(consenting_panelist(panel))
+    before = send(device.token, batch(line(domain="ads.new.test")))
+
+    ad_program_update(tenant=panel, ad_domains=[AD, "ads.new.test"], landing_domains=[LANDING], k_anonymity=10,
+                      max_devices=2)  # fmt: skip
+    after = send(device.token, batch(line(domain="ads.new.test")))
+    ad_program_update(tenant=panel, ad_domains=["ads.new.test"], landing_domains=[LANDING], k_anonymity=10,
+                      max_devices=2)  # fmt: skip
+    dropped = send(device.token, batch(line(domain=AD)))
+
+    assert (before.status_code, before.json()["code"]) == (400, "domain_not_watched")
+    assert after.status_code == 201
+    assert (dropped.status_code, dropped.json()["code"]) == (400, "domain_not_watched")
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_few_queries_whatever_its_size(django_assert_max_num_queries: Any) -> None:
+    device = paired(consenting_panelist(ad_panel()))
+    send(device.token, batch())  # the device's first upload also notes when it was seen
+
+    with django_assert_max_num_queries(5) as small:
+        assert send(device.token, batch(line())).status_code == 201
+    with django_assert_max_num_queries(5) as large:
+        assert (
+            send(device.token, batch(*[line(site=f"site{n}.test", count=1 + n % 9) for n in range(1000)])).status_code
+            == 201
+        )
+
+    # the device and its panel, the consent gate, the batch's idempotency record (then one COPY), and
+    # here the savepoint and its release that stand for BEGIN and COMMIT inside the test's transaction
+    assert len(small.captured_queries) == len(large.captured_queries) == 5
+    assert stored() == 1 + 1 + 1000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["domain", "site", "hour", "kind", "count"])
+@pytest.mark.parametrize("hostile", [None, [], {}, ["x"], {"a": 1}, 1.5, "", "x" * 5000, "a\tb\nc\\d"])
+def test_a_hostile_value_anywhere_is_a_400_with_a_code_and_stores_nothing(field: str, hostile: Any) -> None:
+    device = paired(consenting_panelist(ad_panel()))
+
+    response = send(device.token, batch(line(), line(**{field: hostile})))
+
+    assert response.status_code == 400
+    assert response.json()["code"] != "invalid"
+    assert list(response.json()["fields"]) == [f"counts.1.{field}"]
+    assert stored() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [[], "counts", {"batch_id": "not-a-uuid", "counts": [{}]}, {"counts": None}])
+def test_a_malformed_batch_is_a_400_and_stores_nothing(body: Any) -> None:
+    device = paired(consenting_panelist(ad_panel()))
+
+    response = send(device.token, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"]
+    assert stored() == 0
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
+    device = paired(consenting_panelist(ad_panel()))
+
+    response = send(device.token, batch(line(site="x" * 1_000_001)))
+
+    assert (response.status_code, response.json()["code"]) == (413, "batch_too_large")
+    assert stored() == 0

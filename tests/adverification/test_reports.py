@@ -82,9 +82,9 @@ def test_the_console_shows_reports_to_reviewers_and_the_csv_holds_reported_cells
     assert b"big.test" in page.content
     assert b"small.test" not in page.content
     assert body.splitlines() == [
-        "day,domain,site,impressions,clicks,panelists",
-        "2026-01-15,ads.adnet.test,big.test,20,0,10",
-        "2026-01-15,ads.adnet.test,other,18,0,",
+        "day,domain,site,impressions,clicks,panelists,k,epsilon",
+        "2026-01-15,ads.adnet.test,big.test,20,0,10,10,",
+        "2026-01-15,ads.adnet.test,other,18,0,,10,",
     ]
 
 
@@ -188,3 +188,125 @@ def test_the_home_shows_the_ad_verification_card() -> None:
 
     assert b'data-testid="home-card-ad-verification"' in page.content
     assert b"Pair a browser" in page.content
+
+
+def cells_of(tenant, sites: dict[str, int], day: date = DAY) -> None:
+    """Raw rows of ``day``: for each site, that many distinct panelists (ids only: the table has no
+    foreign keys), each with 3 impressions and 1 click."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT adverification_partition_ensure(%s)", [day])
+        for n, (site, panelists) in enumerate(sites.items()):
+            for panelist_id in range(1, panelists + 1):
+                for kind, domain, count in (("impression", "ads.adnet.test", 3), ("click", "shop.brand.test", 1)):
+                    cursor.execute(
+                        "INSERT INTO adverification_adcount (tenant_id, panelist_id, device_id, batch_id, hour, kind,"
+                        " domain, site, count) VALUES (%s, %s, 0, gen_random_uuid(), %s, %s, %s, %s, %s)",
+                        [tenant.pk, 1000 * n + panelist_id, noon(day), kind, domain, site, count],
+                    )
+    ad_daily_rollup(tenant=tenant, day=day)
+
+
+def figures(report) -> list[tuple[str, str, int, int, int | None]]:
+    return [(c.domain, c.site, c.impressions, c.clicks, c.panelists) for c in report.cells]
+
+
+def test_a_noisy_report_differs_from_the_exact_one_but_stays_close_for_a_large_epsilon() -> None:
+    tenant = ad_panel(timezone="UTC")  # k = 10
+    cells_of(tenant, {f"site{n}.test": 10 + n for n in range(12)} | {"small.test": 9})
+
+    exact = ad_report(tenant=tenant, start=DAY, end=DAY)
+    noisy = ad_report(tenant=tenant, start=DAY, end=DAY, epsilon=0.5)
+    close = ad_report(tenant=tenant, start=DAY, end=DAY, epsilon=10)
+
+    assert (exact.epsilon, noisy.epsilon, close.epsilon) == (None, 0.5, 10)
+    assert [(c.domain, c.site) for c in noisy.cells] == [(c.domain, c.site) for c in exact.cells]
+    assert figures(noisy) != figures(exact)
+    for before, after in zip(exact.cells, close.cells, strict=True):
+        assert abs(after.impressions - before.impressions) <= 3
+        assert abs(after.clicks - before.clicks) <= 3
+        assert before.panelists is None or abs((after.panelists or 0) - before.panelists) <= 3
+    # "other" (the merged small cells) gets no noise and names no site
+    assert [c for c in noisy.cells if c.site == OTHER] == [c for c in exact.cells if c.site == OTHER]
+    assert "small.test" not in {c.site for c in noisy.cells}
+
+
+def test_the_same_report_and_epsilon_give_the_same_noise_so_reloading_cannot_average_it_away() -> None:
+    tenant = ad_panel(timezone="UTC")
+    cells_of(tenant, {f"site{n}.test": 10 for n in range(8)})
+
+    first = ad_report(tenant=tenant, start=DAY, end=DAY, epsilon=0.2)
+    again = ad_report(tenant=tenant, start=DAY, end=DAY, epsilon=0.2)
+
+    assert figures(first) == figures(again)
+
+
+def test_a_noisy_csv_says_its_epsilon_and_still_never_holds_a_cell_under_k(make_staff) -> None:
+    tenant = ad_panel(timezone="UTC")
+    cells_of(tenant, {"big.test": 10, "small.test": 9})
+    reviewer = make_staff(tenant=tenant, role=Role.REVIEWER)
+    url = f"/t/{tenant.slug}/console/ad-verification/reports"
+
+    page = reviewer.client.get(f"{url}/?start=2026-01-15&end=2026-01-15&epsilon=1")
+    csv = reviewer.client.get(f"{url}.csv?start=2026-01-15&end=2026-01-15&epsilon=1")
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+
+    assert page.status_code == 200
+    assert b'data-testid="ad-report-epsilon"' in page.content
+    assert b"small.test" not in page.content
+    assert lines[0] == "day,domain,site,impressions,clicks,panelists,k,epsilon"
+    assert [line.split(",")[2] for line in lines[1:]] == ["big.test", "other", "big.test", "other"]
+    assert {line.split(",")[-2:][0] for line in lines[1:]} == {"10"}
+    assert {line.split(",")[-1] for line in lines[1:]} == {"1.0"}
+    assert "small.test" not in "".join(lines)
+
+
+@pytest.mark.parametrize("epsilon", ["0", "-1", "100", "nan", "inf", "lots"])
+def test_an_epsilon_out_of_range_is_refused_with_the_reason(make_staff, epsilon: str) -> None:
+    tenant = ad_panel(timezone="UTC")
+    reviewer = make_staff(tenant=tenant, role=Role.REVIEWER)
+    url = f"/t/{tenant.slug}/console/ad-verification/reports"
+
+    page = reviewer.client.get(f"{url}/?epsilon={epsilon}")
+    csv = reviewer.client.get(f"{url}.csv?epsilon={epsilon}")
+
+    assert page.status_code == csv.status_code == 400
+    assert b'data-testid="refusal"' in page.content
+    assert b"epsilon" in page.content
+
+
+def test_the_report_draws_its_days_as_svg_bars_without_script_or_style(make_staff) -> None:
+    tenant = ad_panel(timezone="UTC")
+    cells_of(tenant, {"big.test": 10})
+    cells_of(tenant, {"big.test": 20}, day=DAY + timedelta(days=2))
+    reviewer = make_staff(tenant=tenant, role=Role.REVIEWER)
+
+    page = reviewer.client.get(f"/t/{tenant.slug}/console/ad-verification/reports/?start=2026-01-15&end=2026-01-17")
+    html = page.content.decode()
+    charts = [part.split("</figure>")[0] for part in html.split('data-testid="ad-chart"')[1:]]
+
+    assert len(charts) == 2  # impressions, then clicks
+    impressions = charts[0]
+    assert "<svg" in impressions
+    assert 'data-day="2026-01-15" data-value="30"' in impressions
+    assert 'data-day="2026-01-16" data-value="0"' in impressions
+    assert 'data-day="2026-01-17" data-value="60"' in impressions
+    assert 'data-day="2026-01-17" data-value="20"' in charts[1]
+    markup = "".join(charts).replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert not any(word in markup for word in ("<script", "<style", "style=", "http:", "https:"))
+
+
+def test_the_wallet_shows_this_months_active_days_against_the_target_and_counts_the_reward_once_reached() -> None:
+    tenant = ad_panel(timezone="UTC")
+    paired_only, started, reached = (consenting_panelist(tenant) for _ in range(3))
+    paired(paired_only)
+    first = datetime.now(UTC).replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+    counts_at(started, 7, [first + timedelta(days=d) for d in range(3)])
+    counts_at(reached, 8, [first + timedelta(days=d) for d in range(20)])  # the default target: 20 days
+
+    pages = {p: signed_in(p).get(f"/t/{tenant.slug}/wallet/").content.decode() for p in (paired_only, started, reached)}
+
+    assert "0 of 20 active days (20 days earn 2.00 EUR)" in pages[paired_only]
+    assert "3 of 20 active days (20 days earn 2.00 EUR)" in pages[started]
+    assert "20 of 20 active days, target reached: 2.00 EUR" in pages[reached]
+    pending = {p: p_html.split('data-testid="pending">')[1].split("<")[0] for p, p_html in pages.items()}
+    assert pending == {paired_only: "0.00 EUR", started: "0.00 EUR", reached: "2.00 EUR"}

@@ -250,6 +250,11 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/v1/adverification/devices/pair": PublicApi(400),  # an empty body: no code
     "GET /api/v1/adverification/watchlist": DeviceApi(),
     "POST /api/v1/adverification/batches": DeviceApi(),
+    "GET /api/v1/adverification/reports/": Api(Perm.AD_REPORTS_VIEW),
+    "GET /api/v1/me/adverification/devices/": MyApi(),
+    "POST /api/v1/me/adverification/devices/{id}/revoke/": MyApi(404),  # a device nobody here has
+    "GET /api/v1/me/adverification/sent/": MyApi(),
+    "DELETE /api/v1/me/adverification/sent/{day}/": MyApi(),  # a day with nothing sent: nothing to delete
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
@@ -358,7 +363,7 @@ def world(make_staff, client: Client) -> World:
     return World(
         slug=tenant.slug,
         kwargs=kwargs,
-        api_values={"id": str(victim.pk), "public_id": panelist.public_id},
+        api_values={"id": str(victim.pk), "public_id": panelist.public_id, "day": "2026-01-01"},
         clients=clients,
         keys={role: key.key for role, key in issued.items()},
     )
