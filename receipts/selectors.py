@@ -1,0 +1,162 @@
+"""Reads of receipts: the program, a panelist's receipts and progress, the review queue, similar
+receipts, and the console's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from panel.models import Panelist
+from receipts.models import Receipt, ReceiptAppeal, ReceiptDecision, ReceiptImage, ReceiptProgram, ReceiptTally
+from rewards.periods import month_start_local
+from rewards.selectors import reward_settings_get
+from tenants.models import Tenant
+
+# Two perceptual hashes this close (of 256 bits) are the same receipt photographed or encoded again.
+SIMILAR_BITS = 24
+
+
+def receipt_program_get(*, tenant: Tenant) -> ReceiptProgram:
+    """The tenant's program, or the defaults (unsaved) until an operator saves it."""
+    return ReceiptProgram.objects.for_tenant(tenant).first() or ReceiptProgram(tenant=tenant)
+
+
+def receipt_list(*, panelist: Panelist) -> QuerySet[Receipt]:
+    return (
+        Receipt.objects.for_tenant(panelist.tenant)
+        .filter(panelist=panelist)
+        .select_related("appeal")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def receipt_get(*, panelist: Panelist, public_id: str) -> Receipt:
+    """One of the panelist's own receipts; anyone else's (or a malformed id) is a 404."""
+    try:
+        return receipt_list(panelist=panelist).get(public_id=public_id)
+    except (Receipt.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404("No such receipt.") from None
+
+
+def receipt_get_for_staff(*, tenant: Tenant, pk: int) -> Receipt:
+    receipt = Receipt.objects.for_tenant(tenant).filter(pk=pk).select_related("panelist").first()
+    if receipt is None:
+        raise Http404("No such receipt.")
+    return receipt
+
+
+def receipt_images(*, receipt: Receipt) -> list[ReceiptImage]:
+    return list(ReceiptImage.objects.filter(tenant_id=receipt.tenant_id).filter(receipt=receipt).order_by("position"))
+
+
+def receipts_recent_count(*, panelist: Panelist, now: datetime | None = None, exclude: int | None = None) -> int:
+    """The panelist's receipts submitted in the last 7 days (the program's weekly limit)."""
+    since = (now or timezone.now()) - timedelta(days=7)
+    rows = Receipt.objects.for_tenant(panelist.tenant).filter(panelist=panelist, submitted_at__gte=since)
+    return rows.exclude(pk=exclude).count() if exclude else rows.count()
+
+
+def similar_images(*, receipt: Receipt) -> list[tuple[int, int]]:
+    """Other receipts of the tenant with an image whose perceptual hash is within ``SIMILAR_BITS`` of
+    one of this receipt's: (receipt id, differing bits), closest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT other.receipt_id, MIN(bit_count(('x' || other.phash)::bit(256) # ('x' || mine.phash)::bit(256)))"
+            " FROM receipts_receiptimage mine JOIN receipts_receiptimage other"
+            "   ON other.tenant_id = mine.tenant_id AND other.receipt_id <> mine.receipt_id"
+            " WHERE mine.tenant_id = %s AND mine.receipt_id = %s"
+            "   AND bit_count(('x' || other.phash)::bit(256) # ('x' || mine.phash)::bit(256)) <= %s"
+            " GROUP BY other.receipt_id ORDER BY 2, 1 LIMIT 10",
+            [receipt.tenant_id, receipt.pk, SIMILAR_BITS],
+        )
+        return [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
+
+
+def fingerprint_twin(*, receipt: Receipt) -> Receipt | None:
+    """Another receipt of the tenant, not rejected, with the same keyed fingerprint."""
+    if not receipt.fingerprint:
+        return None
+    return (
+        Receipt.objects.filter(tenant_id=receipt.tenant_id)
+        .filter(fingerprint=receipt.fingerprint)
+        .exclude(pk=receipt.pk)
+        .exclude(status=Receipt.Status.REJECTED)
+        .order_by("id")
+        .first()
+    )
+
+
+def review_queue(*, tenant: Tenant, reviewer_actor: str) -> QuerySet[Receipt]:
+    """Receipts waiting for a person, oldest first; an appeal is never offered to whoever decided first."""
+    return (
+        Receipt.objects.for_tenant(tenant)
+        .filter(status=Receipt.Status.REVIEW)
+        .exclude(appeal__first_actor=reviewer_actor, appeal__decided_at__isnull=True)
+        .order_by("confirmed_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    waiting: int
+    appeals: int
+    oldest_hours: int
+
+
+def review_queue_stats(*, tenant: Tenant, now: datetime | None = None) -> QueueStats:
+    rows = Receipt.objects.for_tenant(tenant).filter(status=Receipt.Status.REVIEW)
+    figures = rows.aggregate(
+        waiting=Count("id"), appeals=Count("id", filter=Q(appeal__decided_at__isnull=True, appeal__isnull=False))
+    )
+    oldest = rows.order_by("confirmed_at").values_list("confirmed_at", flat=True).first()
+    hours = int(((now or timezone.now()) - oldest).total_seconds() // 3600) if oldest else 0
+    return QueueStats(figures["waiting"], figures["appeals"], hours)
+
+
+@dataclass(frozen=True)
+class Progress:
+    month: date
+    approved: int
+    required: int
+    under_review: int
+    paid: bool
+    reward: int
+
+
+def receipt_progress(*, panelist: Panelist, now: datetime | None = None) -> Progress:
+    """This month's approved receipts toward the milestone, and those still waiting for a decision."""
+    tenant = panelist.tenant
+    month = month_start_local(tenant, now)
+    tally = ReceiptTally.objects.for_tenant(tenant).filter(panelist=panelist, month=month).first()
+    rules = reward_settings_get(tenant=tenant)
+    waiting = (
+        Receipt.objects.for_tenant(tenant)
+        .filter(
+            panelist=panelist, status__in=[Receipt.Status.READING, Receipt.Status.TO_CONFIRM, Receipt.Status.REVIEW]
+        )
+        .count()
+    )
+    return Progress(
+        month=month,
+        approved=tally.approved if tally else 0,
+        required=rules.receipts_required,
+        under_review=waiting,
+        paid=bool(tally and tally.paid_steps),
+        reward=rules.receipts_reward,
+    )
+
+
+def receipt_decisions(*, receipt: Receipt) -> list[ReceiptDecision]:
+    return list(
+        ReceiptDecision.objects.filter(tenant_id=receipt.tenant_id).filter(receipt=receipt).order_by("created_at", "id")
+    )
+
+
+def receipt_appeal_get(*, receipt: Receipt) -> ReceiptAppeal | None:
+    return ReceiptAppeal.objects.filter(tenant_id=receipt.tenant_id).filter(receipt=receipt).first()
