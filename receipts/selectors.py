@@ -3,6 +3,7 @@ receipts, and the console's figures."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,8 +13,18 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from consent.services.consent import consent_require
+from core.errors import DomainError
 from panel.models import Panelist
-from receipts.models import Receipt, ReceiptAppeal, ReceiptDecision, ReceiptImage, ReceiptProgram, ReceiptTally
+from receipts.models import (
+    Receipt,
+    ReceiptAppeal,
+    ReceiptCheck,
+    ReceiptDecision,
+    ReceiptImage,
+    ReceiptProgram,
+    ReceiptTally,
+)
 from rewards.periods import month_start_local
 from rewards.selectors import reward_settings_get
 from tenants.models import Tenant
@@ -36,7 +47,7 @@ def receipt_list(*, panelist: Panelist) -> QuerySet[Receipt]:
     )
 
 
-def receipt_get(*, panelist: Panelist, public_id: str) -> Receipt:
+def receipt_get(*, panelist: Panelist, public_id: uuid.UUID | str) -> Receipt:
     """One of the panelist's own receipts; anyone else's (or a malformed id) is a 404."""
     try:
         return receipt_list(panelist=panelist).get(public_id=public_id)
@@ -160,3 +171,16 @@ def receipt_decisions(*, receipt: Receipt) -> list[ReceiptDecision]:
 
 def receipt_appeal_get(*, receipt: Receipt) -> ReceiptAppeal | None:
     return ReceiptAppeal.objects.filter(tenant_id=receipt.tenant_id).filter(receipt=receipt).first()
+
+
+def receipts_consent_active(*, panelist: Panelist) -> bool:
+    """Whether the panelist may send receipts now (active consent to the current terms of ``receipts``)."""
+    try:
+        consent_require(tenant=panelist.tenant, subject=panelist.public_id, purpose_key="receipts")
+    except DomainError:
+        return False
+    return True
+
+
+def receipt_checks(*, receipt: Receipt) -> list[ReceiptCheck]:
+    return list(ReceiptCheck.objects.filter(tenant_id=receipt.tenant_id, receipt=receipt).order_by("id"))

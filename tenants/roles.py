@@ -31,6 +31,7 @@ class Perm(StrEnum):
     EVIDENCE_RETENTION_MANAGE = "evidence_retention.manage"
     SURVEYS_MANAGE = "surveys.manage"
     RECEIPTS_REVIEW = "receipts.review"
+    RECEIPTS_MANAGE = "receipts.manage"
     PAYOUTS_MANAGE = "payouts.manage"
     REPORTS_VIEW = "reports.view"
 
@@ -52,6 +53,8 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.EVIDENCE_RETENTION_MANAGE: frozenset({Role.OWNER}),
     Perm.SURVEYS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
+    # The receipt program's rules (windows, merchants, limits) are the operators' to set.
+    Perm.RECEIPTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.REPORTS_VIEW: frozenset({Role.OWNER, Role.MANAGER}),
 }

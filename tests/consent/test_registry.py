@@ -45,7 +45,19 @@ from tests.consent.evidence import append_at, years_ago
 from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, publish
 from tests.redis_contents import redis_hits, redis_persistence_files
 
-OUR_APPS = {"accounts", "tenants", "consent", "panel", "rewards", "surveys", "receipts", "account", "mfa", "sessions", "admin"}
+OUR_APPS = {
+    "accounts",
+    "tenants",
+    "consent",
+    "panel",
+    "rewards",
+    "surveys",
+    "receipts",
+    "account",
+    "mfa",
+    "sessions",
+    "admin",
+}
 # Models with a personal-data signal that are not personal data, and why.
 NOT_PERSONAL: dict[str, str] = {}
 

@@ -29,6 +29,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from consent.models import ConsentReceipt
 from panel.models import WaitlistRelease
 from panel.services.invitations import invitation_create
+from receipts.models import Receipt
 from rewards.models import MassPaymentBatch, PayoutRun
 from rewards.services.providers import charity_add
 from tenants.roles import API_KEY_ROLES, ROLE_PERMISSIONS, Perm, Role
@@ -123,6 +124,12 @@ PAGES: dict[str, Rule] = {
     "wallet": Panelist(),
     "wallet_export": Panelist(),
     "payout_method_set": Panelist(405),
+    "receipts": Panelist(),
+    "receipt_send": Panelist(405),
+    "receipt_detail": Panelist(),
+    "receipt_fields_confirm": Panelist(405),
+    "receipt_appeal_send": Panelist(405),
+    "receipt_image": Public(404),  # a forged signed link finds nothing, whoever holds it
     # the console
     "console_home": Staff(Perm.CONSOLE_VIEW),
     "console_team": Staff(Perm.TEAM_VIEW),
@@ -225,6 +232,7 @@ def world(make_staff, client: Client) -> World:
     run = PayoutRun.objects.create(tenant=tenant, period=date(2026, 9, 1), threshold=1000, status="done")
     batch = MassPaymentBatch.objects.create(tenant=tenant, actor="matrix")
     charity = charity_add(tenant=tenant, name="Food bank")
+    purchase = Receipt.objects.create(tenant=tenant, panelist=panelist, kind="photo")
     issued = {
         role.value: api_key_create(tenant=tenant, name=role.value, role=role, created_by=None) for role in API_KEY_ROLES
     }
@@ -249,6 +257,10 @@ def world(make_staff, client: Client) -> World:
         "console_mass_payment_mark_paid": slug | {"pk": batch.pk},
         "console_mass_payment_result_import": slug | {"pk": batch.pk},
         "console_charity_toggle": slug | {"pk": charity.pk},
+        "receipt_detail": slug | {"public_id": purchase.public_id},
+        "receipt_fields_confirm": slug | {"public_id": purchase.public_id},
+        "receipt_appeal_send": slug | {"public_id": purchase.public_id},
+        "receipt_image": slug | {"token": "forged.token"},
     }
     for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
         kwargs[token_page] = slug | {"token": f"{uuid.uuid4().hex}.forged"}
