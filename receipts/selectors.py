@@ -10,13 +10,16 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consent.services.consent import consent_require
 from core.errors import DomainError
 from panel.models import Panelist
 from receipts.models import (
+    Reason,
     Receipt,
     ReceiptAppeal,
     ReceiptCheck,
@@ -27,7 +30,9 @@ from receipts.models import (
 )
 from rewards.periods import month_start_local
 from rewards.selectors import reward_settings_get
+from tenants.console import OverviewCard
 from tenants.models import Tenant
+from tenants.roles import Perm
 
 # Two perceptual hashes this close (of 256 bits) are the same receipt photographed or encoded again.
 SIMILAR_BITS = 24
@@ -184,3 +189,76 @@ def receipts_consent_active(*, panelist: Panelist) -> bool:
 
 def receipt_checks(*, receipt: Receipt) -> list[ReceiptCheck]:
     return list(ReceiptCheck.objects.filter(tenant_id=receipt.tenant_id, receipt=receipt).order_by("id"))
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date
+    sent: int
+    approved: int
+    rejected: int
+
+    @property
+    def approval_rate(self) -> int:
+        decided = self.approved + self.rejected
+        return round(100 * self.approved / decided) if decided else 0
+
+
+def receipts_per_month(*, tenant: Tenant, months: int = 12) -> list[MonthFigures]:
+    """Receipts sent per calendar month (the tenant's time zone), newest first, with their outcomes."""
+    rows = (
+        Receipt.objects.for_tenant(tenant)
+        .annotate(month=TruncMonth("submitted_at", tzinfo=tenant.tzinfo))
+        .values("month")
+        .annotate(
+            sent=Count("id"),
+            approved=Count("id", filter=Q(status=Receipt.Status.APPROVED)),
+            rejected=Count("id", filter=Q(status=Receipt.Status.REJECTED)),
+        )
+        .order_by("-month")[:months]
+    )
+    return [MonthFigures(row["month"].date(), row["sent"], row["approved"], row["rejected"]) for row in rows]
+
+
+def rejection_reasons_top(*, tenant: Tenant, limit: int = 8) -> list[tuple[str, str, int]]:
+    """The most frequent reasons of rejection: (code, text, count)."""
+    labels = dict(Reason.choices)
+    rows = (
+        Receipt.objects.for_tenant(tenant)
+        .filter(status=Receipt.Status.REJECTED)
+        .values("reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")[:limit]
+    )
+    return [(row["reason"], str(labels.get(row["reason"], row["reason"])), row["n"]) for row in rows]
+
+
+def reviewer_throughput(*, tenant: Tenant, days: int = 30, now: datetime | None = None) -> list[tuple[str, int, int]]:
+    """Decisions made by each person in the last ``days``: (actor, decisions, of which appeals)."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    rows = (
+        ReceiptDecision.objects.for_tenant(tenant)
+        .filter(created_at__gte=since)
+        .exclude(actor="system")
+        .values("actor")
+        .annotate(n=Count("id"), appeals=Count("id", filter=Q(on_appeal=True)))
+        .order_by("-n", "actor")
+    )
+    return [(row["actor"], row["n"], row["appeals"]) for row in rows]
+
+
+def receipts_overview(tenant: Tenant) -> list[OverviewCard]:
+    """The review queue's size and age on the console overview (registered in ``ready()``)."""
+    stats = review_queue_stats(tenant=tenant)
+    return [
+        OverviewCard(_("Receipts waiting for review"), stats.waiting, Perm.RECEIPTS_REVIEW),
+        OverviewCard(_("Appeals waiting"), stats.appeals, Perm.RECEIPTS_REVIEW),
+        OverviewCard(_("Oldest receipt in the queue (hours)"), stats.oldest_hours, Perm.RECEIPTS_REVIEW),
+    ]
+
+
+def similar_receipts(*, receipt: Receipt) -> list[tuple[Receipt, int]]:
+    """The receipts whose pictures look like this one's, with how many bits of 256 differ."""
+    found = similar_images(receipt=receipt)
+    by_id = Receipt.objects.for_tenant(receipt.tenant).in_bulk([pk for pk, _bits in found])
+    return [(by_id[pk], bits) for pk, bits in found if pk in by_id]

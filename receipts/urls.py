@@ -3,6 +3,7 @@ program, the APIs."""
 
 from django.urls import URLPattern, URLResolver, path
 
+from receipts.views import console as console_views
 from receipts.views import panelist as panelist_views
 
 pages: list[URLPattern | URLResolver] = [
@@ -13,5 +14,14 @@ pages: list[URLPattern | URLResolver] = [
     path("receipts/<uuid:public_id>/appeal/", panelist_views.receipt_appeal_send, name="receipt_appeal_send"),
     path("receipts/images/<str:token>/", panelist_views.receipt_image, name="receipt_image"),
 ]
-console: list[URLPattern | URLResolver] = []
+console: list[URLPattern | URLResolver] = [
+    path("receipts/review/", console_views.console_receipts_review, name="console_receipts_review"),
+    path("receipts/<int:pk>/decide/", console_views.console_receipt_decide, name="console_receipt_decide"),
+    path("receipts/program/", console_views.console_receipt_program, name="console_receipt_program"),
+    path(
+        "receipts/program/update/",
+        console_views.console_receipt_program_update,
+        name="console_receipt_program_update",
+    ),
+]
 api_v1: list[URLPattern | URLResolver] = []

@@ -89,5 +89,5 @@ def receipt_draw(
 
 def jpeg_of(image: Image.Image, **save: object) -> bytes:
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="JPEG", quality=90, **save)
+    image.convert("RGB").save(out, format="JPEG", **({"quality": 90} | save))
     return out.getvalue()

@@ -169,6 +169,10 @@ PAGES: dict[str, Rule] = {
     "console_rewards": Staff(Perm.PAYOUTS_MANAGE),
     "console_ledger_manual_post": Staff(Perm.PAYOUTS_MANAGE, 405),
     "console_reward_settings_update": Staff(Perm.PAYOUTS_MANAGE, 405),
+    "console_receipts_review": Staff(Perm.RECEIPTS_REVIEW),
+    "console_receipt_decide": Staff(Perm.RECEIPTS_REVIEW, 405),
+    "console_receipt_program": Staff(Perm.RECEIPTS_MANAGE),
+    "console_receipt_program_update": Staff(Perm.RECEIPTS_MANAGE, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -258,6 +262,7 @@ def world(make_staff, client: Client) -> World:
         "console_mass_payment_result_import": slug | {"pk": batch.pk},
         "console_charity_toggle": slug | {"pk": charity.pk},
         "receipt_detail": slug | {"public_id": purchase.public_id},
+        "console_receipt_decide": slug | {"pk": purchase.pk},
         "receipt_fields_confirm": slug | {"public_id": purchase.public_id},
         "receipt_appeal_send": slug | {"public_id": purchase.public_id},
         "receipt_image": slug | {"token": "forged.token"},
