@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from panel.demo import DEMO_SEEDERS
 from panel.home import HOME_CARDS
+from receipts.demo import demo_receipts_seed
 from receipts.home import receipts_home_card, receipts_pending, receipts_source_label
 from receipts.selectors import receipts_overview
 from receipts.services.milestone import milestone_collect
@@ -24,6 +26,7 @@ def receipts_register() -> None:
     SOURCE_LABELS.register(SourceLabel("receipts", receipts_source_label))
     HOME_CARDS.register(receipts_home_card)
     OVERVIEW_SOURCES.register(receipts_overview)
+    DEMO_SEEDERS.register(demo_receipts_seed)
     register_console_section(
         ConsoleSection("receipts", _("Receipts"), Perm.RECEIPTS_REVIEW, "console_receipts_review", order=70)
     )

@@ -4,6 +4,7 @@ receipts, and the console's figures."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.services.consent import consent_require
+from core.csvfiles import csv_line_writer
 from core.errors import DomainError
 from panel.models import Panelist
 from receipts.models import (
@@ -28,7 +30,7 @@ from receipts.models import (
     ReceiptProgram,
     ReceiptTally,
 )
-from rewards.periods import month_start_local
+from rewards.periods import month_start_local, next_month
 from rewards.selectors import reward_settings_get
 from tenants.console import OverviewCard
 from tenants.models import Tenant
@@ -262,3 +264,50 @@ def similar_receipts(*, receipt: Receipt) -> list[tuple[Receipt, int]]:
     found = similar_images(receipt=receipt)
     by_id = Receipt.objects.for_tenant(receipt.tenant).in_bulk([pk for pk, _bits in found])
     return [(by_id[pk], bits) for pk, bits in found if pk in by_id]
+
+
+def receipt_list_for_staff(
+    *, tenant: Tenant, status: str = "", reason: str = "", panelist: str = "", month: str = ""
+) -> QuerySet[Receipt]:
+    """The tenant's receipts, newest first, filtered by status, reason, panelist id or month sent."""
+    rows = Receipt.objects.for_tenant(tenant).select_related("panelist").order_by("-submitted_at", "-id")
+    if status:
+        rows = rows.filter(status=status)
+    if reason:
+        rows = rows.filter(reason=reason)
+    if panelist:
+        rows = rows.filter(panelist__public_id=panelist)
+    if month:
+        try:
+            first = date.fromisoformat(month + "-01")
+        except ValueError:
+            raise DomainError("Write the month as YYYY-MM.", fields={"month": ["Use YYYY-MM."]}) from None
+        start = datetime.combine(first, datetime.min.time(), tzinfo=tenant.tzinfo)
+        end = datetime.combine(next_month(first), datetime.min.time(), tzinfo=tenant.tzinfo)
+        rows = rows.filter(submitted_at__gte=start, submitted_at__lt=end)
+    return rows
+
+
+def receipt_get_by_public_id(*, tenant: Tenant, public_id: uuid.UUID | str) -> Receipt:
+    try:
+        return Receipt.objects.for_tenant(tenant).select_related("panelist").get(public_id=public_id)
+    except (Receipt.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No such receipt.") from None
+
+
+EXPORT_COLUMNS = ["id", "panelist", "kind", "status", "reason", "submitted_at", "decided_at", "merchant",
+                  "purchase_date", "total", "currency", "receipt_number", "read_total", "flags"]  # fmt: skip
+
+
+def receipts_csv(*, rows: QuerySet[Receipt]) -> Iterator[str]:
+    """The receipts as CSV lines (cells that could run as formulas are neutralised)."""
+    writer = csv_line_writer()
+    yield writer.writerow(EXPORT_COLUMNS)
+    for r in rows.prefetch_related("checks").iterator(chunk_size=2000):
+        yield writer.writerow([
+            str(r.public_id), r.panelist.public_id, r.kind, r.status, r.reason, r.submitted_at.isoformat(),
+            r.decided_at.isoformat() if r.decided_at else "", r.merchant,
+            r.purchase_date.isoformat() if r.purchase_date else "", "" if r.total is None else str(r.total),
+            r.currency, r.receipt_number, "" if r.read_total is None else str(r.read_total),
+            " ".join(sorted(c.code for c in r.checks.all())),
+        ])  # fmt: skip

@@ -3,6 +3,7 @@ program, the APIs."""
 
 from django.urls import URLPattern, URLResolver, path
 
+from receipts import api
 from receipts.views import console as console_views
 from receipts.views import panelist as panelist_views
 
@@ -24,4 +25,13 @@ console: list[URLPattern | URLResolver] = [
         name="console_receipt_program_update",
     ),
 ]
-api_v1: list[URLPattern | URLResolver] = []
+api_v1: list[URLPattern | URLResolver] = [
+    path("me/receipts/", api.MyReceiptListApi.as_view(), name="api_my_receipts"),
+    path("me/receipts/<uuid:receipt_id>/", api.MyReceiptApi.as_view(), name="api_my_receipt"),
+    path("me/receipts/<uuid:receipt_id>/confirm/", api.MyReceiptConfirmApi.as_view(), name="api_my_receipt_confirm"),
+    path("me/receipts/<uuid:receipt_id>/appeal/", api.MyReceiptAppealApi.as_view(), name="api_my_receipt_appeal"),
+    path("receipts/", api.ReceiptListApi.as_view(), name="api_receipts"),
+    path("receipts/program/", api.ProgramApi.as_view(), name="api_receipt_program"),
+    path("receipts/export/", api.ReceiptExportApi.as_view(), name="api_receipts_export"),
+    path("receipts/<uuid:receipt_id>/decision/", api.ReceiptDecideApi.as_view(), name="api_receipt_decide"),
+]

@@ -116,11 +116,13 @@ def _corroborated(receipt: Receipt) -> bool:
 
 
 def _decide(
-    receipt: Receipt, *, outcome: str, reason: str, note: str, reviewer: User | None, now: datetime, on_appeal: bool
-) -> ReceiptDecision:
+    receipt: Receipt, *, outcome: str, reason: str, note: str, reviewer: User | None, now: datetime, on_appeal: bool,
+    actor: str = "",
+) -> ReceiptDecision:  # fmt: skip
+    actor = actor or (f"user:{reviewer.pk}" if reviewer else "system")
     decision = ReceiptDecision.objects.create(
         tenant_id=receipt.tenant_id, receipt=receipt, outcome=outcome, reason=reason, note=note[:500],
-        reviewer=reviewer, actor=f"user:{reviewer.pk}" if reviewer else "system", on_appeal=on_appeal,
+        reviewer=reviewer, actor=actor, on_appeal=on_appeal,
     )  # fmt: skip
     receipt.status = outcome
     receipt.reason = reason
@@ -171,10 +173,15 @@ def receipt_confirm(
 
 @transaction.atomic
 def receipt_decide(
-    *, receipt: Receipt, reviewer: User, outcome: str, reason: str = "", note: str = "", now: datetime | None = None
-) -> ReceiptDecision:
+    *, receipt: Receipt, reviewer: User | None, outcome: str, reason: str = "", note: str = "",
+    actor: str = "", now: datetime | None = None,
+) -> ReceiptDecision:  # fmt: skip
     """A reviewer approves, or rejects with a reason code and a note. An appeal is decided by anyone but
-    whoever decided the receipt first."""
+    whoever decided the receipt first. ``actor`` names who decides when it is not a person's session
+    (``api-key:<id>``); by default the reviewer."""
+    actor = actor or (f"user:{reviewer.pk}" if reviewer is not None else "")
+    if not actor:
+        raise DomainError("A decision needs someone who makes it.", code="actor_required")
     now = now or timezone.now()
     receipt = Receipt.objects.select_for_update().select_related("tenant", "panelist").get(tenant_id=receipt.tenant_id,
                                                                                           pk=receipt.pk)  # fmt: skip
@@ -187,10 +194,10 @@ def receipt_decide(
     if receipt.status != Receipt.Status.REVIEW:
         raise WrongState("This receipt is not waiting for a review.")
     appeal = ReceiptAppeal.objects.filter(tenant_id=receipt.tenant_id, receipt=receipt, decided_at__isnull=True).first()
-    if appeal is not None and appeal.first_actor == f"user:{reviewer.pk}":
+    if appeal is not None and appeal.first_actor == actor:
         raise PermissionDenied("You decided this receipt first: a colleague decides its appeal.", code="same_reviewer")
     decision = _decide(receipt, outcome=outcome, reason=reason if outcome == "rejected" else "", note=note,
-                       reviewer=reviewer, now=now, on_appeal=appeal is not None)  # fmt: skip
+                       reviewer=reviewer, now=now, on_appeal=appeal is not None, actor=actor)  # fmt: skip
     if appeal is not None:
         appeal.decided_at = now
         appeal.save(update_fields=["decided_at"])

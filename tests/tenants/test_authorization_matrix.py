@@ -199,6 +199,16 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/v1/me/wallet/": MyApi(),
     "GET /api/v1/me/wallet/history/": MyApi(),
     "PUT /api/v1/me/wallet/payout-method/": MyApi(400),
+    "GET /api/v1/me/receipts/": MyApi(),
+    "POST /api/v1/me/receipts/": MyApi(403),  # this panelist has not consented to the receipts program
+    "GET /api/v1/me/receipts/{receipt_id}/": MyApi(),
+    "POST /api/v1/me/receipts/{receipt_id}/confirm/": MyApi(400),  # an empty body is refused with a reason
+    "POST /api/v1/me/receipts/{receipt_id}/appeal/": MyApi(409),  # nothing was rejected, nothing to appeal
+    "GET /api/v1/receipts/": Api(Perm.RECEIPTS_REVIEW),
+    "POST /api/v1/receipts/{receipt_id}/decision/": Api(Perm.RECEIPTS_REVIEW, 400),
+    "GET /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
+    "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
@@ -274,7 +284,7 @@ def world(make_staff, client: Client) -> World:
     return World(
         slug=tenant.slug,
         kwargs=kwargs,
-        api_values={"id": str(victim.pk), "public_id": panelist.public_id},
+        api_values={"id": str(victim.pk), "public_id": panelist.public_id, "receipt_id": str(purchase.public_id)},
         clients=clients,
         keys={role: key.key for role, key in issued.items()},
     )
