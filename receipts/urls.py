@@ -18,6 +18,11 @@ pages: list[URLPattern | URLResolver] = [
 console: list[URLPattern | URLResolver] = [
     path("receipts/review/", console_views.console_receipts_review, name="console_receipts_review"),
     path("receipts/<int:pk>/decide/", console_views.console_receipt_decide, name="console_receipt_decide"),
+    path(
+        "receipts/<int:pk>/reverse/",
+        console_views.console_receipt_approval_reverse,
+        name="console_receipt_approval_reverse",
+    ),
     path("receipts/program/", console_views.console_receipt_program, name="console_receipt_program"),
     path(
         "receipts/program/update/",

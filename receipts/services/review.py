@@ -19,11 +19,23 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import Conflict, DomainError, PermissionDenied
-from receipts.models import AUTO_REJECT, Reason, Receipt, ReceiptAppeal, ReceiptCheck, ReceiptDecision, ReceiptProgram
+from receipts.models import (
+    AUTO_REJECT,
+    Reason,
+    Receipt,
+    ReceiptAppeal,
+    ReceiptCheck,
+    ReceiptDecision,
+    ReceiptProgram,
+    ReceiptTally,
+)
 from receipts.selectors import fingerprint_twin, receipt_program_get, receipts_recent_count, similar_images
-from receipts.services.milestone import approval_count
+from receipts.services.milestone import approval_count, approval_uncount, milestone_key
 from receipts.services.program import merchant_key
+from rewards.models import LedgerTransaction
 from rewards.money import parse_money_typed
+from rewards.selectors import reward_settings_get
+from rewards.services.ledger import transaction_reverse
 
 APPEAL_DAYS = 30
 
@@ -229,3 +241,38 @@ def receipt_appeal(*, receipt: Receipt, message: str = "", now: datetime | None 
     receipt.status = Receipt.Status.REVIEW
     receipt.save(update_fields=["status"])
     return appeal
+
+
+@transaction.atomic
+def receipt_approval_reverse(
+    *, receipt: Receipt, by: User, reason: str, note: str, take_back: bool, now: datetime | None = None
+) -> ReceiptDecision:
+    """An owner or manager withdraws an approval (found wrong later). The receipt no longer counts for
+    its month. When that month's milestone was already paid, the operator chooses: keep the money
+    with the panelist, or take it back with a reversing posting (refused while the money has been
+    paid out). Either way the panelist sees the decision, its reason and what happened to the money."""
+    now = now or timezone.now()
+    if reason not in Reason.values:
+        raise DomainError("Give the reason of the reversal.", fields={"reason": ["Choose a reason."]})
+    receipt = Receipt.objects.select_for_update().select_related("tenant", "panelist").get(tenant_id=receipt.tenant_id,
+                                                                                          pk=receipt.pk)  # fmt: skip
+    if receipt.status != Receipt.Status.APPROVED:
+        raise WrongState("Only an approved receipt can have its approval reversed.")
+    money_note = ""
+    if receipt.counted_month is not None:
+        month = receipt.counted_month
+        tally = approval_uncount(panelist=receipt.panelist, month=month)
+        rules = reward_settings_get(tenant=receipt.tenant)
+        if tally is not None and tally.paid_steps and tally.approved < rules.receipts_required:
+            if take_back:
+                paid = LedgerTransaction.objects.for_tenant(receipt.tenant).get(
+                    idempotency_key=milestone_key(panelist=receipt.panelist, month=month)
+                )
+                transaction_reverse(txn=paid, memo=f"Receipt approval reversed: {reason}", created_by=by)
+                ReceiptTally.objects.filter(tenant_id=receipt.tenant_id, pk=tally.pk).update(paid_steps=0)
+                money_note = "The month's reward was taken back."
+            else:
+                money_note = "The month's reward already paid is yours to keep."
+        receipt.counted_month = None
+    told = " ".join(part for part in (note.strip(), money_note) if part)
+    return _decide(receipt, outcome="rejected", reason=reason, note=told, reviewer=by, now=now, on_appeal=False)

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,13 +31,13 @@ from receipts.selectors import (
     similar_receipts,
 )
 from receipts.services.program import receipt_program_update
-from receipts.services.review import receipt_decide
+from receipts.services.review import receipt_approval_reverse, receipt_decide
 from receipts.storage import image_url
 from rewards.labels import actor_label
 from tenants.access import staff_required
 from tenants.http import StaffRequest
 from tenants.pages import render_console
-from tenants.roles import Perm
+from tenants.roles import Perm, role_has_perm
 
 
 def _review_page(request: StaffRequest, receipt: Receipt | None, *, error: DomainError | None = None) -> HttpResponse:
@@ -56,6 +57,8 @@ def _review_page(request: StaffRequest, receipt: Receipt | None, *, error: Domai
             ],
             "decisions": [(d, actor_label(d.actor, tenant)) for d in receipt_decisions(receipt=receipt)],
             "appeal": receipt_appeal_get(receipt=receipt),
+            "may_reverse": receipt.status == Receipt.Status.APPROVED
+            and role_has_perm(request.membership.role, Perm.RECEIPTS_MANAGE),
         }
     return render_console(request, "receipts/console/review.html", "receipts", context, error=error)
 
@@ -88,6 +91,25 @@ def console_receipt_decide(request: StaffRequest, pk: int) -> HttpResponse:
         return _review_page(request, receipt, error=exc)
     messages.success(request, _("Decided. Here is the next receipt."))
     return redirect("console_receipts_review", tenant_slug=request.tenant.slug)
+
+
+@staff_required(Perm.RECEIPTS_MANAGE)
+@require_POST
+def console_receipt_approval_reverse(request: StaffRequest, pk: int) -> HttpResponse:
+    """Withdraw an approval found wrong later; the operator chooses whether a paid milestone is taken back."""
+    receipt = receipt_get_for_staff(tenant=request.tenant, pk=pk)
+    try:
+        receipt_approval_reverse(
+            receipt=receipt,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            take_back=request.POST.get("money") == "take_back",
+        )
+    except DomainError as exc:
+        return _review_page(request, receipt, error=exc)
+    messages.success(request, _("The approval is reversed; the panelist sees why."))
+    return redirect(reverse("console_receipts_review", kwargs={"tenant_slug": request.tenant.slug}) + f"?receipt={pk}")
 
 
 def _program_page(request: StaffRequest, *, error: DomainError | None = None) -> HttpResponse:

@@ -257,3 +257,25 @@ def test_the_console_queue_shows_the_receipt_its_flags_and_takes_a_decision(make
     assert done.status_code == 302
     receipt.refresh_from_db()
     assert (receipt.status, receipt.reason) == (Receipt.Status.REJECTED, "total_mismatch")
+
+
+@pytest.mark.parametrize(("money", "balance"), [("keep", 1000), ("take_back", 0)])
+def test_an_approval_reversed_after_the_milestone_was_paid_leaves_the_money_to_the_operators_choice(
+    panelist: Panelist, money: str, balance: int
+) -> None:
+    from receipts.services.review import receipt_approval_reverse
+    from tests.factories import MembershipFactory
+
+    reward_settings_update(tenant=panelist.tenant, values={"receipts_required": 1, "receipts_reward": 1000})
+    receipt = confirm(sent(panelist))
+    assert panelist_balance(panelist=panelist) == 1000
+    manager = UserFactory.create()
+    MembershipFactory.create(tenant=panelist.tenant, user=manager, role=Role.MANAGER)
+    decision = receipt_approval_reverse(receipt=receipt, by=manager, reason="not_a_receipt", note="A menu.",
+                                        take_back=money == "take_back")  # fmt: skip
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.reason, receipt.counted_month) == ("rejected", "not_a_receipt", None)
+    assert panelist_balance(panelist=panelist) == balance
+    told = "taken back" if money == "take_back" else "yours to keep"
+    assert told in decision.note  # the panelist is told, on the receipt's page
+    assert decision.reviewer == manager

@@ -171,6 +171,7 @@ PAGES: dict[str, Rule] = {
     "console_reward_settings_update": Staff(Perm.PAYOUTS_MANAGE, 405),
     "console_receipts_review": Staff(Perm.RECEIPTS_REVIEW),
     "console_receipt_decide": Staff(Perm.RECEIPTS_REVIEW, 405),
+    "console_receipt_approval_reverse": Staff(Perm.RECEIPTS_MANAGE, 405),
     "console_receipt_program": Staff(Perm.RECEIPTS_MANAGE),
     "console_receipt_program_update": Staff(Perm.RECEIPTS_MANAGE, 405),
 }
@@ -273,6 +274,7 @@ def world(make_staff, client: Client) -> World:
         "console_charity_toggle": slug | {"pk": charity.pk},
         "receipt_detail": slug | {"public_id": purchase.public_id},
         "console_receipt_decide": slug | {"pk": purchase.pk},
+        "console_receipt_approval_reverse": slug | {"pk": purchase.pk},
         "receipt_fields_confirm": slug | {"public_id": purchase.public_id},
         "receipt_appeal_send": slug | {"public_id": purchase.public_id},
         "receipt_image": slug | {"token": "forged.token"},
