@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from receipts.models import Reason, Receipt, ReceiptDecision, ReceiptProgram
 from receipts.selectors import (
+    EXPORT_COLUMNS,
     receipt_appeal_get,
     receipt_checks,
     receipt_decisions,
@@ -30,6 +31,7 @@ from receipts.selectors import (
     receipt_list_for_staff,
     receipt_program_get,
     receipts_csv,
+    receipts_export_rows,
 )
 from receipts.services.program import receipt_program_update
 from receipts.services.review import receipt_appeal, receipt_confirm, receipt_decide
@@ -266,14 +268,23 @@ class ReceiptDecideApi(TenantApiView):
 
 
 class ReceiptExportApi(TenantApiView):
-    """The receipts as CSV (the same filters as the list), streamed."""
+    """The receipts (the same filters as the list): CSV, streamed, or with ``fmt=json`` one object with
+    the ``columns`` and the ``rows``."""
 
     required_perm = Perm.RECEIPTS_MANAGE
 
-    @extend_schema(parameters=FILTERS, responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
-                   summary="Export receipts (CSV)")  # fmt: skip
-    def get(self, request: Request) -> StreamingHttpResponse:
+    @extend_schema(
+        parameters=[*FILTERS, OpenApiParameter("fmt", str, enum=["csv", "json"], required=False)],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "application/json"): OpenApiTypes.OBJECT,
+        },
+        summary="Export receipts",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse | Response:
         rows = receipt_list_for_staff(tenant=self.tenant, **_filters(request))
+        if request.query_params.get("fmt") == "json":
+            return Response({"columns": EXPORT_COLUMNS, "rows": list(receipts_export_rows(rows=rows))})
         response = StreamingHttpResponse(receipts_csv(rows=rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="receipts-{self.tenant.slug}.csv"'
         return response

@@ -299,15 +299,21 @@ EXPORT_COLUMNS = ["id", "panelist", "kind", "status", "reason", "submitted_at", 
                   "purchase_date", "total", "currency", "receipt_number", "read_total", "flags"]  # fmt: skip
 
 
-def receipts_csv(*, rows: QuerySet[Receipt]) -> Iterator[str]:
-    """The receipts as CSV lines (cells that could run as formulas are neutralised)."""
-    writer = csv_line_writer()
-    yield writer.writerow(EXPORT_COLUMNS)
+def receipts_export_rows(*, rows: QuerySet[Receipt]) -> Iterator[list[str]]:
+    """The receipts as rows of ``EXPORT_COLUMNS``, read in chunks."""
     for r in rows.prefetch_related("checks").iterator(chunk_size=2000):
-        yield writer.writerow([
+        yield [
             str(r.public_id), r.panelist.public_id, r.kind, r.status, r.reason, r.submitted_at.isoformat(),
             r.decided_at.isoformat() if r.decided_at else "", r.merchant,
             r.purchase_date.isoformat() if r.purchase_date else "", "" if r.total is None else str(r.total),
             r.currency, r.receipt_number, "" if r.read_total is None else str(r.read_total),
             " ".join(sorted(c.code for c in r.checks.all())),
-        ])  # fmt: skip
+        ]  # fmt: skip
+
+
+def receipts_csv(*, rows: QuerySet[Receipt]) -> Iterator[str]:
+    """The receipts as CSV lines (cells that could run as formulas are neutralised)."""
+    writer = csv_line_writer()
+    yield writer.writerow(EXPORT_COLUMNS)
+    for row in receipts_export_rows(rows=rows):
+        yield writer.writerow(row)

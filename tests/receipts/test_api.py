@@ -89,6 +89,9 @@ def test_operators_change_the_program_and_export_the_receipts(panelist: Panelist
     lines = export.getvalue().decode().splitlines()
     assert lines[0].startswith("id,panelist,kind,status")
     assert "'=cmd" in lines[1]  # a cell that would run as a formula is neutralised
+    as_json = key.get("/api/v1/receipts/export/?fmt=json").json()
+    assert as_json["columns"][:2] == ["id", "panelist"]
+    assert as_json["rows"][0][7] == "=cmd|' /C calc'!A0"
     assert _key(panelist, Role.REVIEWER).get("/api/v1/receipts/export/").status_code == 403
 
 
