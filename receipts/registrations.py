@@ -19,8 +19,10 @@ from tenants.roles import Perm
 
 
 def receipts_register() -> None:
+    # The payout run credits what this source yields under ``receipt-milestone:<YYYY-MM>:<panelist id>``:
+    # only milestones not paid at the approval (``milestone_collect``), which were ``receipts:<panelist>:...``.
     register_reward_source(
-        RewardSource("receipts", LedgerTransaction.Reason.RECEIPTS, milestone_collect, purpose="receipts")
+        RewardSource("receipt-milestone", LedgerTransaction.Reason.RECEIPTS, milestone_collect, purpose="receipts")
     )
     PENDING_PROVIDERS.register(receipts_pending)
     SOURCE_LABELS.register(SourceLabel("receipts", receipts_source_label))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import itertools
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from accounts.models import User
 from core.errors import DomainError, PermissionDenied
@@ -45,10 +44,12 @@ def sent(panelist: Panelist, png: bytes | None = None, **read: object) -> Receip
     return receipt
 
 
+DRAWN = itertools.count(1)
+
+
 def _blank_png() -> bytes:
-    out = io.BytesIO()
-    Image.effect_noise((300, 400), random.randrange(10, 80)).convert("RGB").save(out, format="PNG")
-    return out.getvalue()
+    """Another receipt each time (a new seed each), so that no two look alike to the duplicate check."""
+    return receipt_draw(random.Random(next(DRAWN)), rotate=0, noise=False).png
 
 
 def confirm(receipt: Receipt, *, merchant: str = "Bio Market", day: date | None = None, total: str = "12.50",
@@ -230,7 +231,7 @@ def test_the_approval_that_reaches_the_milestone_pays_it_once_and_the_wallet_sho
     credit = LedgerTransaction.objects.for_tenant(tenant).get(reason="receipts")
     assert credit.idempotency_key == f"receipts:{panelist.public_id}:{month:%Y-%m}:1"
     assert panelist_balance(panelist=panelist) == 1000
-    confirm(sent(panelist))  # a third approval pays nothing more
+    confirm(sent(panelist, read_total=700), total="7.00")  # a third approval pays nothing more
     assert LedgerTransaction.objects.for_tenant(tenant).filter(reason="receipts").count() == 1
     assert pending_amounts(panelist=panelist) == []
     line = next(iter(wallet_lines(panelist=panelist)))
@@ -279,3 +280,23 @@ def test_an_approval_reversed_after_the_milestone_was_paid_leaves_the_money_to_t
     told = "taken back" if money == "take_back" else "yours to keep"
     assert told in decision.note  # the panelist is told, on the receipt's page
     assert decision.reviewer == manager
+
+
+def test_the_payout_run_credits_only_a_milestone_not_paid_at_the_approval(panelist: Panelist) -> None:
+    from receipts.models import ReceiptTally
+    from rewards.periods import month_start_local
+    from rewards.services.payouts import monthly_rewards_credit
+
+    tenant = panelist.tenant
+    reward_settings_update(tenant=tenant, values={"receipts_required": 3, "receipts_reward": 1000})
+    for cents in (1250, 1300):  # two approved (two purchases: another total each): short of 3, nothing paid
+        receipt = confirm(sent(panelist, read_total=cents), total=f"{cents / 100:.2f}")
+        assert receipt.status == Receipt.Status.APPROVED
+    reward_settings_update(tenant=tenant, values={"receipts_required": 2})  # the operator lowers the count
+    month = month_start_local(tenant)
+    assert monthly_rewards_credit(tenant=tenant, period=month) == 1  # the month's milestone, by the run
+    assert monthly_rewards_credit(tenant=tenant, period=month) == 0  # once
+    assert panelist_balance(panelist=panelist) == 1000
+    credit = LedgerTransaction.objects.for_tenant(tenant).get(reason="receipts")
+    assert credit.idempotency_key == f"receipt-milestone:{month:%Y-%m}:{panelist.pk}"
+    assert ReceiptTally.objects.for_tenant(tenant).get(panelist=panelist).approved == 2
