@@ -28,6 +28,7 @@ import imagehash
 import numpy as np
 import pypdfium2
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from core.errors import DomainError
@@ -76,45 +77,45 @@ def _refuse(name: str, code: str, message: str) -> FileRefused:
 def sniff(name: str, data: bytes, *, max_bytes: int) -> str:
     """The file's MIME type from its bytes, once its size, type, name and structure are acceptable."""
     if not data:
-        raise _refuse(name, "file_empty", "the file is empty.")
+        raise _refuse(name, "file_empty", _("the file is empty."))
     if len(data) > max_bytes:
-        raise _refuse(name, "file_too_large", f"the file is larger than {max_bytes // 1_000_000} MB.")
+        raise _refuse(name, "file_too_large", _("the file is larger than %(mb)s MB.") % {"mb": max_bytes // 1_000_000})
     kind = filetype.guess(data)
     mime = kind.mime if kind is not None else ""
     if mime not in ALLOWED:
-        raise _refuse(name, "file_type_not_allowed", "send a photo (JPEG, PNG or WebP) or a PDF.")
+        raise _refuse(name, "file_type_not_allowed", _("send a photo (JPEG, PNG or WebP) or a PDF."))
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension not in ALLOWED[mime][0]:
-        raise _refuse(name, "file_type_mismatch", "the file's name does not match what it contains.")
+        raise _refuse(name, "file_type_mismatch", _("the file's name does not match what it contains."))
     _structure_check(name, data, mime)
     return mime
 
 
 def _structure_check(name: str, data: bytes, mime: str) -> None:
     if any(marker in data for marker in ARCHIVE_MARKERS + EXECUTABLE_MARKERS):
-        raise _refuse(name, "file_polyglot", "the file hides another file inside it.")
+        raise _refuse(name, "file_polyglot", _("the file hides another file inside it."))
     if mime != "application/pdf" and MARKUP.search(data):
-        raise _refuse(name, "file_polyglot", "the file hides a web page inside it.")
+        raise _refuse(name, "file_polyglot", _("the file hides a web page inside it."))
     if mime == "image/jpeg":
         end = data.rfind(b"\xff\xd9")
         if end < 0:
-            raise _refuse(name, "file_truncated", "the image is cut short.")
+            raise _refuse(name, "file_truncated", _("the image is cut short."))
         if data[end + 2 :].strip(b"\x00\xff"):
-            raise _refuse(name, "file_polyglot", "the file carries data after the end of the image.")
+            raise _refuse(name, "file_polyglot", _("the file carries data after the end of the image."))
     elif mime == "image/png":
         end = data.rfind(b"IEND")
         if end < 0 or len(data) - (end + 8) < 0:
-            raise _refuse(name, "file_truncated", "the image is cut short.")
+            raise _refuse(name, "file_truncated", _("the image is cut short."))
         if len(data) > end + 8:
-            raise _refuse(name, "file_polyglot", "the file carries data after the end of the image.")
+            raise _refuse(name, "file_polyglot", _("the file carries data after the end of the image."))
     elif mime == "image/webp":
         declared = int.from_bytes(data[4:8], "little") + 8
         if declared > len(data):
-            raise _refuse(name, "file_truncated", "the image is cut short.")
+            raise _refuse(name, "file_truncated", _("the image is cut short."))
         if declared < len(data):
-            raise _refuse(name, "file_polyglot", "the file carries data after the end of the image.")
+            raise _refuse(name, "file_polyglot", _("the file carries data after the end of the image."))
     elif b"%%EOF" not in data[-1024:]:
-        raise _refuse(name, "file_truncated", "the PDF is cut short.")
+        raise _refuse(name, "file_truncated", _("the PDF is cut short."))
 
 
 HASH_SIZE = 16  # a 256-bit perceptual hash: receipts look alike at 64 bits
@@ -160,17 +161,17 @@ def _decode_image(name: str, data: bytes, pil_format: str) -> Page:
             image = Image.open(io.BytesIO(data), formats=[pil_format])  # reads the header only
             width, height = image.size
             if width * height > max_pixels:
-                raise _refuse(name, "file_too_many_pixels", "the image has more pixels than a receipt needs.")
+                raise _refuse(name, "file_too_many_pixels", _("the image has more pixels than a receipt needs."))
             if getattr(image, "n_frames", 1) > 1:
-                raise _refuse(name, "file_animated", "an animated image is not a receipt.")
+                raise _refuse(name, "file_animated", _("an animated image is not a receipt."))
             image.load()
             upright = ImageOps.exif_transpose(image)  # the photo as it was taken, then no metadata
     except FileRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse(name, "file_too_many_pixels", "the image has more pixels than a receipt needs.") from None
+        raise _refuse(name, "file_too_many_pixels", _("the image has more pixels than a receipt needs.")) from None
     except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError):
-        raise _refuse(name, "file_truncated", "the image is damaged or cut short.") from None
+        raise _refuse(name, "file_truncated", _("the image is damaged or cut short.")) from None
     return _page(upright if upright is not None else image)
 
 
@@ -178,12 +179,12 @@ def _render_pdf(name: str, data: bytes, max_pages: int) -> list[Page]:
     try:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError:
-        raise _refuse(name, "file_unreadable", "the PDF cannot be opened.") from None
+        raise _refuse(name, "file_unreadable", _("the PDF cannot be opened.")) from None
     try:
         if len(document) == 0:
-            raise _refuse(name, "file_unreadable", "the PDF has no pages.")
+            raise _refuse(name, "file_unreadable", _("the PDF has no pages."))
         if len(document) > max_pages:
-            raise _refuse(name, "pdf_too_many_pages", f"an e-receipt has at most {max_pages} pages.")
+            raise _refuse(name, "pdf_too_many_pages", _("an e-receipt has at most %(n)s pages.") % {"n": max_pages})
         pages = []
         for index in range(len(document)):
             page = document[index]
@@ -194,7 +195,7 @@ def _render_pdf(name: str, data: bytes, max_pages: int) -> list[Page]:
             page.close()
         return pages
     except pypdfium2.PdfiumError:
-        raise _refuse(name, "file_unreadable", "the PDF is damaged.") from None
+        raise _refuse(name, "file_unreadable", _("the PDF is damaged.")) from None
     finally:
         document.close()
 
@@ -202,15 +203,15 @@ def _render_pdf(name: str, data: bytes, max_pages: int) -> list[Page]:
 def pages_from_upload(files: list[tuple[str, bytes]], *, max_bytes: int, max_images: int, max_pages: int) -> Intake:
     """Check and re-encode a receipt's files: several photos, or one PDF. Refuses before anything is kept."""
     if not files:
-        raise FileRefused("Add a photo of the receipt, or its PDF.", code="file_missing",
-                          fields={"files": ["Add a photo of the receipt, or its PDF."]})  # fmt: skip
+        message = _("Add a photo of the receipt, or its PDF.")
+        raise FileRefused(message, code="file_missing", fields={"files": [message]})
     if len(files) > max_images:
-        message = f"At most {max_images} photos for one receipt."
+        message = _("At most %(n)s photos for one receipt.") % {"n": max_images}
         raise FileRefused(message, code="too_many_files", fields={"files": [message]})
     mimes = [sniff(name, data, max_bytes=max_bytes) for name, data in files]
     if "application/pdf" in mimes:
         if len(files) > 1:
-            message = "Send a PDF e-receipt on its own, without photos or other PDFs."
+            message = _("Send a PDF e-receipt on its own, without photos or other PDFs.")
             raise FileRefused(message, code="pdf_not_alone", fields={"files": [message]})
         return Intake("pdf", _render_pdf(files[0][0], files[0][1], max_pages))
     return Intake(

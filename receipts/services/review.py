@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Conflict, DomainError, PermissionDenied
@@ -58,7 +59,7 @@ def _parse_fields(
     errors: dict[str, list[str]] = {}
     merchant = merchant.strip()[:100]
     if not merchant:
-        errors["merchant"] = ["Name the shop."]
+        errors["merchant"] = [_("Name the shop.")]
     day: date | None = None
     if isinstance(purchase_date, date):
         day = purchase_date
@@ -66,16 +67,16 @@ def _parse_fields(
         try:
             day = date.fromisoformat(str(purchase_date or "").strip())
         except ValueError:
-            errors["purchase_date"] = ["Give the date of the purchase (YYYY-MM-DD)."]
+            errors["purchase_date"] = [_("Give the date of the purchase (YYYY-MM-DD).")]
     amount = 0
     try:
         amount = parse_money_typed(str(total), receipt.tenant.currency, language)
         if amount <= 0:
-            errors["total"] = ["Give the receipt's total, more than zero."]
+            errors["total"] = [_("Give the receipt's total, more than zero.")]
     except ValueError as exc:
         errors["total"] = [str(exc)]
     if errors or day is None:
-        raise DomainError("Some fields need a correction; see them below.", fields=errors)
+        raise DomainError(_("Some fields need a correction; see them below."), fields=errors)
     return merchant, day, amount
 
 
@@ -161,7 +162,7 @@ def receipt_confirm(
     receipt = Receipt.objects.select_for_update().select_related("tenant", "panelist").get(tenant_id=receipt.tenant_id,
                                                                                           pk=receipt.pk)  # fmt: skip
     if receipt.status != Receipt.Status.TO_CONFIRM:
-        raise WrongState("This receipt is not waiting for your confirmation.")
+        raise WrongState(_("This receipt is not waiting for your confirmation."))
     merchant, day, amount = _parse_fields(receipt=receipt, merchant=merchant, purchase_date=purchase_date, total=total,
                                           receipt_number=receipt_number, language=language)  # fmt: skip
     receipt.merchant, receipt.purchase_date, receipt.total = merchant, day, amount
@@ -200,14 +201,16 @@ def receipt_decide(
     if outcome not in ReceiptDecision.Outcome.values:
         raise DomainError("Approve or reject.", fields={"outcome": ["Use approved or rejected."]})
     if outcome == ReceiptDecision.Outcome.REJECTED and reason not in Reason.values:
-        raise DomainError("A rejection needs a reason.", fields={"reason": ["Choose a reason."]})
+        raise DomainError(_("A rejection needs a reason."), fields={"reason": [_("Choose a reason.")]})
     if outcome == ReceiptDecision.Outcome.REJECTED and reason == Reason.OTHER and not note.strip():
-        raise DomainError("Say why in the note.", fields={"note": ["Required with the reason 'other'."]})
+        raise DomainError(_("Say why in the note."), fields={"note": ["Required with the reason 'other'."]})
     if receipt.status != Receipt.Status.REVIEW:
-        raise WrongState("This receipt is not waiting for a review.")
+        raise WrongState(_("This receipt is not waiting for a review."))
     appeal = ReceiptAppeal.objects.filter(tenant_id=receipt.tenant_id, receipt=receipt, decided_at__isnull=True).first()
     if appeal is not None and appeal.first_actor == actor:
-        raise PermissionDenied("You decided this receipt first: a colleague decides its appeal.", code="same_reviewer")
+        raise PermissionDenied(
+            _("You decided this receipt first: a colleague decides its appeal."), code="same_reviewer"
+        )
     decision = _decide(receipt, outcome=outcome, reason=reason if outcome == "rejected" else "", note=note,
                        reviewer=reviewer, now=now, on_appeal=appeal is not None, actor=actor)  # fmt: skip
     if appeal is not None:
@@ -226,11 +229,11 @@ def receipt_appeal(*, receipt: Receipt, message: str = "", now: datetime | None 
     now = now or timezone.now()
     receipt = Receipt.objects.select_for_update().get(tenant_id=receipt.tenant_id, pk=receipt.pk)
     if receipt.status != Receipt.Status.REJECTED:
-        raise WrongState("Only a rejected receipt can be appealed.")
+        raise WrongState(_("Only a rejected receipt can be appealed."))
     if ReceiptAppeal.objects.filter(tenant_id=receipt.tenant_id, receipt=receipt).exists():
-        raise AppealClosed("This receipt was already appealed: each receipt may be appealed once.")
+        raise AppealClosed(_("This receipt was already appealed: each receipt may be appealed once."))
     if receipt.decided_at is None or now - receipt.decided_at > timedelta(days=APPEAL_DAYS):
-        raise AppealClosed(f"An appeal must come within {APPEAL_DAYS} days of the decision.")
+        raise AppealClosed(_("An appeal must come within %(n)s days of the decision.") % {"n": APPEAL_DAYS})
     last = (
         ReceiptDecision.objects.filter(tenant_id=receipt.tenant_id, receipt=receipt)
         .order_by("-created_at", "-id")
@@ -253,11 +256,11 @@ def receipt_approval_reverse(
     paid out). Either way the panelist sees the decision, its reason and what happened to the money."""
     now = now or timezone.now()
     if reason not in Reason.values:
-        raise DomainError("Give the reason of the reversal.", fields={"reason": ["Choose a reason."]})
+        raise DomainError(_("Give the reason of the reversal."), fields={"reason": [_("Choose a reason.")]})
     receipt = Receipt.objects.select_for_update().select_related("tenant", "panelist").get(tenant_id=receipt.tenant_id,
                                                                                           pk=receipt.pk)  # fmt: skip
     if receipt.status != Receipt.Status.APPROVED:
-        raise WrongState("Only an approved receipt can have its approval reversed.")
+        raise WrongState(_("Only an approved receipt can have its approval reversed."))
     money_note = ""
     if receipt.counted_month is not None:
         month = receipt.counted_month
@@ -270,9 +273,9 @@ def receipt_approval_reverse(
                 )
                 transaction_reverse(txn=paid, memo=f"Receipt approval reversed: {reason}", created_by=by)
                 ReceiptTally.objects.filter(tenant_id=receipt.tenant_id, pk=tally.pk).update(paid_steps=0)
-                money_note = "The month's reward was taken back."
+                money_note = _("The month's reward was taken back.")
             else:
-                money_note = "The month's reward already paid is yours to keep."
+                money_note = _("The month's reward already paid is yours to keep.")
         receipt.counted_month = None
     told = " ".join(part for part in (note.strip(), money_note) if part)
     return _decide(receipt, outcome="rejected", reason=reason, note=told, reviewer=by, now=now, on_appeal=False)

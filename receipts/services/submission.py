@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from consent.services.consent import consent_require
@@ -41,8 +42,8 @@ def receipt_submit(*, panelist: Panelist, files: list[tuple[str, bytes]], now: d
     program = receipt_program_get(tenant=tenant)
     if receipts_recent_count(panelist=panelist, now=now) >= program.weekly_limit:
         raise OverLimit(
-            f"You have sent {program.weekly_limit} receipts in the last 7 days, the most the program takes. "
-            "Try again in a few days."
+            _("You have sent %(n)s receipts in the last 7 days, the most the program takes. Try again in a few days.")
+            % {"n": program.weekly_limit}
         )
     intake = pages_from_upload(files, max_bytes=program.file_max_bytes, max_images=program.images_max,
                                max_pages=program.pdf_pages_max)  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import translation
 from django.utils.functional import empty
 
 from consent.services.consent import consent_grant
@@ -29,6 +30,15 @@ def receipts_folder(tmp_path: Path) -> Iterator[Path]:
         receipts_storage_lazy._wrapped = empty  # type: ignore[assignment]  # LazyObject's reset
         yield folder
     receipts_storage_lazy._wrapped = empty  # type: ignore[assignment]  # LazyObject's reset
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """A page asked for in French leaves French active in this thread: each test starts and ends in
+    the default language, whatever ran before it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def stored_files(folder: Path) -> list[Path]:

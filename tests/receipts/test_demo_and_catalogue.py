@@ -44,3 +44,16 @@ def test_the_receipts_page_speaks_french(panelist: Panelist) -> None:
     client.force_login(panelist.user)
     page = client.get(reverse("receipts", kwargs={"tenant_slug": panelist.tenant.slug}))
     assert "Prendre le ticket en photo" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_file_is_explained_in_the_panelists_language(panelist: Panelist) -> None:
+    from django.utils import translation
+
+    from receipts.intake import FileRefused
+    from receipts.services.submission import receipt_submit
+    from tests.receipts import hostile
+
+    with translation.override("fr"), pytest.raises(FileRefused) as refused:
+        receipt_submit(panelist=panelist, files=[("bombe.png", hostile.decompression_bomb())])
+    assert refused.value.detail == "bombe.png: l'image a plus de pixels qu'il n'en faut pour un ticket."
