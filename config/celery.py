@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("fairpanel", task_cls=BaseTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = [Queue(name) for name in ("default", "ingest", "payouts", "purges")]
+app.conf.task_queues = [Queue(name) for name in ("default", "ingest", "payouts", "purges", "receipts")]
 app.autodiscover_tasks()
 
 

@@ -9,6 +9,7 @@ from config.health import healthz, livez
 from consent import urls as consent_urls
 from panel import urls as panel_urls
 from panel.views import public as panel_public
+from receipts import urls as receipts_urls
 from rewards import urls as rewards_urls
 from surveys import urls as surveys_urls
 from tenants import urls as tenants_urls
@@ -16,7 +17,7 @@ from tenants import urls as tenants_urls
 # Each app declares its own URLs (its urls.py): ``pages`` under /t/<slug>/, ``console`` under
 # /t/<slug>/console/, and ``api_v1`` under /api/v1/. URL names are global and start with the app's
 # area (``console_*``, ``api_*``), so that templates and tests reverse them without namespaces.
-APPS = [tenants_urls, consent_urls, panel_urls, rewards_urls, surveys_urls, adverification_urls]
+APPS = [tenants_urls, consent_urls, panel_urls, rewards_urls, surveys_urls, receipts_urls, adverification_urls]
 
 tenant_pages: list[URLPattern | URLResolver] = [
     *(pattern for app in APPS for pattern in app.pages),

@@ -92,7 +92,7 @@ def main() -> int:
                 "-l",
                 "INFO",
                 "-Q",
-                "default,ingest,payouts,purges",
+                "default,ingest,payouts,purges,receipts",
                 "--concurrency",
                 "2",
             ],

@@ -32,6 +32,7 @@ class Perm(StrEnum):
     SURVEYS_MANAGE = "surveys.manage"
     SURVEYS_REVIEW = "surveys.review"
     RECEIPTS_REVIEW = "receipts.review"
+    RECEIPTS_MANAGE = "receipts.manage"
     PAYOUTS_MANAGE = "payouts.manage"
     REPORTS_VIEW = "reports.view"
     AD_PROGRAM_MANAGE = "ad_program.manage"
@@ -56,6 +57,8 @@ ROLE_PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.SURVEYS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.SURVEYS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
     Perm.RECEIPTS_REVIEW: frozenset({Role.OWNER, Role.MANAGER, Role.REVIEWER}),
+    # The receipt program's rules (windows, merchants, limits) are the operators' to set.
+    Perm.RECEIPTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.PAYOUTS_MANAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Perm.REPORTS_VIEW: frozenset({Role.OWNER, Role.MANAGER}),
     # The ad-verification watch list is the operators' to set; reviewers read its reports too.

@@ -256,7 +256,7 @@ def celery_worker_start(log: Path, name: str, concurrency: int = 1) -> subproces
             "-c",
             str(concurrency),
             "-Q",
-            "default,ingest,payouts,purges",
+            "default,ingest,payouts,purges,receipts",
             "-n",
             f"{name}-{os.getpid()}@%h",
             "--without-gossip",

@@ -34,7 +34,7 @@ def run_enqueued(callbacks: Sequence[Callable[[], Any]], name: str) -> list[Any]
     return results
 
 
-QUEUES = ("default", "ingest", "payouts", "purges")
+QUEUES = ("default", "ingest", "payouts", "purges", "receipts")
 
 
 def broker_take(name: str) -> list[tuple[tuple[Any, ...], bytes]]:

@@ -6,6 +6,7 @@ See README.md, "Configuration", for the list of variables.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "rewards",
     "surveys",
     "adverification",
+    "receipts",
 ]
 
 MIDDLEWARE = [
@@ -216,7 +218,7 @@ TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -226,6 +228,17 @@ STORAGES = {
 # Data-subject exports are written here by workers and served through signed links, never directly.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"
+# Receipt images: never public (no URL of their own: people get short-lived signed links), on S3 when
+# RECEIPTS_S3_BUCKET is set (django-storages; credentials from the usual AWS_* variables).
+RECEIPTS_S3_BUCKET = env_str("RECEIPTS_S3_BUCKET", "")
+STORAGES["receipts"] = (
+    {"BACKEND": "storages.backends.s3.S3Storage",
+     "OPTIONS": {"bucket_name": RECEIPTS_S3_BUCKET, "default_acl": "private", "querystring_auth": True,
+                 "querystring_expire": 300, "file_overwrite": False}}
+    if RECEIPTS_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage",
+          "OPTIONS": {"location": str(MEDIA_ROOT / "receipts"), "base_url": None}}
+)  # fmt: skip
 
 # --- API -------------------------------------------------------------------------------------------
 
@@ -284,12 +297,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ["default", "ingest", "payouts", "purges"]
+CELERY_TASK_QUEUES_NAMES = ["default", "ingest", "payouts", "purges", "receipts"]
 # Routed by the task's name, which is its service's name plus ``_task`` (see STYLE.md).
 CELERY_TASK_ROUTES = {
     "*.tasks.*_purge_task": {"queue": "purges"},
     "*.tasks.payout_*": {"queue": "payouts"},
     "*.tasks.*_ingest_task": {"queue": "ingest"},
+    "receipts.tasks.receipt_read_task": {"queue": "receipts"},  # OCR: its own workers, never in others' way
 }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
@@ -379,3 +393,8 @@ AD_BATCHES_PER_DEVICE_HOUR = env_int("AD_BATCHES_PER_DEVICE_HOUR", 30, minimum=1
 AD_BATCHES_PER_PANELIST_HOUR = env_int("AD_BATCHES_PER_PANELIST_HOUR", 60, minimum=1)
 # The sweeper re-enqueues a pending chunk whose task has not finished after this many seconds.
 PAYOUT_CHUNK_STALL_SECONDS = env_int("PAYOUT_CHUNK_STALL_SECONDS", 300, minimum=1)
+# Receipts: the reader (rapidocr, or tesseract), the most pixels an uploaded image may have (decompression
+# bombs are refused before decoding), and how long a signed link to a receipt image works.
+RECEIPTS_OCR_ENGINE = env_choice("RECEIPTS_OCR_ENGINE", ["rapidocr", "tesseract"], "rapidocr")
+RECEIPTS_MAX_PIXELS = env_int("RECEIPTS_MAX_PIXELS", 50_000_000, minimum=1_000_000)
+RECEIPTS_URL_SECONDS = env_int("RECEIPTS_URL_SECONDS", 300, minimum=10)

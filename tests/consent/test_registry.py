@@ -53,6 +53,7 @@ OUR_APPS = {
     "rewards",
     "surveys",
     "adverification",
+    "receipts",
     "account",
     "mfa",
     "sessions",

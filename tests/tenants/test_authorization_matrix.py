@@ -29,6 +29,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from consent.models import ConsentReceipt
 from panel.models import WaitlistRelease
 from panel.services.invitations import invitation_create
+from receipts.models import Receipt
 from rewards.models import MassPaymentBatch, PayoutRun
 from rewards.services.providers import charity_add
 from surveys.services.authoring import quota_add, survey_create, survey_publish
@@ -151,6 +152,12 @@ PAGES: dict[str, Rule] = {
     "survey_appeal": Panelist(405),
     "survey_external_return": Panelist(403),  # no signature: refused
     "survey_external_callback": Public(405),  # a server posts it, signed
+    "receipts": Panelist(),
+    "receipt_send": Panelist(405),
+    "receipt_detail": Panelist(),
+    "receipt_fields_confirm": Panelist(405),
+    "receipt_appeal_send": Panelist(405),
+    "receipt_image": Public(404),  # a forged signed link finds nothing, whoever holds it
     # the console
     "console_home": Staff(Perm.CONSOLE_VIEW),
     "console_team": Staff(Perm.TEAM_VIEW),
@@ -221,6 +228,11 @@ PAGES: dict[str, Rule] = {
     "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
     "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
     "console_survey_review_reject": Staff(Perm.SURVEYS_REVIEW, 405),
+    "console_receipts_review": Staff(Perm.RECEIPTS_REVIEW),
+    "console_receipt_decide": Staff(Perm.RECEIPTS_REVIEW, 405),
+    "console_receipt_approval_reverse": Staff(Perm.RECEIPTS_MANAGE, 405),
+    "console_receipt_program": Staff(Perm.RECEIPTS_MANAGE),
+    "console_receipt_program_update": Staff(Perm.RECEIPTS_MANAGE, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -255,6 +267,16 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/v1/me/adverification/devices/{id}/revoke/": MyApi(404),  # a device nobody here has
     "GET /api/v1/me/adverification/sent/": MyApi(),
     "DELETE /api/v1/me/adverification/sent/{day}/": MyApi(),  # a day with nothing sent: nothing to delete
+    "GET /api/v1/me/receipts/": MyApi(),
+    "POST /api/v1/me/receipts/": MyApi(403),  # this panelist has not consented to the receipts program
+    "GET /api/v1/me/receipts/{receipt_id}/": MyApi(),
+    "POST /api/v1/me/receipts/{receipt_id}/confirm/": MyApi(400),  # an empty body is refused with a reason
+    "POST /api/v1/me/receipts/{receipt_id}/appeal/": MyApi(409),  # nothing was rejected, nothing to appeal
+    "GET /api/v1/receipts/": Api(Perm.RECEIPTS_REVIEW),
+    "POST /api/v1/receipts/{receipt_id}/decision/": Api(Perm.RECEIPTS_REVIEW, 400),
+    "GET /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
+    "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
@@ -295,6 +317,7 @@ def world(make_staff, client: Client) -> World:
     survey = survey_create(tenant=tenant, title="Matrix", definition=one_question())
     survey_publish(survey=survey)
     quota = quota_add(survey=survey, question_a="q1", value_a="true", limit=5)
+    purchase = Receipt.objects.create(tenant=tenant, panelist=panelist, kind="photo")
     issued = {
         role.value: api_key_create(tenant=tenant, name=role.value, role=role, created_by=None) for role in API_KEY_ROLES
     }
@@ -355,6 +378,12 @@ def world(make_staff, client: Client) -> World:
         "console_survey_review_approve": slug | {"pk": 1},
         "console_survey_review_reject": slug | {"pk": 1},
         "console_quota_delete": slug | {"pk": survey.pk, "cell": quota.pk},
+        "receipt_detail": slug | {"public_id": purchase.public_id},
+        "console_receipt_decide": slug | {"pk": purchase.pk},
+        "console_receipt_approval_reverse": slug | {"pk": purchase.pk},
+        "receipt_fields_confirm": slug | {"public_id": purchase.public_id},
+        "receipt_appeal_send": slug | {"public_id": purchase.public_id},
+        "receipt_image": slug | {"token": "forged.token"},
     }
     for token_page in ("waitlist_confirm", "waitlist_status", "waitlist_leave", "data_export_download"):
         kwargs[token_page] = slug | {"token": f"{uuid.uuid4().hex}.forged"}
@@ -363,7 +392,12 @@ def world(make_staff, client: Client) -> World:
     return World(
         slug=tenant.slug,
         kwargs=kwargs,
-        api_values={"id": str(victim.pk), "public_id": panelist.public_id, "day": "2026-01-01"},
+        api_values={
+            "id": str(victim.pk),
+            "public_id": panelist.public_id,
+            "day": "2026-01-01",
+            "receipt_id": str(purchase.public_id),
+        },
         clients=clients,
         keys={role: key.key for role, key in issued.items()},
     )
