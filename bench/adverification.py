@@ -248,21 +248,20 @@ def rollup_and_drop(tenant: Tenant) -> dict[str, float]:
     cells = ad_daily_rollup(tenant=tenant, day=ROLLUP_DAY)
     rollup = time.perf_counter() - started
     with raw.transaction(), raw.cursor() as cursor:
-        # What the purge does first: count the partition's rows per tenant, for the purge log.
+        # What the purge does first: how many rows each tenant has in the partition, for the purge log
+        # (read from the counters the table's triggers keep, not counted), then the drop itself.
+        before = datetime(2020, 3, 1, tzinfo=UTC)
         started = time.perf_counter()
-        cursor.execute(
-            "SELECT count(*) FROM adverification_partitions_drop(%s, true)", [datetime(2020, 3, 1, tzinfo=UTC)]
-        )
+        cursor.execute("SELECT coalesce(sum(purged), 0) FROM adverification_partitions_drop(%s, true)", [before])
+        logged = int(cursor.fetchone()[0])
         count_only = time.perf_counter() - started
         started = time.perf_counter()
-        cursor.execute(
-            "SELECT count(*) FROM adverification_partitions_drop(%s, false)", [datetime(2020, 3, 1, tzinfo=UTC)]
-        )
+        cursor.execute("SELECT count(*) FROM adverification_partitions_drop(%s, false)", [before])
         drop_with_count = time.perf_counter() - started
     return {"rows": ROLLUP_ROWS, "load_seconds": round(loaded, 1), "rollup_seconds": round(rollup, 2),
-            "cells": cells, "count_rows_per_tenant_seconds": round(count_only, 3),
-            "drop_partition_with_count_seconds": round(drop_with_count, 3),
-            "drop_partition_alone_seconds": round(max(drop_with_count - count_only, 0), 3)}  # fmt: skip
+            "cells": cells, "rows_per_tenant_for_the_purge_log_seconds": round(count_only, 3),
+            "purge_log_rows_equal_rows_loaded": logged == ROLLUP_ROWS,
+            "drop_partition_with_count_seconds": round(drop_with_count, 3)}  # fmt: skip
 
 
 def main() -> dict[str, object]:

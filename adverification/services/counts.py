@@ -92,6 +92,13 @@ def ad_day_delete(*, panelist: Panelist, day: date | str) -> DayDeleted:
     return DayDeleted(day, deleted)
 
 
+def _month_after(partition: str) -> datetime:
+    """The first hour after a monthly partition (``adverification_adcount_YYYYMM``)."""
+    yyyymm = partition.rsplit("_", 1)[1]
+    month = date(int(yyyymm[:4]), int(yyyymm[4:]), 1)
+    return datetime.combine(next_month(month), datetime.min.time(), tzinfo=UTC)
+
+
 def ad_counts_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: bool) -> int:
     """The retention purge of raw counts (a ``consent.registry`` purger).
 
@@ -99,7 +106,9 @@ def ad_counts_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: 
     days: a partition is shared by every tenant, and no tenant keeps them longer). The database's
     function refuses to drop anything younger, whatever it is asked. Each other tenant with rows in a
     dropped partition gets its own line in the purge log; this tenant's count is returned (and logged
-    by the caller). A tenant that keeps counts for less than 90 days has its older rows deleted.
+    by the caller). The counts per tenant come from counters the table's triggers keep as rows come
+    and go (migration 0003), not from counting the partition. A tenant that keeps counts for less
+    than 90 days has its older rows deleted.
     """
     purged = 0
     with transaction.atomic(), connection.cursor() as cursor:
@@ -115,8 +124,12 @@ def ad_counts_purge(tenant: Tenant, cutoff: datetime, batch_size: int, dry_run: 
     with connection.cursor() as cursor:
         # What this tenant's own shorter retention removes from partitions that are still there.
         if dry_run:
-            cursor.execute("SELECT count(*) FROM adverification_adcount WHERE tenant_id = %s AND hour < %s",
-                           [tenant.pk, cutoff])  # fmt: skip
+            # Not the rows of the partitions counted above, which a dry run leaves in place.
+            kept_from = max(
+                (_month_after(name) for name, _tenant, _rows in dropped), default=datetime.min.replace(tzinfo=UTC)
+            )
+            cursor.execute("SELECT count(*) FROM adverification_adcount WHERE tenant_id = %s AND hour < %s"
+                           " AND hour >= %s", [tenant.pk, cutoff, kept_from])  # fmt: skip
             return purged + int(cursor.fetchone()[0])
         while True:
             cursor.execute(

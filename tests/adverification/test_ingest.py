@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.test import Client
 
 from adverification.models import AdBatch, AdCount
@@ -273,3 +275,36 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read() -> None:
 
     assert (response.status_code, response.json()["code"]) == (413, "batch_too_large")
     assert stored() == 0
+
+
+def counters(tenant_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(rows), 0) FROM adverification_adcount_rows WHERE tenant_id = %s", [tenant_id]
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_each_stored_batch_adds_its_rows_to_the_counters_the_purge_log_reads_and_a_refused_one_adds_none() -> None:
+    panelist = consenting_panelist(ad_panel())
+    device = paired(panelist)
+
+    accepted = send(device.token, batch(line(count=4), line(domain=LANDING, kind="click", hour=this_hour(0))))
+    send(device.token, batch(line(), line(count=-5)))  # refused whole
+    send(device.token, batch(*[line(site=f"site{n}.test") for n in range(7)]))
+
+    assert accepted.status_code == 201
+    assert counters(panelist.tenant_id) == AdCount.objects.for_tenant(panelist.tenant).count() == 9
+
+
+@pytest.mark.django_db
+def test_a_raw_count_is_never_updated_so_the_counters_stay_true() -> None:
+    panelist = consenting_panelist(ad_panel())
+    device = paired(panelist)
+    send(device.token, batch(line()))
+
+    with pytest.raises(DatabaseError, match="only inserted and deleted"), transaction.atomic():
+        AdCount.objects.for_tenant(panelist.tenant).update(hour=F("hour") - timedelta(days=200))
+
+    assert counters(panelist.tenant_id) == AdCount.objects.for_tenant(panelist.tenant).count() == 1

@@ -12,7 +12,7 @@ from django.db import connection
 from adverification.models import AdCount, AdDaily, Device
 from adverification.rewarding import SOURCE_KEY, month_credits
 from adverification.selectors import OTHER, ad_report, ad_report_csv
-from adverification.services.counts import ad_count_partitions_ensure, ad_daily_rollup
+from adverification.services.counts import ad_count_partitions_ensure, ad_daily_rollup, ad_day_delete
 from consent.models import PurgeLog
 from consent.registry import Person, category_get
 from consent.services.privacy import privacy_purge
@@ -120,6 +120,45 @@ def test_a_partition_older_than_the_retention_is_dropped_and_the_purge_log_says_
     log = PurgeLog.objects.for_tenant(tenant).get(category="adverification.counts")
     assert log.purged == 3
     assert AdCount.objects.for_tenant(tenant).count() == 1
+
+
+def rows_per_tenant(partition: str) -> dict[int, int]:
+    """The real rows of a partition, counted the slow way."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tenant_id, count(*) FROM {partition} GROUP BY tenant_id")  # noqa: S608 (our own name)
+        return dict(cursor.fetchall())
+
+
+def test_the_purge_log_says_how_many_rows_each_panel_lost_with_a_partition_without_counting_it() -> None:
+    here, there = ad_panel(timezone="UTC"), ad_panel(timezone="UTC")
+    month = (datetime.now(UTC) - timedelta(days=200)).replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+    keeps, deletes_a_day, erased = (consenting_panelist(here) for _ in range(3))
+    elsewhere = consenting_panelist(there)
+    hours = [month + timedelta(days=d, hours=h) for d in range(3) for h in range(4)]  # 3 days of 4 hours
+    for device, panelist in enumerate([keeps, deletes_a_day, erased, elsewhere]):
+        counts_at(panelist, device, hours)
+        counts_at(panelist, device + 16, hours[:5])  # a second device, on the same counter shard
+    ad_day_delete(panelist=deletes_a_day, day=month.date() + timedelta(days=1))
+    category_get("adverification.counts").eraser(
+        Person(user=erased.user, tenant=here, subject=erased.public_id, scope="tenant")
+    )
+    partition = f"adverification_adcount_{month:%Y%m}"
+    real = rows_per_tenant(partition)
+
+    planned = privacy_purge(tenant=here, dry_run=True)
+    purged = privacy_purge(tenant=here)
+
+    assert real == {here.pk: 17 + 12, there.pk: 17}  # 12 + 5 rows; less the deleted day's 4 + 1; none erased
+    assert planned["adverification.counts"] == purged["adverification.counts"] == real[here.pk]
+    logged = {(log.tenant_id, log.dry_run): log.purged for log in PurgeLog.objects.unscoped()  # across tenants: both
+              .filter(category="adverification.counts", tenant__in=[here, there])}  # fmt: skip
+    assert logged == {(here.pk, True): real[here.pk], (here.pk, False): real[here.pk],
+                      (there.pk, True): real[there.pk], (there.pk, False): real[there.pk]}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [partition])
+        assert cursor.fetchone()[0] is None
+        cursor.execute("SELECT count(*) FROM adverification_adcount_rows WHERE month = %s", [month.date()])
+        assert cursor.fetchone()[0] == 0  # the partition's counters went with it
 
 
 def test_a_recent_partition_is_never_dropped_whatever_the_cutoff_asked() -> None:
