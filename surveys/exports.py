@@ -24,7 +24,16 @@ from surveys.results import _iter_rows, pseudonym
 from surveys.selectors import version_latest
 
 CHOSEN = (("1", "chosen"), ("0", "not chosen"))
-FIXED = ["respondent", "status", "review", "version", "started_at", "finished_at", "seconds"]
+FIXED_LABELS = {
+    "respondent": "Pseudonymous respondent id (this survey only)",
+    "status": "Final status",
+    "review": "Quality review",
+    "version": "Survey version answered",
+    "started_at": "Started (UTC)",
+    "finished_at": "Finished (UTC)",
+    "seconds": "Total seconds on pages",
+}
+FIXED = list(FIXED_LABELS)
 
 
 @dataclass(frozen=True)
@@ -122,10 +131,7 @@ def codebook_chunks(*, survey: Survey, language: str = "en") -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["variable", "label", "type", "value", "value_label"])
-    fixed = {"respondent": "Pseudonymous respondent id (this survey only)", "status": "Final status",
-             "review": "Quality review", "version": "Survey version answered", "started_at": "Started (UTC)",
-             "finished_at": "Finished (UTC)", "seconds": "Total seconds on pages"}  # fmt: skip
-    for name, label in fixed.items():
+    for name, label in FIXED_LABELS.items():
         writer.writerow([name, label, "text", "", ""])
     for column in columns_for(version_latest(survey=survey).definition, language):
         writer.writerow([column.name, _formula_safe(column.label), column.kind, "", ""])
@@ -175,3 +181,91 @@ def _float(value: Any) -> float | None:
 
 def definition_json(*, survey: Survey) -> bytes:
     return json.dumps(version_latest(survey=survey).definition, indent=2, ensure_ascii=False).encode()
+
+
+# -- SPSS ------------------------------------------------------------------------------------------------
+
+SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+
+
+def spss_name(name: str, taken: set[str]) -> str:
+    """A valid SPSS variable name (a letter first, then letters, digits, ``_`` or ``.``; 64 bytes at most;
+    unique whatever the case), as close to the column's name as it can be."""
+    clean = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_" for c in name).rstrip(".")
+    if not clean or not clean[0].isalpha() or clean.upper() in SPSS_RESERVED:
+        clean = "v_" + clean
+    clean, candidate, n = clean[:60], clean[:60], 1
+    while candidate.upper() in taken:
+        n += 1
+        candidate = f"{clean}_{n}"
+    taken.add(candidate.upper())
+    return candidate
+
+
+def _codes(column: Column) -> dict[str, int] | None:
+    """A labelled text column (a single choice, a matrix row) is coded as numbers: the choice's own value
+    when every value is a whole number, its position (from 1) otherwise."""
+    if column.kind != "text" or not column.values:
+        return None
+    values = [value for value, _text in column.values]
+    if all(value.lstrip("-").isdigit() for value in values):
+        return {value: int(value) for value in values}
+    return {value: index for index, value in enumerate(values, start=1)}
+
+
+def sav_write(*, survey: Survey, path: str, include_rejected: bool = False, language: str = "en",
+              progress: Any = None) -> int:  # fmt: skip
+    """An SPSS ``.sav`` file with a variable label per column and value labels for every coded answer.
+
+    pyreadstat writes a whole data frame at once, so the rows are gathered column by column (numbers
+    as floats, texts as strings) rather than as Python rows; large exports go to a worker. ``progress``
+    is called with the number of rows read, every few thousand. Returns the number of rows."""
+    import pandas as pd  # type: ignore[import-untyped]
+    import pyreadstat
+
+    columns = columns_for(version_latest(survey=survey).definition, language)
+    taken: set[str] = set()
+    names = [spss_name(name, taken) for name in FIXED] + [spss_name(c.name, taken) for c in columns]
+    codes = [None] * len(FIXED) + [_codes(c) for c in columns]
+    numeric = [name in {"version", "seconds"} for name in FIXED] + [c.kind == "number" for c in columns]
+    labels: dict[str, dict[int | float, str]] = {}
+    for name, column, mapping in zip(names[len(FIXED) :], columns, codes[len(FIXED) :], strict=True):
+        if mapping is not None:
+            labels[name] = {mapping[value]: text for value, text in column.values}
+        elif column.values and column.kind == "number":
+            labels[name] = {int(value): text for value, text in column.values if value.lstrip("-").isdigit()}
+    data: list[list[Any]] = [[] for _name in names]
+    rows = 0
+    for record in _records(survey, columns, include_rejected):
+        for i, value in enumerate(record):
+            mapping = codes[i]
+            if value is None:
+                data[i].append(None)
+            elif mapping is not None:
+                text = str(value)
+                if text not in mapping:  # an answer outside the list ("other"): a code of its own
+                    mapping[text] = max(mapping.values(), default=0) + 1
+                    labels[names[i]][mapping[text]] = text
+                data[i].append(mapping[text])
+            elif numeric[i]:
+                data[i].append(_float(value))
+            else:
+                data[i].append(str(value))
+        rows += 1
+        if progress is not None and rows % 5000 == 0:
+            progress(rows)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(cells, dtype="float64" if codes[i] is not None or numeric[i] else "object")
+            for i, (name, cells) in enumerate(zip(names, data, strict=True))
+        }
+    )
+    pyreadstat.write_sav(
+        frame,
+        path,
+        file_label=survey.title[:64],
+        column_labels=dict(zip(names, [*FIXED_LABELS.values(), *(c.label[:250] for c in columns)], strict=True)),
+        variable_value_labels=labels,
+        variable_measure=dict.fromkeys(labels, "nominal"),
+    )
+    return rows

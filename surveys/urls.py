@@ -47,6 +47,7 @@ console: list[URLPattern | URLResolver] = [
         results.console_survey_export_parquet,
         name="console_survey_export_parquet",
     ),
+    path("surveys/<int:pk>/responses.sav", results.console_survey_export_sav, name="console_survey_export_sav"),
     path(
         "surveys/<int:pk>/definition.json",
         results.console_survey_export_definition,

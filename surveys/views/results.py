@@ -1,8 +1,9 @@
 """The results page (server-rendered SVG charts that refresh while the survey runs, a filter on one
-answer, a cross-tab) and the exports, streamed: CSV, its codebook, Parquet, and the definition."""
+answer, a cross-tab) and the exports, streamed: CSV, its codebook, Parquet, SPSS and the definition."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -10,7 +11,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from surveys.definition import questions_of
-from surveys.exports import codebook_chunks, csv_chunks, definition_json, parquet_write
+from surveys.exports import codebook_chunks, csv_chunks, definition_json, parquet_write, sav_write
+from surveys.models import Survey
 from surveys.results import crosstab_get, results_get
 from surveys.selectors import survey_get, version_latest
 from tenants.access import staff_required
@@ -82,6 +84,24 @@ def console_survey_export_parquet(request: StaffRequest, pk: int) -> FileRespons
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=f"survey-{survey.pk}.parquet",
                         content_type="application/vnd.apache.parquet")  # fmt: skip
+
+
+@staff_required(Perm.SURVEYS_MANAGE)
+@require_GET
+def console_survey_export_sav(request: StaffRequest, pk: int) -> FileResponse:
+    """SPSS, with variable and value labels: written to a temporary file (pyreadstat needs a path),
+    sent, then removed."""
+    survey = survey_get(tenant=request.tenant, pk=pk)
+    return sav_response(survey=survey, include_rejected=_rejected(request), language=get_language() or "en")
+
+
+def sav_response(*, survey: Survey, include_rejected: bool, language: str) -> FileResponse:
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "export.sav")
+        sav_write(survey=survey, path=path, include_rejected=include_rejected, language=language)
+        spool = open(path, "rb")  # noqa: SIM115 (FileResponse closes it once sent; the name is gone already)
+    return FileResponse(spool, as_attachment=True, filename=f"survey-{survey.pk}.sav",
+                        content_type="application/x-spss-sav")  # fmt: skip
 
 
 @staff_required(Perm.SURVEYS_MANAGE)

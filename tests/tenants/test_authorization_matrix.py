@@ -217,6 +217,7 @@ PAGES: dict[str, Rule] = {
     "console_survey_export_csv": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_codebook": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_parquet": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_sav": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_definition": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
     "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
@@ -339,6 +340,7 @@ def world(make_staff, client: Client) -> World:
                 "console_survey_export_csv",
                 "console_survey_export_codebook",
                 "console_survey_export_parquet",
+                "console_survey_export_sav",
                 "console_survey_export_definition",
             )
         },
