@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ FIXED_LABELS = {
     "seconds": "Total seconds on pages",
 }
 FIXED = list(FIXED_LABELS)
+PROGRESS_EVERY = 5000
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,16 @@ def _rank(value: Any, item: str) -> int | None:
     return names.index(item) + 1 if item in names else None
 
 
-def _records(survey: Survey, columns: list[Column], include_rejected: bool) -> Iterator[list[Any]]:
-    for panelist_id, status, review, version, started, finished, seconds, answers in _iter_rows(
-        survey, include_rejected
+Progress = Callable[[int], None] | None  # told the number of rows read so far, every few thousand
+
+
+def _records(survey: Survey, columns: list[Column], include_rejected: bool, progress: Progress = None
+             ) -> Iterator[list[Any]]:  # fmt: skip
+    for n, (panelist_id, status, review, version, started, finished, seconds, answers) in enumerate(
+        _iter_rows(survey, include_rejected), start=1
     ):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
         yield [
             pseudonym(survey, panelist_id), status, review, version, started.isoformat(),
             finished.isoformat() if finished else None, round(seconds, 1) if seconds is not None else None,
@@ -111,13 +118,14 @@ def _records(survey: Survey, columns: list[Column], include_rejected: bool) -> I
         ]  # fmt: skip
 
 
-def csv_chunks(*, survey: Survey, include_rejected: bool = False, language: str = "en") -> Iterator[bytes]:
+def csv_chunks(*, survey: Survey, include_rejected: bool = False, language: str = "en", progress: Progress = None
+               ) -> Iterator[bytes]:  # fmt: skip
     """The CSV, a few thousand rows per chunk."""
     columns = columns_for(version_latest(survey=survey).definition, language)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FIXED + [c.name for c in columns])
-    for n, record in enumerate(_records(survey, columns, include_rejected), start=1):
+    for n, record in enumerate(_records(survey, columns, include_rejected, progress), start=1):
         writer.writerow([_formula_safe(v) for v in record])
         if n % 2000 == 0:
             yield buffer.getvalue().encode()
@@ -140,7 +148,8 @@ def codebook_chunks(*, survey: Survey, language: str = "en") -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, batch: int = 5000) -> int:
+def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, batch: int = 5000,
+                  progress: Progress = None) -> int:  # fmt: skip
     """Parquet, written a batch at a time; returns the number of rows."""
     columns = columns_for(version_latest(survey=survey).definition)
     schema = pa.schema(
@@ -152,7 +161,7 @@ def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, 
     written = 0
     with pq.ParquetWriter(sink, schema) as writer:
         chunk: list[list[Any]] = []
-        for record in _records(survey, columns, include_rejected):
+        for record in _records(survey, columns, include_rejected, progress):
             chunk.append(record)
             if len(chunk) >= batch:
                 writer.write_table(_table(chunk, names, numeric, schema))
@@ -214,12 +223,12 @@ def _codes(column: Column) -> dict[str, int] | None:
 
 
 def sav_write(*, survey: Survey, path: str, include_rejected: bool = False, language: str = "en",
-              progress: Any = None) -> int:  # fmt: skip
+              progress: Progress = None) -> int:  # fmt: skip
     """An SPSS ``.sav`` file with a variable label per column and value labels for every coded answer.
 
     pyreadstat writes a whole data frame at once, so the rows are gathered column by column (numbers
-    as floats, texts as strings) rather than as Python rows; large exports go to a worker. ``progress``
-    is called with the number of rows read, every few thousand. Returns the number of rows."""
+    as floats, texts as strings) rather than as Python rows; large exports go to a worker. Returns the
+    number of rows."""
     import pandas as pd  # type: ignore[import-untyped]
     import pyreadstat
 
@@ -236,7 +245,7 @@ def sav_write(*, survey: Survey, path: str, include_rejected: bool = False, lang
             labels[name] = {int(value): text for value, text in column.values if value.lstrip("-").isdigit()}
     data: list[list[Any]] = [[] for _name in names]
     rows = 0
-    for record in _records(survey, columns, include_rejected):
+    for record in _records(survey, columns, include_rejected, progress):
         for i, value in enumerate(record):
             mapping = codes[i]
             if value is None:
@@ -252,8 +261,6 @@ def sav_write(*, survey: Survey, path: str, include_rejected: bool = False, lang
             else:
                 data[i].append(str(value))
         rows += 1
-        if progress is not None and rows % 5000 == 0:
-            progress(rows)
     frame = pd.DataFrame(
         {
             name: pd.Series(cells, dtype="float64" if codes[i] is not None or numeric[i] else "object")

@@ -184,9 +184,17 @@ def crosstab_get(*, survey: Survey, row: str, column: str, include_rejected: boo
     return CrossTab(column_values, list(zip(row_values, cells, strict=True)), totals)
 
 
-def _iter_rows(survey: Survey, include_rejected: bool) -> Iterator[tuple[Any, ...]]:
+def _exported(survey: Survey, include_rejected: bool) -> Any:
+    """The responses an export holds: every finished one, rejected ones only when asked for."""
     rows = Response.objects.filter(survey=survey, status__in=["completed", "screened_out", "quota_full"])
-    if not include_rejected:
-        rows = rows.exclude(review=Response.Review.REJECTED)
+    return rows if include_rejected else rows.exclude(review=Response.Review.REJECTED)
+
+
+def export_row_count(*, survey: Survey, include_rejected: bool = False) -> int:
+    return int(_exported(survey, include_rejected).count())
+
+
+def _iter_rows(survey: Survey, include_rejected: bool) -> Iterator[tuple[Any, ...]]:
+    rows = _exported(survey, include_rejected)
     fields = ("panelist_id", "status", "review", "version__number", "started_at", "finished_at", "seconds", "answers")
     yield from rows.order_by("pk").values_list(*fields).iterator(chunk_size=5000)

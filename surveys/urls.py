@@ -53,6 +53,9 @@ console: list[URLPattern | URLResolver] = [
         results.console_survey_export_definition,
         name="console_survey_export_definition",
     ),
+    path("surveys/<int:pk>/exports/", results.console_survey_exports, name="console_survey_exports"),
+    path("surveys/<int:pk>/exports/new/", results.console_survey_export_start, name="console_survey_export_start"),
+    path("survey-exports/<str:token>/", results.console_survey_export_download, name="console_survey_export_download"),
     path("survey-reviews/", review.console_survey_reviews, name="console_survey_reviews"),
     path(
         "survey-reviews/<int:pk>/approve/", review.console_survey_review_approve, name="console_survey_review_approve"

@@ -218,6 +218,9 @@ PAGES: dict[str, Rule] = {
     "console_survey_export_codebook": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_parquet": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_sav": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_exports": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_start": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_export_download": Staff(Perm.SURVEYS_MANAGE, 404),  # a forged link finds nothing
     "console_survey_export_definition": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
     "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
@@ -341,6 +344,8 @@ def world(make_staff, client: Client) -> World:
                 "console_survey_export_codebook",
                 "console_survey_export_parquet",
                 "console_survey_export_sav",
+                "console_survey_exports",
+                "console_survey_export_start",
                 "console_survey_export_definition",
             )
         },
@@ -349,6 +354,7 @@ def world(make_staff, client: Client) -> World:
             for name in ("console_question_edit", "console_question_move", "console_question_delete")
         },
         "console_survey_preview": slug | {"pk": survey.pk, "page": "p1"},
+        "console_survey_export_download": slug | {"token": "1.1:forged:signature"},
         "console_survey_review_approve": slug | {"pk": 1},
         "console_survey_review_reject": slug | {"pk": 1},
         "console_quota_delete": slug | {"pk": survey.pk, "cell": quota.pk},
