@@ -282,3 +282,9 @@ def survey_export_file(*, export: SurveyExport) -> Path:
     if export.status != SurveyExport.Status.DONE or path is None or not path.is_file():
         raise NotFound(_("This export is not ready."), code="export_not_ready")
     return path
+
+
+def responses_list(*, survey: Survey, include_rejected: bool = False) -> Any:
+    """A survey's responses for its operators, oldest first (rejected ones only when asked for)."""
+    rows = Response.objects.filter(survey=survey).select_related("survey", "version").order_by("pk")
+    return rows if include_rejected else rows.exclude(review=Response.Review.REJECTED)

@@ -151,6 +151,20 @@ def response_page_submit(*, response: Response, page: str, data: engine.FormData
     return response
 
 
+@transaction.atomic
+def response_submit(*, response: Response, page: str, data: engine.FormData, language: str) -> Response:
+    """Answer the last page and finish (the API's submit). A page that is not the last one the respondent
+    can see is refused before anything is written; a second submit is refused as finished already."""
+    locked = Response.objects.select_for_update().select_related("version").get(tenant=response.tenant,
+                                                                                pk=response.pk)  # fmt: skip
+    if not locked.is_finished:
+        pages = engine.visible_pages(locked.version.definition, locked.answers)
+        if not pages or page != pages[-1] or page not in locked.path:
+            raise PageRefused(_("Submit answers the last page; this survey has more pages to answer first."),
+                              code="not_last_page")  # fmt: skip
+    return response_page_submit(response=locked, page=page, data=data, language=language)
+
+
 def _full_cell(response: Response) -> bool:
     """A cell the answers so far fall in is full already: end now rather than at the last page."""
     cells = _cells(response.survey, response.answers)

@@ -251,6 +251,27 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/v1/me/wallet/": MyApi(),
     "GET /api/v1/me/wallet/history/": MyApi(),
     "PUT /api/v1/me/wallet/payout-method/": MyApi(400),
+    "GET /api/v1/surveys/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/": Api(Perm.SURVEYS_MANAGE, 400),  # an empty body: no title
+    "GET /api/v1/surveys/{survey_id}/": Api(Perm.SURVEYS_MANAGE),
+    "GET /api/v1/surveys/{survey_id}/definition/": Api(Perm.SURVEYS_MANAGE),
+    # the operations run in path order: ".../close/" has closed the survey before these two
+    "PUT /api/v1/surveys/{survey_id}/definition/": Api(Perm.SURVEYS_MANAGE, 409),
+    "POST /api/v1/surveys/{survey_id}/publish/": Api(Perm.SURVEYS_MANAGE, 409),
+    "POST /api/v1/surveys/{survey_id}/close/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/{survey_id}/eligible/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/{survey_id}/waves/": Api(Perm.SURVEYS_MANAGE, 400),  # no method
+    "GET /api/v1/surveys/{survey_id}/results/": Api(Perm.SURVEYS_MANAGE),
+    "GET /api/v1/surveys/{survey_id}/responses/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/{survey_id}/exports/": Api(Perm.SURVEYS_MANAGE, 400),  # no format
+    "GET /api/v1/surveys/{survey_id}/exports/{export_id}/": Api(Perm.SURVEYS_MANAGE, 404),  # none yet
+    "GET /api/v1/surveys/{survey_id}/exports/{export_id}/file/": Api(Perm.SURVEYS_MANAGE, 404),
+    "GET /api/v1/survey-reviews/": Api(Perm.SURVEYS_REVIEW),
+    "POST /api/v1/survey-reviews/{response_id}/": Api(Perm.SURVEYS_REVIEW, 400),  # no decision
+    "GET /api/v1/me/surveys/": MyApi(),
+    "POST /api/v1/me/surveys/{survey_id}/start/": MyApi(403),  # not invited
+    "POST /api/v1/me/surveys/{survey_id}/pages/{page}/": MyApi(400),  # not started
+    "POST /api/v1/me/surveys/{survey_id}/submit/": MyApi(400),  # not started
     "POST /api/v1/adverification/devices/pair": PublicApi(400),  # an empty body: no code
     "GET /api/v1/adverification/watchlist": DeviceApi(),
     "POST /api/v1/adverification/batches": DeviceApi(),
@@ -366,7 +387,14 @@ def world(make_staff, client: Client) -> World:
     return World(
         slug=tenant.slug,
         kwargs=kwargs,
-        api_values={"id": str(victim.pk), "public_id": panelist.public_id},
+        api_values={
+            "id": str(victim.pk),
+            "public_id": panelist.public_id,
+            "survey_id": str(survey.pk),
+            "export_id": "1",
+            "response_id": "1",
+            "page": "p1",
+        },
         clients=clients,
         keys={role: key.key for role, key in issued.items()},
     )
