@@ -92,7 +92,8 @@ def setup_answering() -> tuple[Survey, list[str]]:
     survey_publish(survey=survey)
     survey.refresh_from_db()
     cookies = []
-    for panelist in PanelistFactory.create_batch(PANELISTS, tenant=tenant):
+    for n in range(PANELISTS):
+        panelist = PanelistFactory.create(tenant=tenant, user__email=f"{tenant.slug}-{n}@example.test")
         consent_grant(tenant=tenant, subject=panelist.public_id, purpose_key="surveys", language="en",
                       method="import", actor="bench")  # fmt: skip
         response_start(survey=survey, panelist=panelist)

@@ -139,11 +139,11 @@ def response_page_submit(*, response: Response, page: str, data: engine.FormData
     response.page_shown_at = now
     following = engine.next_page(definition, answers, page)
     if engine.screened_out(definition, answers):
-        _finish(response, Response.Status.SCREENED_OUT)
+        response_finish(response, Response.Status.SCREENED_OUT)
     elif _full_cell(response):
-        _finish(response, Response.Status.QUOTA_FULL)
+        response_finish(response, Response.Status.QUOTA_FULL)
     elif following is None:
-        _complete(response)
+        response_complete(response)
     else:
         response.current_page = following
         response.path.append(following)
@@ -176,7 +176,8 @@ def _elapsed(response: Response) -> float:
     return float(sum(timings))
 
 
-def _finish(response: Response, status: str) -> None:
+def response_finish(response: Response, status: str) -> None:
+    """End a response without completing it (screened out, quota full), paying the screen-out reward."""
     response.status = status
     response.finished_at = timezone.now()
     response.seconds = _elapsed(response)
@@ -188,7 +189,10 @@ def _finish(response: Response, status: str) -> None:
         response_pay(response=response, amount=amount)
 
 
-def _complete(response: Response) -> None:
+def response_complete(response: Response) -> None:
+    """Complete a locked response: its quota cells under row locks (a full one ends it as quota full), the
+    quality checks (held, rejected or approved), and the reward of an approved one. Runs inside the
+    caller's transaction."""
     survey = response.survey
     cells = list(
         # in primary-key order, so that two completions falling in the same cells never deadlock
@@ -197,7 +201,7 @@ def _complete(response: Response) -> None:
         .order_by("pk")
     )
     if any(cell.completes >= cell.limit for cell in cells):
-        _finish(response, Response.Status.QUOTA_FULL)
+        response_finish(response, Response.Status.QUOTA_FULL)
         return
     for cell in cells:
         QuotaCell.objects.filter(survey=survey, pk=cell.pk).update(completes=F("completes") + 1)
