@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,19 @@ CHOICE_TYPES = {"radiogroup", "dropdown", "boolean", "rating"}
 
 def pseudonym(survey: Survey, panelist_id: int) -> str:
     """A respondent's id in this survey's results: the same person has another id in every survey."""
-    return "r_" + hmac.new(survey.secret.encode(), str(panelist_id).encode(), hashlib.sha256).hexdigest()[:16]
+    return pseudonym_maker(survey)(panelist_id)
+
+
+def pseudonym_maker(survey: Survey) -> Callable[[int], str]:
+    """``pseudonym`` for many respondents of one survey: the key is set up once, copied per respondent."""
+    keyed = hmac.new(survey.secret.encode(), digestmod=hashlib.sha256)
+
+    def make(panelist_id: int) -> str:
+        mac = keyed.copy()
+        mac.update(str(panelist_id).encode())
+        return "r_" + mac.hexdigest()[:16]
+
+    return make
 
 
 def responses_for_results(survey: Survey, *, filter_question: str = "", filter_value: str = "",
