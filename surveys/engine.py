@@ -9,6 +9,7 @@ and every value is checked against the question it answers.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Mapping
@@ -42,6 +43,40 @@ OTHER = "other"
 class FormData(Protocol):
     def get(self, key: str, default: Any = ...) -> Any: ...
     def getlist(self, key: str) -> list[Any]: ...
+
+
+class JsonAnswers:
+    """A page's answers sent as JSON (the API) read as the form fields a page posts: a list is a multiple
+    choice (or, for a ranking, the items in rank order), an object a matrix's row -> column, ``true`` and
+    ``false`` a boolean, and ``"<name>-Comment"`` the text of an "other" answer."""
+
+    def __init__(self, answers: Mapping[str, Any]) -> None:
+        self.fields: dict[str, list[str]] = {}
+        for name, value in answers.items():
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                for row, column in value.items():
+                    self.fields[f"{name}.{row}"] = [_scalar(column)]
+            elif isinstance(value, list):
+                self.fields[name] = [_scalar(item) for item in value]
+                for rank, item in enumerate(value, start=1):
+                    self.fields.setdefault(f"{name}.{_scalar(item)}", [str(rank)])
+            else:
+                self.fields[str(name)] = [_scalar(value)]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        values = self.fields.get(key)
+        return values[-1] if values else default
+
+    def getlist(self, key: str) -> list[Any]:
+        return list(self.fields.get(key, []))
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 # -- logic ----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +20,21 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from surveys.definition import choice_text, choice_value, questions_of, rating_values
 from surveys.models import Survey
-from surveys.results import _iter_rows, pseudonym
+from surveys.results import _iter_rows, pseudonym_maker
 from surveys.selectors import version_latest
 
 CHOSEN = (("1", "chosen"), ("0", "not chosen"))
-FIXED = ["respondent", "status", "review", "version", "started_at", "finished_at", "seconds"]
+FIXED_LABELS = {
+    "respondent": "Pseudonymous respondent id (this survey only)",
+    "status": "Final status",
+    "review": "Quality review",
+    "version": "Survey version answered",
+    "started_at": "Started (UTC)",
+    "finished_at": "Finished (UTC)",
+    "seconds": "Total seconds on pages",
+}
+FIXED = list(FIXED_LABELS)
+PROGRESS_EVERY = 5000
 
 
 @dataclass(frozen=True)
@@ -91,25 +101,38 @@ def _rank(value: Any, item: str) -> int | None:
     return names.index(item) + 1 if item in names else None
 
 
-def _records(survey: Survey, columns: list[Column], include_rejected: bool) -> Iterator[list[Any]]:
-    for panelist_id, status, review, version, started, finished, seconds, answers in _iter_rows(
-        survey, include_rejected
+Progress = Callable[[int], None] | None  # told the number of rows read so far, every few thousand
+
+
+def _records(survey: Survey, columns: list[Column], include_rejected: bool, progress: Progress = None
+             ) -> Iterator[list[Any]]:  # fmt: skip
+    keyed = pseudonym_maker(survey)
+    for n, (panelist_id, status, review, version, started, finished, seconds, answers) in enumerate(
+        _iter_rows(survey, include_rejected), start=1
     ):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
         yield [
-            pseudonym(survey, panelist_id), status, review, version, started.isoformat(),
+            keyed(panelist_id), status, review, version, started.isoformat(),
             finished.isoformat() if finished else None, round(seconds, 1) if seconds is not None else None,
             *(column.read(answers or {}) for column in columns),
         ]  # fmt: skip
 
 
-def csv_chunks(*, survey: Survey, include_rejected: bool = False, language: str = "en") -> Iterator[bytes]:
+def csv_chunks(*, survey: Survey, include_rejected: bool = False, language: str = "en", progress: Progress = None
+               ) -> Iterator[bytes]:  # fmt: skip
     """The CSV, a few thousand rows per chunk."""
     columns = columns_for(version_latest(survey=survey).definition, language)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FIXED + [c.name for c in columns])
-    for n, record in enumerate(_records(survey, columns, include_rejected), start=1):
-        writer.writerow([_formula_safe(v) for v in record])
+    # only texts a respondent typed or an operator wrote can start like a formula; numbers, codes and
+    # the fixed columns cannot, and skipping them is a third of the export's time
+    texts = [len(FIXED) + i for i, column in enumerate(columns) if column.kind == "text"]
+    for n, record in enumerate(_records(survey, columns, include_rejected, progress), start=1):
+        for i in texts:
+            record[i] = _formula_safe(record[i])
+        writer.writerow(record)
         if n % 2000 == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -122,10 +145,7 @@ def codebook_chunks(*, survey: Survey, language: str = "en") -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["variable", "label", "type", "value", "value_label"])
-    fixed = {"respondent": "Pseudonymous respondent id (this survey only)", "status": "Final status",
-             "review": "Quality review", "version": "Survey version answered", "started_at": "Started (UTC)",
-             "finished_at": "Finished (UTC)", "seconds": "Total seconds on pages"}  # fmt: skip
-    for name, label in fixed.items():
+    for name, label in FIXED_LABELS.items():
         writer.writerow([name, label, "text", "", ""])
     for column in columns_for(version_latest(survey=survey).definition, language):
         writer.writerow([column.name, _formula_safe(column.label), column.kind, "", ""])
@@ -134,7 +154,8 @@ def codebook_chunks(*, survey: Survey, language: str = "en") -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, batch: int = 5000) -> int:
+def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, batch: int = 5000,
+                  progress: Progress = None) -> int:  # fmt: skip
     """Parquet, written a batch at a time; returns the number of rows."""
     columns = columns_for(version_latest(survey=survey).definition)
     schema = pa.schema(
@@ -146,7 +167,7 @@ def parquet_write(*, survey: Survey, sink: Any, include_rejected: bool = False, 
     written = 0
     with pq.ParquetWriter(sink, schema) as writer:
         chunk: list[list[Any]] = []
-        for record in _records(survey, columns, include_rejected):
+        for record in _records(survey, columns, include_rejected, progress):
             chunk.append(record)
             if len(chunk) >= batch:
                 writer.write_table(_table(chunk, names, numeric, schema))
@@ -175,3 +196,89 @@ def _float(value: Any) -> float | None:
 
 def definition_json(*, survey: Survey) -> bytes:
     return json.dumps(version_latest(survey=survey).definition, indent=2, ensure_ascii=False).encode()
+
+
+# -- SPSS ------------------------------------------------------------------------------------------------
+
+SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+
+
+def spss_name(name: str, taken: set[str]) -> str:
+    """A valid SPSS variable name (a letter first, then letters, digits, ``_`` or ``.``; 64 bytes at most;
+    unique whatever the case), as close to the column's name as it can be."""
+    clean = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_" for c in name).rstrip(".")
+    if not clean or not clean[0].isalpha() or clean.upper() in SPSS_RESERVED:
+        clean = "v_" + clean
+    clean, candidate, n = clean[:60], clean[:60], 1
+    while candidate.upper() in taken:
+        n += 1
+        candidate = f"{clean}_{n}"
+    taken.add(candidate.upper())
+    return candidate
+
+
+def _codes(column: Column) -> dict[str, int] | None:
+    """A labelled text column (a single choice, a matrix row) is coded as numbers: the choice's own value
+    when every value is a whole number, its position (from 1) otherwise."""
+    if column.kind != "text" or not column.values:
+        return None
+    values = [value for value, _text in column.values]
+    if all(value.lstrip("-").isdigit() for value in values):
+        return {value: int(value) for value in values}
+    return {value: index for index, value in enumerate(values, start=1)}
+
+
+def sav_write(*, survey: Survey, path: str, include_rejected: bool = False, language: str = "en",
+              progress: Progress = None) -> int:  # fmt: skip
+    """An SPSS ``.sav`` file with a variable label per column and value labels for every coded answer.
+
+    pyreadstat writes a whole data frame at once, so the rows are gathered column by column (numbers
+    as floats, texts as strings) rather than as Python rows; large exports go to a worker. Returns the
+    number of rows."""
+    import pandas as pd  # type: ignore[import-untyped]
+    import pyreadstat
+
+    columns = columns_for(version_latest(survey=survey).definition, language)
+    taken: set[str] = set()
+    names = [spss_name(name, taken) for name in FIXED] + [spss_name(c.name, taken) for c in columns]
+    codes = [None] * len(FIXED) + [_codes(c) for c in columns]
+    numeric = [name in {"version", "seconds"} for name in FIXED] + [c.kind == "number" for c in columns]
+    labels: dict[str, dict[int | float, str]] = {}
+    for name, column, mapping in zip(names[len(FIXED) :], columns, codes[len(FIXED) :], strict=True):
+        if mapping is not None:
+            labels[name] = {mapping[value]: text for value, text in column.values}
+        elif column.values and column.kind == "number":
+            labels[name] = {int(value): text for value, text in column.values if value.lstrip("-").isdigit()}
+    data: list[list[Any]] = [[] for _name in names]
+    rows = 0
+    for record in _records(survey, columns, include_rejected, progress):
+        for i, value in enumerate(record):
+            mapping = codes[i]
+            if value is None:
+                data[i].append(None)
+            elif mapping is not None:
+                text = str(value)
+                if text not in mapping:  # an answer outside the list ("other"): a code of its own
+                    mapping[text] = max(mapping.values(), default=0) + 1
+                    labels[names[i]][mapping[text]] = text
+                data[i].append(mapping[text])
+            elif numeric[i]:
+                data[i].append(_float(value))
+            else:
+                data[i].append(str(value))
+        rows += 1
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(cells, dtype="float64" if codes[i] is not None or numeric[i] else "object")
+            for i, (name, cells) in enumerate(zip(names, data, strict=True))
+        }
+    )
+    pyreadstat.write_sav(
+        frame,
+        path,
+        file_label=survey.title[:64],
+        column_labels=dict(zip(names, [*FIXED_LABELS.values(), *(c.label[:250] for c in columns)], strict=True)),
+        variable_value_labels=labels,
+        variable_measure=dict.fromkeys(labels, "nominal"),
+    )
+    return rows

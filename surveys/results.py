@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,19 @@ CHOICE_TYPES = {"radiogroup", "dropdown", "boolean", "rating"}
 
 def pseudonym(survey: Survey, panelist_id: int) -> str:
     """A respondent's id in this survey's results: the same person has another id in every survey."""
-    return "r_" + hmac.new(survey.secret.encode(), str(panelist_id).encode(), hashlib.sha256).hexdigest()[:16]
+    return pseudonym_maker(survey)(panelist_id)
+
+
+def pseudonym_maker(survey: Survey) -> Callable[[int], str]:
+    """``pseudonym`` for many respondents of one survey: the key is set up once, copied per respondent."""
+    keyed = hmac.new(survey.secret.encode(), digestmod=hashlib.sha256)
+
+    def make(panelist_id: int) -> str:
+        mac = keyed.copy()
+        mac.update(str(panelist_id).encode())
+        return "r_" + mac.hexdigest()[:16]
+
+    return make
 
 
 def responses_for_results(survey: Survey, *, filter_question: str = "", filter_value: str = "",
@@ -184,9 +196,17 @@ def crosstab_get(*, survey: Survey, row: str, column: str, include_rejected: boo
     return CrossTab(column_values, list(zip(row_values, cells, strict=True)), totals)
 
 
-def _iter_rows(survey: Survey, include_rejected: bool) -> Iterator[tuple[Any, ...]]:
+def _exported(survey: Survey, include_rejected: bool) -> Any:
+    """The responses an export holds: every finished one, rejected ones only when asked for."""
     rows = Response.objects.filter(survey=survey, status__in=["completed", "screened_out", "quota_full"])
-    if not include_rejected:
-        rows = rows.exclude(review=Response.Review.REJECTED)
+    return rows if include_rejected else rows.exclude(review=Response.Review.REJECTED)
+
+
+def export_row_count(*, survey: Survey, include_rejected: bool = False) -> int:
+    return int(_exported(survey, include_rejected).count())
+
+
+def _iter_rows(survey: Survey, include_rejected: bool) -> Iterator[tuple[Any, ...]]:
+    rows = _exported(survey, include_rejected)
     fields = ("panelist_id", "status", "review", "version__number", "started_at", "finished_at", "seconds", "answers")
     yield from rows.order_by("pk").values_list(*fields).iterator(chunk_size=5000)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
@@ -12,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from consent.models import ConsentEvent
 from consent.selectors import major_version_current, purpose_get
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from panel.models import Panelist, ScreeningQuestion, WaitlistEntry
-from surveys.models import QuotaCell, Response, Survey, SurveyInvitation, SurveyVersion, Wave
+from surveys.models import QuotaCell, Response, Survey, SurveyExport, SurveyInvitation, SurveyVersion, Wave
 from tenants.models import Tenant
 
 
@@ -251,3 +253,38 @@ def response_get(*, tenant: Tenant, pk: int) -> Response:
     if response is None:
         raise Http404("No such response.")
     return response
+
+
+# -- exports --------------------------------------------------------------------------------------------
+
+
+def survey_export_list(*, survey: Survey) -> list[SurveyExport]:
+    return list(SurveyExport.objects.filter(survey=survey).order_by("-created_at", "-id")[:10])
+
+
+def survey_export_get(*, survey: Survey, pk: int) -> SurveyExport:
+    export = SurveyExport.objects.filter(survey=survey, pk=pk).first()
+    if export is None:
+        raise Http404("No such export.")
+    return export
+
+
+def survey_export_by_id(*, tenant: Tenant, pk: int) -> SurveyExport:
+    export = SurveyExport.objects.for_tenant(tenant).filter(pk=pk).select_related("survey").first()
+    if export is None:
+        raise Http404("No such export.")
+    return export
+
+
+def survey_export_file(*, export: SurveyExport) -> Path:
+    """The finished file of an export; one not ready (or whose file is gone) is a 404."""
+    path = Path(settings.MEDIA_ROOT) / export.path if export.path else None
+    if export.status != SurveyExport.Status.DONE or path is None or not path.is_file():
+        raise NotFound(_("This export is not ready."), code="export_not_ready")
+    return path
+
+
+def responses_list(*, survey: Survey, include_rejected: bool = False) -> Any:
+    """A survey's responses for its operators, oldest first (rejected ones only when asked for)."""
+    rows = Response.objects.filter(survey=survey).select_related("survey", "version").order_by("pk")
+    return rows if include_rejected else rows.exclude(review=Response.Review.REJECTED)

@@ -30,3 +30,12 @@ def responses_auto_approve_task() -> int:
     from surveys.services.review import responses_auto_approve
 
     return responses_auto_approve()
+
+
+@shared_task(base=BaseTask, name="surveys.tasks.survey_export_build_task")
+def survey_export_build_task(export_id: int) -> int:
+    """Build a large export's file, counting its rows as it goes."""
+    from surveys.services.exports import survey_export_build
+
+    export = survey_export_build(export_id=export_id)
+    return export.rows_done if export is not None else 0

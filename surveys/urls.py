@@ -3,6 +3,7 @@ distribution and results, and the API."""
 
 from django.urls import URLPattern, URLResolver, path
 
+from surveys import api
 from surveys.views import answering, external, results, review
 from surveys.views import console as c
 
@@ -47,11 +48,15 @@ console: list[URLPattern | URLResolver] = [
         results.console_survey_export_parquet,
         name="console_survey_export_parquet",
     ),
+    path("surveys/<int:pk>/responses.sav", results.console_survey_export_sav, name="console_survey_export_sav"),
     path(
         "surveys/<int:pk>/definition.json",
         results.console_survey_export_definition,
         name="console_survey_export_definition",
     ),
+    path("surveys/<int:pk>/exports/", results.console_survey_exports, name="console_survey_exports"),
+    path("surveys/<int:pk>/exports/new/", results.console_survey_export_start, name="console_survey_export_start"),
+    path("survey-exports/<str:token>/", results.console_survey_export_download, name="console_survey_export_download"),
     path("survey-reviews/", review.console_survey_reviews, name="console_survey_reviews"),
     path(
         "survey-reviews/<int:pk>/approve/", review.console_survey_review_approve, name="console_survey_review_approve"
@@ -59,4 +64,31 @@ console: list[URLPattern | URLResolver] = [
     path("survey-reviews/<int:pk>/reject/", review.console_survey_review_reject, name="console_survey_review_reject"),
 ]
 
-api_v1: list[URLPattern | URLResolver] = []
+api_v1: list[URLPattern | URLResolver] = [
+    path("surveys/", api.SurveyListApi.as_view(), name="api_surveys"),
+    path("surveys/<int:survey_id>/", api.SurveyDetailApi.as_view(), name="api_survey"),
+    path("surveys/<int:survey_id>/definition/", api.SurveyDefinitionApi.as_view(), name="api_survey_definition"),
+    path("surveys/<int:survey_id>/publish/", api.SurveyPublishApi.as_view(), name="api_survey_publish"),
+    path("surveys/<int:survey_id>/close/", api.SurveyCloseApi.as_view(), name="api_survey_close"),
+    path("surveys/<int:survey_id>/eligible/", api.SurveyEligibleApi.as_view(), name="api_survey_eligible"),
+    path("surveys/<int:survey_id>/waves/", api.SurveyWaveCreateApi.as_view(), name="api_survey_waves"),
+    path("surveys/<int:survey_id>/results/", api.SurveyResultsApi.as_view(), name="api_survey_results"),
+    path("surveys/<int:survey_id>/responses/", api.SurveyResponseListApi.as_view(), name="api_survey_responses"),
+    path("surveys/<int:survey_id>/exports/", api.SurveyExportCreateApi.as_view(), name="api_survey_exports"),
+    path(
+        "surveys/<int:survey_id>/exports/<int:export_id>/",
+        api.SurveyExportDetailApi.as_view(),
+        name="api_survey_export",
+    ),
+    path(
+        "surveys/<int:survey_id>/exports/<int:export_id>/file/",
+        api.SurveyExportFileApi.as_view(),
+        name="api_survey_export_file",
+    ),
+    path("survey-reviews/", api.ReviewQueueApi.as_view(), name="api_survey_reviews"),
+    path("survey-reviews/<int:response_id>/", api.ReviewDecisionApi.as_view(), name="api_survey_review_decide"),
+    path("me/surveys/", api.MySurveyListApi.as_view(), name="api_my_surveys"),
+    path("me/surveys/<int:survey_id>/start/", api.MySurveyStartApi.as_view(), name="api_my_survey_start"),
+    path("me/surveys/<int:survey_id>/pages/<str:page>/", api.MySurveyPageApi.as_view(), name="api_my_survey_page"),
+    path("me/surveys/<int:survey_id>/submit/", api.MySurveySubmitApi.as_view(), name="api_my_survey_submit"),
+]

@@ -4,7 +4,10 @@ The panelist is sent to the operator's entry URL with ``{rid}`` replaced by the 
 The tool sends them back to our return URL for complete, screen-out or quota full, carrying
 ``sig = HMAC-SHA256(key = the survey's secret, message = "<rid>:<status>")`` in hex, so a panelist
 cannot mark their own survey complete; the same signed status may be posted server to server.
-A status is applied once: the first one ends the response, later ones change nothing.
+A status is applied once: the first one ends the response, later ones change nothing. A complete goes
+through the same completion as a survey answered here: quota cells under row locks (a full cell ends it
+as quota full), the quality checks (a speeder against ``min_seconds`` or the median is held for a
+reviewer), and the reward of an approved one.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, NotFound, PermissionDenied
-from surveys.models import Response, Survey
-from surveys.services.responding import response_pay, survey_reward
+from surveys.models import PageTiming, Response, Survey
+from surveys.services.responding import response_complete, response_finish
 
 STATUSES = {
     "complete": Response.Status.COMPLETED,
@@ -72,19 +75,20 @@ def external_status_record(*, survey: Survey, rid: str, status: str, sig: str) -
             _("The signature does not match this survey, response and status."), code="bad_signature"
         )
     response = (
-        Response.objects.select_for_update().select_related("survey", "panelist").filter(survey=survey, rid=rid).first()
+        Response.objects.select_for_update()
+        .select_related("survey", "panelist", "version")
+        .filter(survey=survey, rid=rid)
+        .first()
     )
     if response is None:
         raise NotFound(_("No such response."))
     if response.is_finished:
         return response
-    response.status = STATUSES[status]
-    response.finished_at = timezone.now()
-    response.seconds = (response.finished_at - response.started_at).total_seconds()
-    if response.status == Response.Status.COMPLETED:
-        response.review = Response.Review.APPROVED
-    response.save(update_fields=["status", "finished_at", "seconds", "review"])
-    amount = survey_reward(survey) if response.status == Response.Status.COMPLETED else survey.screenout_reward
-    if amount:
-        response_pay(response=response, amount=amount)
+    # the time spent in the other tool is the response's one page, for the speeder check
+    PageTiming.objects.create(tenant=response.tenant, response=response, page="external",
+                              seconds=max((timezone.now() - response.started_at).total_seconds(), 0.0))  # fmt: skip
+    if STATUSES[status] == Response.Status.COMPLETED:
+        response_complete(response)  # the quota cells and the quality checks, as for a survey answered here
+    else:
+        response_finish(response, STATUSES[status])
     return response

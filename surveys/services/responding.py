@@ -116,9 +116,11 @@ def response_page_submit(*, response: Response, page: str, data: engine.FormData
     """Check and save one page; move to the next, or end the response. Refused: a finished response,
     a closed survey, a page the respondent cannot see, consent withdrawn, or invalid answers."""
     response = (
-        Response.objects.select_for_update()
-        .select_related("survey", "version", "panelist")
-        .get(tenant=response.tenant, pk=response.pk)
+        # the tenant comes along with the row (the consent gate and the timing read it): a page's
+        # submit is the hot path, one query saved here is one saved per page of every respondent
+        Response.objects.select_for_update(of=("self",))
+        .select_related("survey", "version", "panelist", "panelist__tenant", "tenant")
+        .get(tenant_id=response.tenant_id, pk=response.pk)
     )
     if response.is_finished:
         raise PageRefused(_("You have finished this survey already."), code="response_finished")
@@ -139,16 +141,30 @@ def response_page_submit(*, response: Response, page: str, data: engine.FormData
     response.page_shown_at = now
     following = engine.next_page(definition, answers, page)
     if engine.screened_out(definition, answers):
-        _finish(response, Response.Status.SCREENED_OUT)
+        response_finish(response, Response.Status.SCREENED_OUT)
     elif _full_cell(response):
-        _finish(response, Response.Status.QUOTA_FULL)
+        response_finish(response, Response.Status.QUOTA_FULL)
     elif following is None:
-        _complete(response)
+        response_complete(response)
     else:
         response.current_page = following
         response.path.append(following)
         response.save(update_fields=["answers", "path", "current_page", "page_shown_at"])
     return response
+
+
+@transaction.atomic
+def response_submit(*, response: Response, page: str, data: engine.FormData, language: str) -> Response:
+    """Answer the last page and finish (the API's submit). A page that is not the last one the respondent
+    can see is refused before anything is written; a second submit is refused as finished already."""
+    locked = Response.objects.select_for_update().select_related("version").get(tenant=response.tenant,
+                                                                                pk=response.pk)  # fmt: skip
+    if not locked.is_finished:
+        pages = engine.visible_pages(locked.version.definition, locked.answers)
+        if not pages or page != pages[-1] or page not in locked.path:
+            raise PageRefused(_("Submit answers the last page; this survey has more pages to answer first."),
+                              code="not_last_page")  # fmt: skip
+    return response_page_submit(response=locked, page=page, data=data, language=language)
 
 
 def _full_cell(response: Response) -> bool:
@@ -162,7 +178,8 @@ def _elapsed(response: Response) -> float:
     return float(sum(timings))
 
 
-def _finish(response: Response, status: str) -> None:
+def response_finish(response: Response, status: str) -> None:
+    """End a response without completing it (screened out, quota full), paying the screen-out reward."""
     response.status = status
     response.finished_at = timezone.now()
     response.seconds = _elapsed(response)
@@ -174,7 +191,10 @@ def _finish(response: Response, status: str) -> None:
         response_pay(response=response, amount=amount)
 
 
-def _complete(response: Response) -> None:
+def response_complete(response: Response) -> None:
+    """Complete a locked response: its quota cells under row locks (a full one ends it as quota full), the
+    quality checks (held, rejected or approved), and the reward of an approved one. Runs inside the
+    caller's transaction."""
     survey = response.survey
     cells = list(
         # in primary-key order, so that two completions falling in the same cells never deadlock
@@ -183,7 +203,7 @@ def _complete(response: Response) -> None:
         .order_by("pk")
     )
     if any(cell.completes >= cell.limit for cell in cells):
-        _finish(response, Response.Status.QUOTA_FULL)
+        response_finish(response, Response.Status.QUOTA_FULL)
         return
     for cell in cells:
         QuotaCell.objects.filter(survey=survey, pk=cell.pk).update(completes=F("completes") + 1)

@@ -1,5 +1,5 @@
 """Results and exports: counts, quota table, charts per question type, a filter, a cross-tab, and the
-exports (CSV with a codebook, Parquet, JSON) naming respondents only by a per-survey pseudonym."""
+exports (CSV with a codebook, SPSS, Parquet, JSON) naming respondents only by a per-survey pseudonym."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import io
 import json
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyreadstat
 import pytest
 
-from surveys.exports import columns_for
+from surveys.exports import columns_for, spss_name
 from surveys.models import Response
 from surveys.results import crosstab_get, pseudonym, results_get
 from surveys.services.authoring import quota_add
@@ -128,3 +129,35 @@ def test_every_question_type_has_its_columns() -> None:
     assert names[:6] == ["eats", "region", "foods__bread", "foods__cereal", "foods__fruit", "foods__other"]
     assert "foods__other_text" in names
     assert "grid__look" in names
+
+
+def test_the_spss_export_reads_back_with_variable_and_value_labels(answered, make_staff, tmp_path) -> None:
+    tenant, survey, people = answered
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+
+    response = manager.client.get(f"/t/{tenant.slug}/console/surveys/{survey.pk}/responses.sav")
+    saved = tmp_path / "survey.sav"
+    saved.write_bytes(b"".join(response.streaming_content))
+    frame, meta = pyreadstat.read_sav(str(saved))
+
+    assert response["Content-Disposition"] == f'attachment; filename="survey-{survey.pk}.sav"'
+    assert len(frame) == 4
+    assert set(frame["respondent"]) == {pseudonym(survey, p.pk) for p in people}
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["region"] == "Where do you live?"
+    assert labels["foods__bread"] == "What do you eat?: bread"
+    assert meta.variable_value_labels["region"] == {1.0: "north", 2.0: "south"}
+    assert meta.variable_value_labels["eats"] == {1.0: "Yes", 2.0: "No"}
+    assert meta.variable_value_labels["grid__taste"] == {1.0: "1", 2.0: "2", 3.0: "3"}
+    first = frame[frame["respondent"] == pseudonym(survey, people[0].pk)].iloc[0]
+    assert (first["region"], first["foods__bread"], first["foods__cereal"], first["nps"]) == (1.0, 1.0, 0.0, 9.0)
+    south = frame[frame["respondent"] == pseudonym(survey, people[2].pk)].iloc[0]
+    assert south["region"] == 2.0
+
+
+def test_spss_names_are_valid_and_unique_whatever_the_question_names() -> None:
+    taken: set[str] = set()
+
+    names = [spss_name(name, taken) for name in ["1st", "and", "Q-1", "q_1", "Q_1", "a" * 80, "né"]]
+
+    assert names == ["v_1st", "v_and", "Q_1", "q_1_2", "Q_1_3", "a" * 60, "n_"]

@@ -224,6 +224,10 @@ PAGES: dict[str, Rule] = {
     "console_survey_export_csv": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_codebook": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_export_parquet": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_sav": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_exports": Staff(Perm.SURVEYS_MANAGE),
+    "console_survey_export_start": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_survey_export_download": Staff(Perm.SURVEYS_MANAGE, 404),  # a forged link finds nothing
     "console_survey_export_definition": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_reviews": Staff(Perm.SURVEYS_REVIEW),
     "console_survey_review_approve": Staff(Perm.SURVEYS_REVIEW, 405),
@@ -259,6 +263,27 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/v1/me/wallet/": MyApi(),
     "GET /api/v1/me/wallet/history/": MyApi(),
     "PUT /api/v1/me/wallet/payout-method/": MyApi(400),
+    "GET /api/v1/surveys/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/": Api(Perm.SURVEYS_MANAGE, 400),  # an empty body: no title
+    "GET /api/v1/surveys/{survey_id}/": Api(Perm.SURVEYS_MANAGE),
+    "GET /api/v1/surveys/{survey_id}/definition/": Api(Perm.SURVEYS_MANAGE),
+    # the operations run in path order: ".../close/" has closed the survey before these two
+    "PUT /api/v1/surveys/{survey_id}/definition/": Api(Perm.SURVEYS_MANAGE, 409),
+    "POST /api/v1/surveys/{survey_id}/publish/": Api(Perm.SURVEYS_MANAGE, 409),
+    "POST /api/v1/surveys/{survey_id}/close/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/{survey_id}/eligible/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/{survey_id}/waves/": Api(Perm.SURVEYS_MANAGE, 400),  # no method
+    "GET /api/v1/surveys/{survey_id}/results/": Api(Perm.SURVEYS_MANAGE),
+    "GET /api/v1/surveys/{survey_id}/responses/": Api(Perm.SURVEYS_MANAGE),
+    "POST /api/v1/surveys/{survey_id}/exports/": Api(Perm.SURVEYS_MANAGE, 400),  # no format
+    "GET /api/v1/surveys/{survey_id}/exports/{export_id}/": Api(Perm.SURVEYS_MANAGE, 404),  # none yet
+    "GET /api/v1/surveys/{survey_id}/exports/{export_id}/file/": Api(Perm.SURVEYS_MANAGE, 404),
+    "GET /api/v1/survey-reviews/": Api(Perm.SURVEYS_REVIEW),
+    "POST /api/v1/survey-reviews/{response_id}/": Api(Perm.SURVEYS_REVIEW, 400),  # no decision
+    "GET /api/v1/me/surveys/": MyApi(),
+    "POST /api/v1/me/surveys/{survey_id}/start/": MyApi(403),  # not invited
+    "POST /api/v1/me/surveys/{survey_id}/pages/{page}/": MyApi(400),  # not started
+    "POST /api/v1/me/surveys/{survey_id}/submit/": MyApi(400),  # not started
     "POST /api/v1/adverification/devices/pair": PublicApi(400),  # an empty body: no code
     "GET /api/v1/adverification/watchlist": DeviceApi(),
     "POST /api/v1/adverification/batches": DeviceApi(),
@@ -367,6 +392,9 @@ def world(make_staff, client: Client) -> World:
                 "console_survey_export_csv",
                 "console_survey_export_codebook",
                 "console_survey_export_parquet",
+                "console_survey_export_sav",
+                "console_survey_exports",
+                "console_survey_export_start",
                 "console_survey_export_definition",
             )
         },
@@ -375,6 +403,7 @@ def world(make_staff, client: Client) -> World:
             for name in ("console_question_edit", "console_question_move", "console_question_delete")
         },
         "console_survey_preview": slug | {"pk": survey.pk, "page": "p1"},
+        "console_survey_export_download": slug | {"token": "1.1:forged:signature"},
         "console_survey_review_approve": slug | {"pk": 1},
         "console_survey_review_reject": slug | {"pk": 1},
         "console_quota_delete": slug | {"pk": survey.pk, "cell": quota.pk},
@@ -397,6 +426,10 @@ def world(make_staff, client: Client) -> World:
             "public_id": panelist.public_id,
             "day": "2026-01-01",
             "receipt_id": str(purchase.public_id),
+            "survey_id": str(survey.pk),
+            "export_id": "1",
+            "response_id": "1",
+            "page": "p1",
         },
         clients=clients,
         keys={role: key.key for role, key in issued.items()},
