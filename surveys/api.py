@@ -533,7 +533,7 @@ class AnswersSerializer(serializers.Serializer):
     )
 
 
-class SubmitSerializer(AnswersSerializer):
+class SurveySubmitSerializer(AnswersSerializer):
     page = serializers.CharField(max_length=64)
 
 
@@ -552,7 +552,7 @@ def _answer(view: PanelistApiView, request: Request, survey_id: int, page: str |
     response = response_get_for(survey=survey, panelist=view.panelist)
     if response is None:
         raise DomainError(_("Start the survey first."), code="not_started", fields={})
-    data = (AnswersSerializer if page is not None else SubmitSerializer)(data=request.data)
+    data = (AnswersSerializer if page is not None else SurveySubmitSerializer)(data=request.data)
     data.is_valid(raise_exception=True)
     answers = engine.JsonAnswers(_object(data.validated_data["answers"], "answers"))
     language = get_language() or "en"
@@ -575,6 +575,6 @@ class MySurveySubmitApi(PanelistApiView):
     """Answer the last page and finish: the answer says what was earned, or why it is held. A second
     submit is a 409 and pays nothing more."""
 
-    @extend_schema(request=SubmitSerializer, responses=MyResponseSerializer, summary="Submit the last page")
+    @extend_schema(request=SurveySubmitSerializer, responses=MyResponseSerializer, summary="Submit the last page")
     def post(self, request: Request, survey_id: int) -> Response:
         return _answer(self, request, survey_id, None)
