@@ -11,7 +11,13 @@ from scripts.lint_structure import ROOT, check_view_module, violations
 
 
 def test_every_app_keeps_its_rooms_and_its_views_are_thin() -> None:
-    assert list(violations()) == []
+    # In its own process, as `make lint` runs it: CPython 3.11's `ast` keeps one recursion counter per
+    # interpreter, and a traceback formatted meanwhile by another thread (a live server's) also parses.
+    check = subprocess.run(
+        [sys.executable, "-m", "scripts.lint_structure"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert (check.returncode, check.stderr) == (0, ""), check.stdout
+    assert "structure violation" not in check.stdout
 
 
 def test_the_check_names_an_orm_call_a_hidden_action_and_an_early_enqueue() -> None:

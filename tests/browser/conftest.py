@@ -24,9 +24,11 @@ class CspWatchedBrowser:
 
     def __init__(self, browser: Any) -> None:
         self._browser = browser
+        self.opened: list[Any] = []
 
     def new_context(self, **options: Any) -> Any:
         context = self._browser.new_context(**options)
+        self.opened.append(context)
         context.add_init_script(CSP_WATCH)
 
         def heard(message: Any) -> None:
@@ -76,6 +78,19 @@ def browser(playwright: Any) -> Iterator[object]:
     )
     yield CspWatchedBrowser(chromium)
     chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def contexts_closed_after_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A context a test left open would keep polling (htmx ``every 10s``) the live server for the rest of the
+    session, after the test's database is gone: each test's contexts are closed when it ends."""
+    yield
+    if "browser" not in request.fixturenames:
+        return
+    watched: CspWatchedBrowser = request.getfixturevalue("browser")
+    for context in watched.opened:
+        context.close()
+    watched.opened.clear()
 
 
 @pytest.fixture
