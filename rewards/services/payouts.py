@@ -136,18 +136,15 @@ class RunStart:
     credited: int
 
 
-def tenant_accounts_ensure(*, tenant: Tenant) -> list[int]:
-    """The ids of the tenant's own payout accounts (clearing, each provider, each charity), created
-    before any chunk posts to them (chunks then only read them; they cache no balance)."""
-    accounts = [clearing_account_ensure(tenant=tenant)]
-    accounts += [
-        provider_account_ensure(tenant=tenant, method=m) for m in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT)
-    ]
-    accounts += [
+def tenant_accounts_ensure(*, tenant: Tenant) -> None:
+    """Create the tenant's own payout accounts (clearing, each provider, each charity) that do not exist
+    yet, before any chunk posts to them: chunks then only read them (they cache no balance, so nothing
+    about them is locked or updated while paying)."""
+    clearing_account_ensure(tenant=tenant)
+    for method in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT):
+        provider_account_ensure(tenant=tenant, method=method)
+    for pk in Charity.objects.for_tenant(tenant).values_list("pk", flat=True):
         charity_account_ensure(tenant=tenant, charity_id=pk)
-        for pk in Charity.objects.for_tenant(tenant).values_list("pk", flat=True)
-    ]
-    return [a.pk for a in accounts]
 
 
 def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now: datetime | None = None) -> RunStart:
