@@ -143,15 +143,13 @@ def ledger_post_many(
     postings: Sequence[Posting],
     memo: str = "",
     actor: str = "system",
-    balances_moved: bool = False,
 ) -> dict[str, int]:
     """Post many transactions in a few statements, for system batches (payout chunks, monthly credits).
 
     Keys already posted are skipped (their transactions stand), so a rerun after a crash writes only
     what is missing. Returns the newly posted transactions' ids by key. Must run inside the caller's
-    transaction. ``balances_moved`` says the caller has already locked the panelists' accounts and
-    moved their balances by these legs, in the statement that chose what to pay (a payout chunk): then
-    every key must be new, since a skipped one would leave a balance moved with no entry for it.
+    transaction. (A payout chunk posts its own way, in the one statement that decides and pays it:
+    ``rewards.services.payouts``.)
     """
     if not postings:
         return {}
@@ -180,15 +178,11 @@ def ledger_post_many(
             ],
         )
         created = {key: pk for pk, key in cursor.fetchall()}
-        if balances_moved and len(created) != len(postings):
-            raise Conflict("Some of these postings were posted before.", code="already_posted")
         _refuse_other_legs(tenant, {p.key: list(p.legs) for p in postings if p.key not in created})
         if not created:
             return {}
         legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
         _entries_insert(cursor, tenant, legs)
-        if balances_moved:
-            return created
         accounts_lock(account for _, account, _ in legs)
         try:
             with transaction.atomic():
