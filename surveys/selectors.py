@@ -16,6 +16,8 @@ from consent.models import ConsentEvent
 from consent.selectors import major_version_current, purpose_get
 from core.errors import DomainError, NotFound
 from panel.models import Panelist, ScreeningQuestion, WaitlistEntry
+from surveys.errors import ExportExpired
+from surveys.export_links import LINK_HOURS, survey_export_is_expired
 from surveys.models import QuotaCell, Response, Survey, SurveyExport, SurveyInvitation, SurveyVersion, Wave
 from tenants.models import Tenant
 
@@ -276,8 +278,14 @@ def survey_export_by_id(*, tenant: Tenant, pk: int) -> SurveyExport:
     return export
 
 
-def survey_export_file(*, export: SurveyExport) -> Path:
-    """The finished file of an export; one not ready (or whose file is gone) is a 404."""
+def survey_export_file(*, export: SurveyExport, link_expired: bool = False) -> Path:
+    """The finished file of an export; one past its expiry (or reached by an expired link) is a 410
+    (its file is deleted by the hourly purge, if not already), one not ready (or whose file is gone) a 404."""
+    if link_expired or survey_export_is_expired(export):
+        raise ExportExpired(
+            _("This export has expired: its file is deleted %(n)s hours after it was made. Start a new export.")
+            % {"n": LINK_HOURS}
+        )
     path = Path(settings.MEDIA_ROOT) / export.path if export.path else None
     if export.status != SurveyExport.Status.DONE or path is None or not path.is_file():
         raise NotFound(_("This export is not ready."), code="export_not_ready")
