@@ -51,7 +51,12 @@ from tenants.api_base import TenantApiView
 from tenants.roles import Perm
 
 DEFINITION_HELP = "A SurveyJS survey JSON object (pages, elements, triggers...)."
-FILTERS_HELP = 'Screening filters: {"region": ["north", "south"], "birth_year": ["1980..1999"]}.'
+FILTERS_HELP = (
+    "Filters on the screening answers, all of which must match; within one, any value may: "
+    '{"age": ["18..34", "55.."], "region": ["north", "south"], "household": ["1", "2"]}. A key is a screening '
+    "question (a choice question takes its answers, a number question numbers or ranges low..high), or age (from "
+    "the year of birth). An unknown key or answer is refused (400)."
+)
 
 
 def _object(value: Any, field: str) -> dict[str, Any]:
@@ -60,11 +65,9 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     return value
 
 
-def _filters(value: Any) -> dict[str, list[str]]:
-    filters = _object(value if value is not None else {}, "filters")
-    if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in filters.values()):
-        raise DomainError(_("Each filter is a list of values."), fields={"filters": [_("A list of strings each.")]})
-    return {str(k): v for k, v in filters.items()}
+def _filters(value: Any) -> dict[str, Any]:
+    """The filters' shape; what they name is checked against the panel by ``surveys.targeting``."""
+    return _object(value if value is not None else {}, "filters")
 
 
 # -- operators: surveys ---------------------------------------------------------------------------------

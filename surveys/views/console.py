@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,13 +22,12 @@ from surveys.expressions import ExpressionError, parse, references
 from surveys.models import Survey, Wave
 from surveys.selectors import (
     eligible_panelists,
-    filters_parse,
     quota_get,
     quota_list,
-    screening_keys,
     survey_get,
     survey_list,
     survey_progress,
+    target_fields_get,
     version_current,
     version_latest,
     wave_list,
@@ -48,6 +48,7 @@ from surveys.services.authoring import (
 )
 from surveys.services.distribution import wave_create
 from surveys.services.external import external_recipe
+from surveys.targeting import TargetField, filters_describe, filters_from_form
 from tenants.access import staff_required
 from tenants.http import StaffRequest
 from tenants.pages import render_console
@@ -97,9 +98,24 @@ def console_survey_create(request: StaffRequest) -> HttpResponse:
     return redirect("console_survey", tenant_slug=request.tenant.slug, pk=survey.pk)
 
 
+def _target_fields(request: StaffRequest) -> list[TargetField]:
+    return target_fields_get(tenant=request.tenant, language=get_language() or "en")
+
+
+def _target_form(request: StaffRequest, fields: list[TargetField]) -> list[dict[str, object]]:
+    """Each filter of the targeting form with what was chosen in it (kept when a wave is refused)."""
+    data = request.POST if request.method == "POST" else request.GET
+    return [
+        {"field": f, "ticked": data.getlist(f"f_{f.key}"), "min": data.get(f"f_{f.key}_min", ""),
+         "max": data.get(f"f_{f.key}_max", "")}
+        for f in fields
+    ]  # fmt: skip
+
+
 def _context(request: StaffRequest, survey: Survey) -> dict[str, object]:
     version = version_latest(survey=survey)
     definition = version.definition
+    fields = _target_fields(request)
     return {
         "survey": survey,
         "version": version,
@@ -110,11 +126,11 @@ def _context(request: StaffRequest, survey: Survey) -> dict[str, object]:
         "types": QUESTION_TYPES,
         "warnings": personal_data_warnings(definition),
         "quotas": quota_list(survey=survey),
-        "waves": wave_list(survey=survey),
+        "waves": [(wave, filters_describe(wave.filters, fields)) for wave in wave_list(survey=survey)],
         "methods": Wave.Method.choices,
         "progress": survey_progress(survey=survey),
         "languages": list(request.tenant.languages),
-        "screening_keys": screening_keys(tenant=request.tenant),
+        "target_form": _target_form(request, fields),
         "recipe": external_recipe(survey=survey) if survey.is_external else None,
     }
 
@@ -339,14 +355,16 @@ def console_quota_delete(request: StaffRequest, pk: int, cell: int) -> HttpRespo
 def console_survey_eligible(request: StaffRequest, pk: int) -> HttpResponse:
     """How many panelists the filters reach, before anything is sent (htmx, as the filters change)."""
     survey_get(tenant=request.tenant, pk=pk)
+    fields = _target_fields(request)
+    filters: dict[str, list[str]] = {}
     try:
-        count: int | None = len(
-            eligible_panelists(tenant=request.tenant, filters=filters_parse(request.GET.get("filters", "")))
-        )
-        message = ""
+        filters = filters_from_form(request.GET, fields)
+        count: int | None = len(eligible_panelists(tenant=request.tenant, filters=filters))
+        problems: list[str] = []
     except DomainError as exc:
-        count, message = None, exc.detail
-    return render(request, "surveys/console/_eligible.html", {"count": count, "message": message})
+        count, problems = None, exc.fields.get("filters", [exc.detail])
+    context = {"count": count, "problems": problems, "described": filters_describe(filters, fields)}
+    return render(request, "surveys/console/_eligible.html", context)
 
 
 @staff_required(Perm.SURVEYS_MANAGE)
@@ -359,7 +377,7 @@ def console_wave_create(request: StaffRequest, pk: int) -> HttpResponse:
             method=request.POST.get("method", ""),
             size=_int_or_none(request.POST.get("size", ""), "size"),
             seed=_int_or_none(request.POST.get("seed", ""), "seed"),
-            filters=filters_parse(request.POST.get("filters", "")),
+            filters=filters_from_form(request.POST, _target_fields(request)),
             created_by=request.user,
         )
     except DomainError as exc:
