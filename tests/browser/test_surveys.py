@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyreadstat
 import pytest
+from django.utils import timezone
 
 from consent.services.consent import consent_grant
 from surveys.models import Survey
@@ -21,6 +22,13 @@ from tenants.roles import Role
 from tests.browser.helpers import ON_DESKTOP_AND_PHONE, assert_fits_the_screen, staff_sign_in
 from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp
 from tests.factories import publish as publish_purpose
+from tests.surveys.helpers import (
+    consenting_panelist,
+    live_survey,
+    panel_with_surveys,
+    screening_questions,
+    with_screening,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -240,4 +248,34 @@ def test_a_manager_sets_logic_with_the_form_and_writes_the_french_texts(
         {"value": "yes", "text": {"default": "yes", "fr": "Oui"}},
         {"value": "no", "text": {"default": "no", "fr": "Non"}},
     ]
+    staff.close()
+
+
+def test_the_eligible_count_follows_the_targeting_filters_as_they_are_chosen(browser, live_server) -> None:
+    # given three panelists who joined from the waitlist: 30 and 22 in the north, 60 in the south
+    tenant = panel_with_surveys()
+    screening_questions(tenant)
+    year = timezone.now().astimezone(tenant.tzinfo).year
+    for age, region in ((30, "north"), (22, "north"), (60, "south")):
+        with_screening(consenting_panelist(tenant), region=region, birth_year=year - age, household=2)
+    survey = live_survey(tenant)
+    manager = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=manager, role=Role.MANAGER)
+    secret = activate_totp(manager)
+    staff = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    console = staff.new_page()
+    staff_sign_in(console, f"{live_server.url}/t/{tenant.slug}/console/surveys/{survey.pk}/", manager.email, secret)
+    console.wait_for_selector("[data-testid=eligible-count][data-count='3']")
+
+    # when the manager ticks a region, then types an age, the count follows before anything is sent
+    console.check("input[name=f_region][value=north]")
+    console.wait_for_selector("[data-testid=eligible-count][data-count='2']")
+    console.locator("input[name=f_age_min]").press_sequentially("25")
+    console.wait_for_selector("[data-testid=eligible-count][data-count='1']")
+    assert "Age (from the year of birth): 25 or more · Region: North" in console.locator("#eligible").inner_text()
+    console.click("[data-testid=wave-submit]")
+
+    # then the wave invites that one panelist and records its filters
+    console.wait_for_selector("text=1 panelists invited")
+    assert "25 or more · Region: North" in console.locator("[data-testid=wave-row]").inner_text()
     staff.close()
