@@ -211,6 +211,10 @@ PAGES: dict[str, Rule] = {
     "console_question_move": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_question_delete": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_logic_check": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_logic": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_logic_builder": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_texts": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_page_texts": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_survey_preview": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_publish": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_survey_close": Staff(Perm.SURVEYS_MANAGE, 405),
@@ -400,9 +404,17 @@ def world(make_staff, client: Client) -> World:
         },
         **{
             name: slug | {"pk": survey.pk, "name": "q1"}
-            for name in ("console_question_edit", "console_question_move", "console_question_delete")
+            for name in (
+                "console_question_edit",
+                "console_question_move",
+                "console_question_delete",
+                "console_question_logic",
+                "console_logic_builder",
+                "console_question_texts",
+            )
         },
         "console_survey_preview": slug | {"pk": survey.pk, "page": "p1"},
+        "console_page_texts": slug | {"pk": survey.pk, "page": "p1"},
         "console_survey_export_download": slug | {"token": "1.1:forged:signature"},
         "console_survey_review_approve": slug | {"pk": 1},
         "console_survey_review_reject": slug | {"pk": 1},
