@@ -507,7 +507,7 @@ def main() -> dict[str, object]:
         raise SystemExit(f"other workers consume the '{QUEUE}' queue on this broker ({', '.join(others)}): stop them")
     runs = [measure(args, count) for count in args.panelists]
     if len(runs) == 1:
-        return runs[0]
+        return runs[0] | {"server": server_settings()}
     smallest, largest = runs[0], runs[-1]
     flatness = largest["panelists_per_second"] / smallest["panelists_per_second"]
     return {
@@ -517,7 +517,17 @@ def main() -> dict[str, object]:
         "rate_largest_over_smallest": round(flatness, 2),
         "meets_flatness_target": flatness >= TARGET_FLATNESS,
         "targets": {"rate_largest_over_smallest": TARGET_FLATNESS},
+        "server": server_settings(),
     }
+
+
+def server_settings() -> dict[str, str]:
+    """The PostgreSQL settings the figures depend on most at a million rows, as the server reports them."""
+    names = ["server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression",
+             "synchronous_commit", "autovacuum"]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [names])
+        return dict(cursor.fetchall())
 
 
 def measure(args: argparse.Namespace, count: int) -> dict[str, Any]:
