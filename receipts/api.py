@@ -61,6 +61,9 @@ class ReadSerializer(serializers.Serializer):
     total = serializers.IntegerField(source="read_total", allow_null=True)
     currency = serializers.CharField(source="read_currency")
     receipt_number = serializers.CharField(source="read_number")
+    engine = serializers.CharField(
+        source="read_engine", help_text="The reader that read it: rapidocr, tesseract (the fallback), or none."
+    )
 
 
 class ReceiptSerializer(serializers.ModelSerializer):

@@ -107,7 +107,7 @@ class Receipt(TenantOwnedModel):
     read_total = models.BigIntegerField(null=True, blank=True)  # minor units
     read_currency = models.CharField(max_length=3, blank=True)
     read_number = models.CharField(max_length=40, blank=True)
-    read_engine = models.CharField(max_length=16, blank=True)
+    read_engine = models.CharField(max_length=40, blank=True)  # which reader read it: "rapidocr", "tesseract"...
     redacted_cards = models.PositiveSmallIntegerField(default=0)
     # what the panelist confirmed
     merchant = models.CharField(_("shop"), max_length=100, blank=True)
