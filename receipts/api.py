@@ -21,6 +21,7 @@ from accounts.models import User
 from receipts.models import Reason, Receipt, ReceiptDecision, ReceiptProgram
 from receipts.selectors import (
     EXPORT_COLUMNS,
+    merchant_directory,
     receipt_appeal_get,
     receipt_checks,
     receipt_decisions,
@@ -33,7 +34,7 @@ from receipts.selectors import (
     receipts_csv,
     receipts_export_rows,
 )
-from receipts.services.program import receipt_program_update
+from receipts.services.program import merchant_directory_replace, receipt_program_update
 from receipts.services.review import receipt_appeal, receipt_confirm, receipt_decide
 from receipts.services.submission import receipt_submit
 from receipts.storage import image_url
@@ -194,12 +195,17 @@ class MyReceiptAppealApi(PanelistApiView):
 class ProgramSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReceiptProgram
-        fields = ["photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "weekly_limit", "images_max",
-                  "file_max_bytes", "pdf_pages_max"]  # fmt: skip
+        fields = ["photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "categories", "weekly_limit",
+                  "images_max", "file_max_bytes", "pdf_pages_max"]  # fmt: skip
+        extra_kwargs = {
+            "merchant_rule": {"help_text": "any, allow (only the merchants and categories listed) or block"},
+            "categories": {"help_text": "Categories of the merchant directory the rule applies to."},
+        }
 
 
 class ProgramApi(TenantApiView):
-    """The receipt program's rules: purchase windows, merchants (allow or block list), limits."""
+    """The receipt program's rules: purchase windows, merchants and categories (an allow- or a
+    block-list), limits."""
 
     required_perm = Perm.RECEIPTS_MANAGE
 
@@ -213,6 +219,36 @@ class ProgramApi(TenantApiView):
         data.is_valid(raise_exception=True)
         program = receipt_program_update(tenant=self.tenant, values=data.validated_data)
         return Response(ProgramSerializer(program).data)
+
+
+class ReceiptMerchantSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="A shop's name, or another name it goes by.")
+    category = serializers.CharField(max_length=60)
+
+
+class MerchantDirectorySerializer(serializers.Serializer):
+    merchants = serializers.ListField(child=ReceiptMerchantSerializer(), max_length=5000)
+
+
+class MerchantDirectoryApi(TenantApiView):
+    """The merchant directory: each shop's name (or another name it goes by) and its category, which
+    the program's allow- or block-list may name. PUT replaces the whole directory, all or nothing
+    (400 with the lines at fault under ``fields.directory``)."""
+
+    required_perm = Perm.RECEIPTS_MANAGE
+
+    @extend_schema(responses=MerchantDirectorySerializer, summary="The merchant directory")
+    def get(self, request: Request) -> Response:
+        return Response(MerchantDirectorySerializer({"merchants": merchant_directory(tenant=self.tenant)}).data)
+
+    @extend_schema(request=MerchantDirectorySerializer, responses=MerchantDirectorySerializer,
+                   summary="Replace the merchant directory")  # fmt: skip
+    def put(self, request: Request) -> Response:
+        data = MerchantDirectorySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entries = [(row["name"], row["category"]) for row in data.validated_data["merchants"]]
+        merchants = merchant_directory_replace(tenant=self.tenant, entries=entries)
+        return Response(MerchantDirectorySerializer({"merchants": merchants}).data)
 
 
 FILTERS = [

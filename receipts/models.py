@@ -16,13 +16,19 @@ from django.utils.translation import gettext_lazy as _
 from tenants.models import TenantOwnedModel
 
 
+def merchant_key(name: str) -> str:
+    """A shop's (or a category's) name as the program compares it: letters and digits only, lower case
+    (OCR and people space and case names differently)."""
+    return "".join(char for char in name.casefold() if char.isalnum())
+
+
 class ReceiptProgram(TenantOwnedModel):
     """A tenant's receipt rules. The milestone's amount and count live in ``rewards.RewardSettings``."""
 
     class MerchantRule(models.TextChoices):
         ANY = "any", _("Every merchant")
-        ALLOW = "allow", _("Only the merchants listed")
-        BLOCK = "block", _("Every merchant except those listed")
+        ALLOW = "allow", _("Only the merchants and categories listed")
+        BLOCK = "block", _("Every merchant except those listed and those of the categories listed")
 
     photo_window_days = models.PositiveSmallIntegerField(
         _("days from purchase to upload, for a photo"),
@@ -36,6 +42,8 @@ class ReceiptProgram(TenantOwnedModel):
     )
     merchant_rule = models.CharField(_("merchants"), max_length=8, choices=MerchantRule.choices, default="any")
     merchants = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    # categories of the merchant directory (``Merchant``) the rule applies to, beside the merchants named
+    categories = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     weekly_limit = models.PositiveSmallIntegerField(
         _("receipts per panelist per 7 days"), default=35, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
@@ -62,6 +70,26 @@ class ReceiptProgram(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"receipt program of tenant {self.tenant_id}"
+
+
+class Merchant(TenantOwnedModel):
+    """One line of the tenant's merchant directory, kept by its operators: a shop's name, or another
+    name it goes by on receipts, and the shop's category. The program's allow- or block-list may name
+    categories; a receipt's merchant takes the category of the longest name of the directory found in
+    it (compared by ``merchant_key``)."""
+
+    name = models.CharField(_("shop"), max_length=100)
+    key = models.CharField(max_length=100)  # merchant_key(name)
+    category = models.CharField(_("category"), max_length=60)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="merchant_key_unique"),
+            models.CheckConstraint(condition=~Q(key="") & ~Q(category=""), name="merchant_key_category_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.category}"
 
 
 class Reason(models.TextChoices):

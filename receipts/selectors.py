@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Length, StrIndex, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from core.csvfiles import csv_line_writer
 from core.errors import DomainError
 from panel.models import Panelist
 from receipts.models import (
+    Merchant,
     Reason,
     Receipt,
     ReceiptAppeal,
@@ -29,6 +30,7 @@ from receipts.models import (
     ReceiptImage,
     ReceiptProgram,
     ReceiptTally,
+    merchant_key,
 )
 from rewards.periods import month_start_local, next_month
 from rewards.selectors import reward_settings_get
@@ -43,6 +45,32 @@ SIMILAR_BITS = 24
 def receipt_program_get(*, tenant: Tenant) -> ReceiptProgram:
     """The tenant's program, or the defaults (unsaved) until an operator saves it."""
     return ReceiptProgram.objects.for_tenant(tenant).first() or ReceiptProgram(tenant=tenant)
+
+
+MERCHANT_MATCH_MIN = 4
+
+
+def merchant_directory(*, tenant: Tenant) -> QuerySet[Merchant]:
+    """The tenant's merchant directory, by category then shop."""
+    return Merchant.objects.for_tenant(tenant).order_by("category", "key")
+
+
+def merchant_category(*, tenant: Tenant, merchant: str) -> str:
+    """The category of a receipt's merchant in the directory: that of the longest shop name of the
+    directory found in the merchant's name ("BIO MARKET PARIS 11" is a "Bio Market"), or "". A name
+    shorter than ``MERCHANT_MATCH_MIN`` letters and digits ("H&M") must match the whole name."""
+    key = merchant_key(merchant)
+    if not key:
+        return ""
+    found = (
+        Merchant.objects.for_tenant(tenant)
+        .annotate(at=StrIndex(Value(key), F("key")), length=Length("key"))
+        .filter(Q(key=key) | Q(at__gt=0, length__gte=MERCHANT_MATCH_MIN))
+        .order_by("-length", "key")
+        .values_list("category", flat=True)
+        .first()
+    )
+    return found or ""
 
 
 def receipt_list(*, panelist: Panelist) -> QuerySet[Receipt]:

@@ -29,10 +29,16 @@ from receipts.models import (
     ReceiptDecision,
     ReceiptProgram,
     ReceiptTally,
+    merchant_key,
 )
-from receipts.selectors import fingerprint_twin, receipt_program_get, receipts_recent_count, similar_images
+from receipts.selectors import (
+    fingerprint_twin,
+    merchant_category,
+    receipt_program_get,
+    receipts_recent_count,
+    similar_images,
+)
 from receipts.services.milestone import approval_count, approval_uncount, milestone_key
-from receipts.services.program import merchant_key
 from rewards.models import LedgerTransaction
 from rewards.money import parse_money_typed
 from rewards.selectors import reward_settings_get
@@ -99,13 +105,15 @@ def _checks(receipt: Receipt, program: ReceiptProgram, today: date) -> list[Rece
         flag(Reason.FUTURE_DATE, f"{receipt.purchase_date.isoformat()}")
     elif (submitted - receipt.purchase_date).days > window:
         flag(Reason.OUTSIDE_WINDOW, f"{(submitted - receipt.purchase_date).days} days; the program takes {window}")
-    listed = {merchant_key(name) for name in program.merchants}
-    key = merchant_key(receipt.merchant)
-    is_listed = any(name and (name in key or key in name) for name in listed)
-    if (program.merchant_rule == ReceiptProgram.MerchantRule.ALLOW and not is_listed) or (
-        program.merchant_rule == ReceiptProgram.MerchantRule.BLOCK and is_listed
-    ):
-        flag(Reason.MERCHANT_NOT_ELIGIBLE, receipt.merchant)
+    if program.merchant_rule != ReceiptProgram.MerchantRule.ANY:
+        listed = {merchant_key(name) for name in program.merchants}
+        key = merchant_key(receipt.merchant)
+        category = merchant_category(tenant=receipt.tenant, merchant=receipt.merchant)
+        is_listed = any(name and (name in key or key in name) for name in listed) or (
+            bool(category) and merchant_key(category) in {merchant_key(name) for name in program.categories}
+        )
+        if (program.merchant_rule == ReceiptProgram.MerchantRule.ALLOW) != is_listed:
+            flag(Reason.MERCHANT_NOT_ELIGIBLE, f"{receipt.merchant} ({category})" if category else receipt.merchant)
     if receipt.read_total is None and receipt.read_date is None:
         flag(Reason.UNREADABLE)
     if (

@@ -237,6 +237,7 @@ PAGES: dict[str, Rule] = {
     "console_receipt_approval_reverse": Staff(Perm.RECEIPTS_MANAGE, 405),
     "console_receipt_program": Staff(Perm.RECEIPTS_MANAGE),
     "console_receipt_program_update": Staff(Perm.RECEIPTS_MANAGE, 405),
+    "console_merchant_directory_update": Staff(Perm.RECEIPTS_MANAGE, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -302,6 +303,8 @@ OPERATIONS: dict[str, Rule] = {
     "GET /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE),
+    "PUT /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body names no directory
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
