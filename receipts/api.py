@@ -35,7 +35,7 @@ from receipts.selectors import (
     receipts_export_rows,
 )
 from receipts.services.program import merchant_directory_replace, receipt_program_update
-from receipts.services.review import receipt_appeal, receipt_confirm, receipt_decide
+from receipts.services.review import receipt_appeal, receipt_approval_reverse, receipt_confirm, receipt_decide
 from receipts.services.submission import receipt_submit
 from receipts.storage import image_url
 from rewards.api import PanelistApiView
@@ -49,7 +49,11 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReceiptDecision
-        fields = ["outcome", "reason", "note", "on_appeal", "created_at", "by"]
+        fields = ["outcome", "reason", "note", "on_appeal", "reversal", "money", "created_at", "by"]
+        extra_kwargs = {
+            "reversal": {"help_text": "An approval withdrawn later (the outcome is then rejected)."},
+            "money": {"help_text": "For a reversal that touched a paid milestone: kept or taken_back."},
+        }
 
     def get_by(self, decision: ReceiptDecision) -> str:
         """``rules`` (automatic) or ``reviewer`` (a person)."""
@@ -192,11 +196,21 @@ class MyReceiptAppealApi(PanelistApiView):
 # -- operators ----------------------------------------------------------------------------------------
 
 
+class MilestoneStepSerializer(serializers.Serializer):
+    receipts = serializers.IntegerField(min_value=2, max_value=1000, help_text="Approved receipts in the month.")
+    amount = serializers.IntegerField(min_value=1, help_text="What the step pays on top, in minor units.")
+
+
 class ProgramSerializer(serializers.ModelSerializer):
+    milestone_steps = MilestoneStepSerializer(
+        many=True, required=False,
+        help_text="The monthly milestone's further steps; the first is the reward settings' count and amount.",
+    )  # fmt: skip
+
     class Meta:
         model = ReceiptProgram
         fields = ["photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "categories", "weekly_limit",
-                  "images_max", "file_max_bytes", "pdf_pages_max"]  # fmt: skip
+                  "images_max", "file_max_bytes", "pdf_pages_max", "milestone_steps"]  # fmt: skip
         extra_kwargs = {
             "merchant_rule": {"help_text": "any, allow (only the merchants and categories listed) or block"},
             "categories": {"help_text": "Categories of the merchant directory the rule applies to."},
@@ -283,6 +297,13 @@ class DecideSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+def _decider(request: Request) -> tuple[User | None, str]:
+    """Who decides: a person (their staff session), or an API key, named ``api-key:<id>``."""
+    if isinstance(request.auth, ApiKey):
+        return None, f"api-key:{request.auth.pk}"
+    return (request.user if isinstance(request.user, User) else None), ""
+
+
 class ReceiptDecideApi(TenantApiView):
     """Approve a receipt waiting for review, or reject it with a reason code and a note. An appeal is
     decided by anyone but whoever decided first (403 ``same_reviewer``); 409 ``wrong_state`` when the
@@ -296,12 +317,42 @@ class ReceiptDecideApi(TenantApiView):
         data = DecideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         receipt = receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)
-        key = request.auth if isinstance(request.auth, ApiKey) else None
-        receipt_decide(
+        person, actor = _decider(request)
+        receipt_decide(receipt=receipt, reviewer=person, actor=actor, **data.validated_data)
+        return Response(_detail(receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)))
+
+
+class ReverseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    note = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
+    money = serializers.ChoiceField(
+        choices=[("keep", "keep"), ("take_back", "take_back")],
+        help_text="When a step of the month's milestone was paid and is no longer reached: the panelist "
+        "keeps the money, or it is taken back (refused while it has been paid out).",
+    )
+
+
+class ReceiptReverseApi(TenantApiView):
+    """Withdraw an approval found wrong later, with a reason code and a note; ``money`` is the
+    operator's choice for a milestone already paid. The panelist sees the decision and the choice on
+    the receipt's page and is told by email. 409 ``wrong_state`` when the receipt is not approved."""
+
+    required_perm = Perm.RECEIPTS_MANAGE
+
+    @extend_schema(parameters=[RECEIPT_ID], request=ReverseSerializer, responses=ReceiptDetailSerializer,
+                   summary="Reverse a receipt's approval")  # fmt: skip
+    def post(self, request: Request, receipt_id: uuid.UUID) -> Response:
+        data = ReverseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)
+        person, actor = _decider(request)
+        receipt_approval_reverse(
             receipt=receipt,
-            reviewer=request.user if key is None and isinstance(request.user, User) else None,
-            actor=f"api-key:{key.pk}" if key is not None else "",
-            **data.validated_data,
+            by=person,
+            actor=actor,
+            reason=data.validated_data["reason"],
+            note=data.validated_data["note"],
+            take_back=data.validated_data["money"] == "take_back",
         )
         return Response(_detail(receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)))
 

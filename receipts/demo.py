@@ -1,9 +1,9 @@
 """What ``seed_demo`` adds for receipts: a merchant directory (shops and their categories) and a program
-that blocks one category; receipts drawn like real ones, read, confirmed and checked by the real
-rules, so that the review queue has work (a total that disagrees, a date in the future, a shop of the
-blocked category), the panelist sees an approval and a rejection with its reason, and one receipt
-waits to be confirmed. Safe to rerun: what exists already (the directory, the program, receipts) is
-left alone."""
+that blocks one category and adds a further step to the monthly milestone; receipts drawn like real
+ones, read, confirmed and checked by the real rules, so that the review queue has work (a total that
+disagrees, a date in the future, a shop of the blocked category), the panelist sees an approval and a
+rejection with its reason, and one receipt waits to be confirmed. Safe to rerun: what exists already
+(the directory, the program, receipts) is left alone."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ DIRECTORY = [
     ("Tabac de la Gare", "Tobacco and lottery"),
 ]
 BLOCKED = ["Tobacco and lottery"]
+FURTHER_STEPS = [{"receipts": 20, "amount": 500}]  # after the reward settings' 10 for 10.00: 5.00 more at 20
 
 
 def _drawn(merchant: str, day: date, total: int) -> bytes:
@@ -74,7 +75,8 @@ def demo_receipts_seed(tenant: Tenant, panelists: list[Panelist]) -> str:
     if not merchant_directory(tenant=tenant).exists():
         merchant_directory_replace(tenant=tenant, entries=DIRECTORY)
     if not ReceiptProgram.objects.for_tenant(tenant).exists():
-        receipt_program_update(tenant=tenant, values={"merchant_rule": "block", "categories": BLOCKED})
+        receipt_program_update(tenant=tenant, values={"merchant_rule": "block", "categories": BLOCKED,
+                                                      "milestone_steps": FURTHER_STEPS})  # fmt: skip
     if not Receipt.objects.for_tenant(tenant).exists():
         _seed(tenant, panelists)
     rows = Receipt.objects.for_tenant(tenant)

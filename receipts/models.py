@@ -58,6 +58,9 @@ class ReceiptProgram(TenantOwnedModel):
     pdf_pages_max = models.PositiveSmallIntegerField(
         _("most pages of a PDF"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    # The milestone's further steps, after the first (the reward settings' count and amount):
+    # [{"receipts": 20, "amount": 500}, ...], by growing count; each pays once per panelist and month.
+    milestone_steps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -247,6 +250,15 @@ class ReceiptDecision(TenantOwnedModel):
     )
     actor = models.CharField(max_length=64, default="system")  # "user:<id>" or "system": outlives the person
     on_appeal = models.BooleanField(default=False)
+
+    class Money(models.TextChoices):
+        """What an approval's reversal did with the milestone money already paid for its month."""
+
+        KEPT = "kept", _("The month's reward already paid is yours to keep.")
+        TAKEN_BACK = "taken_back", _("The month's reward was taken back.")
+
+    reversal = models.BooleanField(default=False)  # an approval withdrawn later, by an owner or a manager
+    money = models.CharField(max_length=12, choices=Money.choices, blank=True)  # "" when no paid reward was touched
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -254,6 +266,10 @@ class ReceiptDecision(TenantOwnedModel):
             models.CheckConstraint(condition=Q(outcome__in=["approved", "rejected"]), name="receiptdecision_outcome"),
             models.CheckConstraint(
                 condition=Q(outcome="approved") | ~Q(reason=""), name="receiptdecision_reject_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(money="") | Q(reversal=True, money__in=["kept", "taken_back"]),
+                name="receiptdecision_money_of_a_reversal",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "actor", "created_at"], name="receiptdecision_actor")]

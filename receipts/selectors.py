@@ -73,6 +73,26 @@ def merchant_category(*, tenant: Tenant, merchant: str) -> str:
     return found or ""
 
 
+@dataclass(frozen=True)
+class Step:
+    number: int  # 1 for the reward settings' milestone, then 2, 3... by growing count
+    receipts: int  # approved receipts in the month that reach it
+    amount: int  # what it pays, in minor units
+
+
+def milestone_steps(*, tenant: Tenant, program: ReceiptProgram | None = None) -> list[Step]:
+    """The month's milestone steps: the first from the reward settings (10 receipts for 10.00 by
+    default), then the program's further steps, by growing count. A further step at or below the
+    first's count (the settings changed since) is left out."""
+    rules = reward_settings_get(tenant=tenant)
+    steps = [Step(1, rules.receipts_required, rules.receipts_reward)]
+    further = (program or receipt_program_get(tenant=tenant)).milestone_steps or []
+    for step in sorted(further, key=lambda s: int(s["receipts"])):
+        if int(step["receipts"]) > steps[-1].receipts:
+            steps.append(Step(len(steps) + 1, int(step["receipts"]), int(step["amount"])))
+    return steps
+
+
 def receipt_list(*, panelist: Panelist) -> QuerySet[Receipt]:
     return (
         Receipt.objects.for_tenant(panelist.tenant)
@@ -169,18 +189,22 @@ def review_queue_stats(*, tenant: Tenant, now: datetime | None = None) -> QueueS
 class Progress:
     month: date
     approved: int
-    required: int
+    required: int  # the count of the next step to reach (of the last, once every step is paid)
     under_review: int
-    paid: bool
-    reward: int
+    paid: bool  # every step of the month is paid
+    reward: int  # what the next step pays
+    steps: list[Step]
+    paid_steps: int
 
 
 def receipt_progress(*, panelist: Panelist, now: datetime | None = None) -> Progress:
-    """This month's approved receipts toward the milestone, and those still waiting for a decision."""
+    """This month's approved receipts toward the next milestone step, and those still waiting for a
+    decision."""
     tenant = panelist.tenant
     month = month_start_local(tenant, now)
     tally = ReceiptTally.objects.for_tenant(tenant).filter(panelist=panelist, month=month).first()
-    rules = reward_settings_get(tenant=tenant)
+    steps = milestone_steps(tenant=tenant)
+    paid_steps = tally.paid_steps if tally else 0
     waiting = (
         Receipt.objects.for_tenant(tenant)
         .filter(
@@ -188,13 +212,17 @@ def receipt_progress(*, panelist: Panelist, now: datetime | None = None) -> Prog
         )
         .count()
     )
+    following = next((step for step in steps if step.number > paid_steps), None)
+    target = following or steps[-1]
     return Progress(
         month=month,
         approved=tally.approved if tally else 0,
-        required=rules.receipts_required,
+        required=target.receipts,
         under_review=waiting,
-        paid=bool(tally and tally.paid_steps),
-        reward=rules.receipts_reward,
+        paid=following is None,
+        reward=target.amount,
+        steps=steps,
+        paid_steps=paid_steps,
     )
 
 

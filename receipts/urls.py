@@ -45,4 +45,5 @@ api_v1: list[URLPattern | URLResolver] = [
     path("receipts/merchants/", api.MerchantDirectoryApi.as_view(), name="api_receipt_merchants"),
     path("receipts/export/", api.ReceiptExportApi.as_view(), name="api_receipts_export"),
     path("receipts/<uuid:receipt_id>/decision/", api.ReceiptDecideApi.as_view(), name="api_receipt_decide"),
+    path("receipts/<uuid:receipt_id>/reversal/", api.ReceiptReverseApi.as_view(), name="api_receipt_reverse"),
 ]

@@ -13,10 +13,14 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, validation_fields
 from receipts.models import Merchant, ReceiptProgram, merchant_key
 from receipts.selectors import receipt_program_get
+from rewards.money import parse_money_typed
+from rewards.selectors import reward_settings_get
 from tenants.models import Tenant
 
 EDITABLE = ("photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "categories", "weekly_limit",
-            "images_max", "file_max_bytes", "pdf_pages_max")  # fmt: skip
+            "images_max", "file_max_bytes", "pdf_pages_max", "milestone_steps")  # fmt: skip
+STEPS_MAX = 5  # further steps of the milestone
+STEP_AMOUNT_MAX = 10**9
 LIST_LENGTHS = {"merchants": 100, "categories": 60}
 DIRECTORY_MAX = 5000  # lines of a merchant directory
 
@@ -27,14 +31,54 @@ def _names(value: Any, length: int) -> list[str]:
     return [str(line).strip()[:length] for line in lines if str(line).strip()]
 
 
+def _steps(value: Any, *, tenant: Tenant, language: str) -> list[dict[str, int]]:
+    """The milestone's further steps, checked: ``{"receipts": n, "amount": minor units}`` each (an amount
+    may be typed, in major units, in ``language``), more receipts than the first step, by growing count."""
+    first = reward_settings_get(tenant=tenant).receipts_required
+    if not isinstance(value, list) or len(value) > STEPS_MAX:
+        message = _("At most %(n)s further steps.") % {"n": STEPS_MAX}
+        raise DomainError(message, fields={"milestone_steps": [message]})
+    steps: dict[int, int] = {}
+    errors: list[str] = []
+    for item in value:
+        try:
+            receipts = int(item["receipts"])
+            typed = item["amount"]
+            amount = parse_money_typed(typed, tenant.currency, language) if isinstance(typed, str) else int(typed)
+        except ValueError as exc:
+            errors.append(str(exc) if str(exc) and "invalid literal" not in str(exc) else _("Give whole numbers."))
+            continue
+        except (KeyError, TypeError):
+            errors.append(_("Each step needs a number of receipts and an amount."))
+            continue
+        if not first < receipts <= 1000:
+            errors.append(_("A further step needs more receipts than the first step (%(n)s), and at most 1000.")
+                          % {"n": first})  # fmt: skip
+        elif not 0 < amount <= STEP_AMOUNT_MAX:
+            errors.append(_("A step pays more than zero."))
+        elif receipts in steps:
+            errors.append(_("Two steps at %(n)s receipts.") % {"n": receipts})
+        else:
+            steps[receipts] = amount
+    if errors:
+        raise DomainError(_("Some steps of the milestone are not valid."), fields={"milestone_steps": errors})
+    return [{"receipts": receipts, "amount": steps[receipts]} for receipts in sorted(steps)]
+
+
 @transaction.atomic
-def receipt_program_update(*, tenant: Tenant, values: Mapping[str, Any]) -> ReceiptProgram:
+def receipt_program_update(*, tenant: Tenant, values: Mapping[str, Any], language: str = "en") -> ReceiptProgram:
+    """Change the program's rules. ``milestone_steps`` lists the milestone's further steps (the first is
+    the reward settings' count and amount); their amounts are minor units, or typed in ``language``."""
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise DomainError(f"Unknown settings: {', '.join(unknown)}.", fields={name: ["Unknown."] for name in unknown})
     program = receipt_program_get(tenant=tenant)
     for name, value in values.items():
-        setattr(program, name, _names(value, LIST_LENGTHS[name]) if name in LIST_LENGTHS else value)
+        if name == "milestone_steps":
+            value = _steps(value, tenant=tenant, language=language)
+        elif name in LIST_LENGTHS:
+            value = _names(value, LIST_LENGTHS[name])
+        setattr(program, name, value)
     if program.merchant_rule != ReceiptProgram.MerchantRule.ANY and not (program.merchants or program.categories):
         message = _("List the merchants or the categories the rule applies to.")
         raise DomainError(message, fields={"merchants": [message], "categories": [message]})

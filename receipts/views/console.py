@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +20,7 @@ from receipts.models import Reason, Receipt, ReceiptProgram
 from receipts.selectors import (
     merchant_category,
     merchant_directory,
+    milestone_steps,
     receipt_appeal_get,
     receipt_checks,
     receipt_decisions,
@@ -32,7 +34,7 @@ from receipts.selectors import (
     reviewer_throughput,
     similar_receipts,
 )
-from receipts.services.program import merchant_directory_replace, receipt_program_update
+from receipts.services.program import STEPS_MAX, merchant_directory_replace, receipt_program_update
 from receipts.services.review import receipt_approval_reverse, receipt_decide
 from receipts.storage import image_url
 from rewards.labels import actor_label
@@ -119,10 +121,13 @@ def _program_page(request: StaffRequest, *, error: DomainError | None = None) ->
     tenant = request.tenant
     months = receipts_per_month(tenant=tenant)
     reasons = rejection_reasons_top(tenant=tenant)
+    program = receipt_program_get(tenant=tenant)
     context = {
-        "program": receipt_program_get(tenant=tenant),
+        "program": program,
         "rules": ReceiptProgram.MerchantRule.choices,
         "directory": merchant_directory(tenant=tenant),
+        "steps": milestone_steps(tenant=tenant, program=program),
+        "step_rows": [*program.milestone_steps, *[{"receipts": None, "amount": None}] * 2][:STEPS_MAX],
         "months": months,
         "most_sent": max([m.sent for m in months], default=0),
         "reasons": reasons,
@@ -146,10 +151,12 @@ def console_receipt_program(request: StaffRequest) -> HttpResponse:
 def console_receipt_program_update(request: StaffRequest) -> HttpResponse:
     fields = ("photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "categories", "weekly_limit",
               "images_max", "file_max_bytes", "pdf_pages_max")  # fmt: skip
+    values: dict[str, Any] = {f: request.POST.get(f, "") for f in fields if f in request.POST}
+    if "step_receipts" in request.POST:  # the rows of further steps; blank ones are left out
+        rows = zip(request.POST.getlist("step_receipts"), request.POST.getlist("step_amount"), strict=False)
+        values["milestone_steps"] = [{"receipts": n, "amount": a} for n, a in rows if n.strip() or a.strip()]
     try:
-        receipt_program_update(
-            tenant=request.tenant, values={f: request.POST.get(f, "") for f in fields if f in request.POST}
-        )
+        receipt_program_update(tenant=request.tenant, values=values, language=get_language() or "en")
     except DomainError as exc:
         return _program_page(request, error=exc)
     messages.success(request, _("The receipt program is saved."))

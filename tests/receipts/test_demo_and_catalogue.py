@@ -33,6 +33,9 @@ def test_seed_demo_fills_the_review_queue_and_runs_twice() -> None:
     assert blocked.checks.get().code == "merchant_not_eligible"
     assert "Tobacco and lottery" in blocked.checks.get().detail
     assert "shops in the merchant directory" in out.getvalue()
+    from receipts.selectors import milestone_steps
+
+    assert [(s.receipts, s.amount) for s in milestone_steps(tenant=tenant)] == [(10, 1000), (20, 500)]
 
 
 def test_the_french_catalogue_translates_everything() -> None:

@@ -300,6 +300,7 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/v1/me/receipts/{receipt_id}/appeal/": MyApi(409),  # nothing was rejected, nothing to appeal
     "GET /api/v1/receipts/": Api(Perm.RECEIPTS_REVIEW),
     "POST /api/v1/receipts/{receipt_id}/decision/": Api(Perm.RECEIPTS_REVIEW, 400),
+    "POST /api/v1/receipts/{receipt_id}/reversal/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body gives no reason
     "GET /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
