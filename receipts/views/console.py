@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from receipts.charts import month_chart, reasons_chart
 from receipts.models import Reason, Receipt, ReceiptProgram
 from receipts.selectors import (
     merchant_category,
@@ -129,6 +130,8 @@ def _program_page(request: StaffRequest, *, error: DomainError | None = None) ->
         "steps": milestone_steps(tenant=tenant, program=program),
         "step_rows": [*program.milestone_steps, *[{"receipts": None, "amount": None}] * 2][:STEPS_MAX],
         "months": months,
+        "months_chart": month_chart(months),
+        "reasons_chart": reasons_chart(reasons),
         "most_sent": max([m.sent for m in months], default=0),
         "reasons": reasons,
         "most_rejected": max([n for _c, _l, n in reasons], default=0),
