@@ -25,6 +25,7 @@ from receipts.selectors import (
     receipt_appeal_get,
     receipt_checks,
     receipt_decisions,
+    receipt_figures,
     receipt_get,
     receipt_get_by_public_id,
     receipt_images,
@@ -355,6 +356,51 @@ class ReceiptReverseApi(TenantApiView):
             take_back=data.validated_data["money"] == "take_back",
         )
         return Response(_detail(receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)))
+
+
+class MonthFiguresSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The month's first day (the tenant's time zone).")
+    sent = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    approval_rate = serializers.IntegerField(help_text="Percent of the month's decided receipts approved.")
+
+
+class ReasonFiguresSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ReviewerFiguresSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(help_text="Who decided: user:<id> or api-key:<id>.")
+    decisions = serializers.IntegerField()
+    appeals = serializers.IntegerField(help_text="Of which appeals.")
+
+
+class QueueFiguresSerializer(serializers.Serializer):
+    waiting = serializers.IntegerField()
+    appeals = serializers.IntegerField()
+    oldest_hours = serializers.IntegerField()
+
+
+class ReceiptFiguresSerializer(serializers.Serializer):
+    months = MonthFiguresSerializer(many=True)
+    rejection_reasons = ReasonFiguresSerializer(many=True)
+    reviewers = ReviewerFiguresSerializer(many=True, help_text="The last 30 days.")
+    queue = QueueFiguresSerializer()
+
+
+class ReceiptFiguresApi(TenantApiView):
+    """The program's figures, as the console charts them: receipts per month (the last 12, newest
+    first) with the approval rate, the top reasons of rejection, each reviewer's throughput over the
+    last 30 days, and the review queue."""
+
+    required_perm = Perm.RECEIPTS_MANAGE
+
+    @extend_schema(responses=ReceiptFiguresSerializer, summary="The receipt program's figures")
+    def get(self, request: Request) -> Response:
+        figures = receipt_figures(tenant=self.tenant)
+        return Response(ReceiptFiguresSerializer(figures).data)
 
 
 class ReceiptExportApi(TenantApiView):

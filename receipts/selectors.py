@@ -305,6 +305,20 @@ def reviewer_throughput(*, tenant: Tenant, days: int = 30, now: datetime | None 
     return [(row["actor"], row["n"], row["appeals"]) for row in rows]
 
 
+def receipt_figures(*, tenant: Tenant) -> dict[str, object]:
+    """The program's figures in one place (the operators' API): receipts per month, the top reasons
+    of rejection, each reviewer's throughput, the review queue."""
+    return {
+        "months": receipts_per_month(tenant=tenant),
+        "rejection_reasons": [{"reason": code, "count": n} for code, _label, n in rejection_reasons_top(tenant=tenant)],
+        "reviewers": [
+            {"reviewer": actor, "decisions": n, "appeals": appeals}
+            for actor, n, appeals in reviewer_throughput(tenant=tenant)
+        ],
+        "queue": review_queue_stats(tenant=tenant),
+    }
+
+
 def receipts_overview(tenant: Tenant) -> list[OverviewCard]:
     """The review queue's size and age on the console overview (registered in ``ready()``)."""
     stats = review_queue_stats(tenant=tenant)

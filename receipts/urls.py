@@ -43,6 +43,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("receipts/", api.ReceiptListApi.as_view(), name="api_receipts"),
     path("receipts/program/", api.ProgramApi.as_view(), name="api_receipt_program"),
     path("receipts/merchants/", api.MerchantDirectoryApi.as_view(), name="api_receipt_merchants"),
+    path("receipts/figures/", api.ReceiptFiguresApi.as_view(), name="api_receipt_figures"),
     path("receipts/export/", api.ReceiptExportApi.as_view(), name="api_receipts_export"),
     path("receipts/<uuid:receipt_id>/decision/", api.ReceiptDecideApi.as_view(), name="api_receipt_decide"),
     path("receipts/<uuid:receipt_id>/reversal/", api.ReceiptReverseApi.as_view(), name="api_receipt_reverse"),

@@ -142,3 +142,20 @@ def test_a_managers_key_reverses_an_approval_choosing_what_happens_to_the_paid_m
     assert ("receipts.tasks.receipt_decision_notice_send_task", (decision.pk,)) in enqueued(callbacks)
     again = key.post(url, {"reason": "not_a_receipt", "money": "keep"}, content_type="application/json")
     assert (again.status_code, again.json()["code"]) == (409, "wrong_state")
+
+
+def test_operators_read_the_programs_figures(panelist: Panelist) -> None:
+    receipt = Receipt.objects.create(tenant=panelist.tenant, panelist=panelist, kind="photo", status="review",
+                                     merchant="Bio Market", confirmed_at=timezone.now())  # fmt: skip
+    Receipt.objects.create(tenant=panelist.tenant, panelist=panelist, kind="photo", status="rejected",
+                           reason="outside_window")  # fmt: skip
+    _key(panelist).post(f"/api/v1/receipts/{receipt.public_id}/decision/", {"outcome": "approved"},
+                        content_type="application/json")  # fmt: skip
+    figures = _key(panelist, Role.MANAGER).get("/api/v1/receipts/figures/").json()
+    [month] = figures["months"]
+    assert (month["sent"], month["approved"], month["rejected"], month["approval_rate"]) == (2, 1, 1, 50)
+    assert figures["rejection_reasons"] == [{"reason": "outside_window", "count": 1}]
+    [who] = figures["reviewers"]
+    assert (who["reviewer"].startswith("api-key:"), who["decisions"], who["appeals"]) == (True, 1, 0)
+    assert figures["queue"] == {"waiting": 0, "appeals": 0, "oldest_hours": 0}
+    assert _key(panelist).get("/api/v1/receipts/figures/").status_code == 403

@@ -305,6 +305,7 @@ OPERATIONS: dict[str, Rule] = {
     "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
     "GET /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/figures/": Api(Perm.RECEIPTS_MANAGE),
     "PUT /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body names no directory
 }
 
