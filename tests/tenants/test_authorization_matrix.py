@@ -241,6 +241,7 @@ PAGES: dict[str, Rule] = {
     "console_receipt_approval_reverse": Staff(Perm.RECEIPTS_MANAGE, 405),
     "console_receipt_program": Staff(Perm.RECEIPTS_MANAGE),
     "console_receipt_program_update": Staff(Perm.RECEIPTS_MANAGE, 405),
+    "console_merchant_directory_update": Staff(Perm.RECEIPTS_MANAGE, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -303,9 +304,13 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/v1/me/receipts/{receipt_id}/appeal/": MyApi(409),  # nothing was rejected, nothing to appeal
     "GET /api/v1/receipts/": Api(Perm.RECEIPTS_REVIEW),
     "POST /api/v1/receipts/{receipt_id}/decision/": Api(Perm.RECEIPTS_REVIEW, 400),
+    "POST /api/v1/receipts/{receipt_id}/reversal/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body gives no reason
     "GET /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/figures/": Api(Perm.RECEIPTS_MANAGE),
+    "PUT /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body names no directory
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
