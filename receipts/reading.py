@@ -55,13 +55,26 @@ def _rapidocr() -> Any:
     return RapidOCR()
 
 
-def _boxes_rapidocr(image: Image.Image) -> list[Box]:
+UNSURE = 0.6  # RapidOCR's score under which a box's text is read again on its own
+MARGIN = 4  # pixels around a box read again
+
+
+def _boxes_rapidocr(image: Image.Image, *, again: bool = True) -> list[Box]:
+    """The page's text boxes. A box found but read blank or unsure (a font or JPEG artefacts can make
+    a whole line come out as spaces) is read again on its own crop, which usually reads it right: a
+    card number on such a line must still be found, to be blacked out."""
     result, _elapsed = _rapidocr()(np.asarray(image.convert("RGB")))
     boxes = []
-    for points, text, _score in result or []:
+    for points, text, score in result or []:
         xs = [int(p[0]) for p in points]
         ys = [int(p[1]) for p in points]
-        boxes.append(Box(min(xs), min(ys), max(xs), max(ys), str(text)))
+        box = Box(min(xs), min(ys), max(xs), max(ys), str(text))
+        if again and (not box.text.strip() or float(score) < UNSURE):
+            crop = image.crop((max(0, box.left - MARGIN), max(0, box.top - MARGIN), box.right + MARGIN,
+                               box.bottom + MARGIN))  # fmt: skip
+            reread = " ".join(b.text for b in _boxes_rapidocr(crop, again=False)).strip()
+            box = Box(box.left, box.top, box.right, box.bottom, reread or box.text)
+        boxes.append(box)
     return boxes
 
 

@@ -121,3 +121,17 @@ def test_a_worker_reads_an_uploaded_receipt_blacks_out_the_card_and_the_confirme
     confirmed = receipt_confirm(receipt=read, merchant=drawn.merchant, purchase_date=drawn.purchase_date,
                                 total=f"{drawn.total / 100:.2f}", receipt_number=drawn.number)  # fmt: skip
     assert confirmed.status == Receipt.Status.APPROVED
+
+
+def test_a_card_line_the_first_reading_gives_as_blanks_is_read_again_and_found() -> None:
+    # given a receipt (this drawing, stored as JPEG) whose card line RapidOCR's page pass reads as spaces
+    drawn = receipt_draw(random.Random(59), card=True, rotate=0, noise=False)
+    stored = io.BytesIO()
+    drawn.image.save(stored, format="JPEG", quality=85, optimize=True)
+
+    # when the page is read
+    reading = read_image(Image.open(io.BytesIO(stored.getvalue())))
+
+    # then that line is read again on its own, and the card number on it is found
+    assert reading.engine == "rapidocr"
+    assert [line for line in reading.lines if card_boxes(line)], reading.texts
