@@ -17,18 +17,24 @@ from __future__ import annotations
 import json
 import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from consent.services.consent import consent_require
+from consent.services.consent import (
+    consent_gate_check,
+    consent_gate_params,
+    consent_gate_sql,
+    consent_gate_width,
+    consent_require,
+)
 from core import rows
 from core.errors import NotFound
 from panel.models import Panelist
@@ -46,9 +52,12 @@ def survey_reward(survey: Survey) -> int:
     return survey.reward if survey.reward is not None else reward_settings_get(tenant=survey.tenant).survey_reward
 
 
+PURPOSE = "surveys"
+
+
 def survey_consent_require(*, panelist: Panelist) -> None:
     """The surveys consent gate, for a panelist (raises ConsentRequired or ConsentWithdrawn, 403)."""
-    consent_require(tenant=panelist.tenant, subject=panelist.public_id, purpose_key="surveys")
+    consent_require(tenant=panelist.tenant, subject=panelist.public_id, purpose_key=PURPOSE)
 
 
 def _live(survey: Survey) -> None:
@@ -130,6 +139,7 @@ class _Locked:
     elapsed: float  # seconds on the pages answered before this one
     cells: list[_Cell]
     tenant_reward: int | None  # the tenant's survey reward (None: not set up yet)
+    consent: Sequence[Any]  # the consent gate's columns, read with the lock
 
     def cells_of(self, answers: Mapping[str, Any]) -> list[_Cell]:
         return [cell for cell in self.cells if cell.holds(answers)]
@@ -157,11 +167,13 @@ def _lock_sql(by_user: bool) -> str:
         ' (SELECT json_agg(json_build_array(c.id, c.question_a, c.value_a, c.question_b, c.value_b, c."limit",'
         "   c.completes) ORDER BY c.id) FROM surveys_quotacell c WHERE c.tenant_id = r.tenant_id"
         "   AND c.survey_id = r.survey_id),"
-        " (SELECT rs.survey_reward FROM rewards_rewardsettings rs WHERE rs.tenant_id = r.tenant_id)"
+        " (SELECT rs.survey_reward FROM rewards_rewardsettings rs WHERE rs.tenant_id = r.tenant_id),"
+        " g.*"
         " FROM surveys_response r"
         " JOIN surveys_survey s ON s.id = r.survey_id"
         " JOIN panel_panelist p ON p.id = r.panelist_id"
         " JOIN surveys_surveyversion v ON v.id = r.version_id"
+        f" LEFT JOIN LATERAL ({consent_gate_sql(tenant='r.tenant_id', subject='p.public_id')}) g ON true"
         f" WHERE r.tenant_id = %(tenant)s AND {where}"
         " FOR UPDATE OF r"
     )
@@ -169,19 +181,22 @@ def _lock_sql(by_user: bool) -> str:
 
 def _lock(tenant: Tenant, **key: int) -> _Locked | None:
     """The response (by ``response``, or by ``survey`` and the panelist's ``user``) locked, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(_lock_sql("user" in key), {"tenant": tenant.pk, **key})
+    with rows.prepared_cursor() as cursor:
+        cursor.execute(
+            _lock_sql("user" in key), consent_gate_params(purpose_key=PURPOSE) | {"tenant": tenant.pk, **key}
+        )
         row = cursor.fetchone()
     if row is None:
         return None
     response = rows.instance(Response, row)
     survey = rows.instance(Survey, row, rows.width(Response))
     panelist = rows.instance(Panelist, row, rows.width(Response) + rows.width(Survey))
-    published_at, elapsed, cells, tenant_reward = row[-4:]
+    gate = consent_gate_width()
+    published_at, elapsed, cells, tenant_reward = row[-4 - gate : -gate]
     survey.tenant = panelist.tenant = response.tenant = tenant
     response.survey, response.panelist = survey, panelist
     response.version = version_frozen_get(tenant_id=tenant.pk, pk=response.version_id, published_at=published_at)
-    return _Locked(response, float(elapsed), [_Cell(*cell) for cell in cells or []], tenant_reward)
+    return _Locked(response, float(elapsed), [_Cell(*cell) for cell in cells or []], tenant_reward, row[-gate:])
 
 
 @transaction.atomic
@@ -211,7 +226,7 @@ def _submit(locked: _Locked, page: str, data: engine.FormData, language: str) ->
     response, survey = locked.response, locked.response.survey
     if response.is_finished:
         raise PageRefused(_("You have finished this survey already."), code="response_finished")
-    survey_consent_require(panelist=response.panelist)
+    consent_gate_check(tenant=response.tenant, purpose_key=PURPOSE, columns=locked.consent)
     _live(survey)
     definition = response.version.definition
     if page not in response.path or page not in engine.visible_pages(definition, response.answers):
@@ -268,7 +283,7 @@ def _write_sql() -> str:
     sets = ", ".join(f'"{name}" = %({name})s' + ("::jsonb" if name in json_fields else "") for name in _WRITTEN)
     return (
         "WITH timing AS (INSERT INTO surveys_pagetiming (tenant_id, response_id, page, seconds, submitted_at)"  # noqa: S608 (model metadata)
-        " SELECT %(tenant)s, %(response)s, %(page)s, %(seconds)s, %(now)s WHERE %(timed)s)"
+        " SELECT %(tenant)s, %(response)s, %(page)s::text, %(seconds)s::float8, %(now)s::timestamptz WHERE %(timed)s)"
         f" UPDATE surveys_response SET {sets} WHERE tenant_id = %(tenant)s AND id = %(response)s"
     )
 
@@ -282,7 +297,7 @@ def _write(response: Response, timing: tuple[str, float, datetime] | None) -> No
     page, seconds, now = timing or ("", 0.0, timezone.now())
     values |= {"tenant": response.tenant_id, "response": response.pk, "page": page, "seconds": seconds, "now": now,
                "timed": timing is not None}  # fmt: skip
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(_write_sql(), values)
 
 
@@ -347,7 +362,7 @@ def _complete(response: Response, cells: list[int], seconds: float, timing: tupl
     of them full: it ends as quota full, and no cell counts it), the quality checks (held, rejected or
     approved), and the reward of an approved one. Runs inside the caller's transaction."""
     survey = response.survey
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         if cells:
             cursor.execute(_CELLS_TAKE, {"tenant": response.tenant_id, "cells": cells})
             if cursor.fetchone()[0] != len(cells):
