@@ -14,7 +14,6 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -147,8 +146,7 @@ def csv_chunks(*, survey: Survey, include_rejected: bool = False, language: str 
     done = last = 0
     with connection.cursor() as cursor:
         literal = _literals(cursor.connection)
-        answers = [f"(r.answers -> {literal(column.key)})" for column in columns]
-        cells = ", ".join([*_fixed_sql(survey, literal), *map(_cell_sql, columns, answers, repeat(literal))])
+        cells = ", ".join([*_fixed_sql(survey, literal), *(_cell_sql(column, literal) for column in columns)])
         responses = where.format(literal(survey.tenant_id), literal(survey.pk))
         while True:
             cursor.execute(
@@ -205,15 +203,15 @@ def _iso_sql(column: str) -> str:
     )
 
 
-def _cell_sql(column: Column, answer: str, literal: Callable[[Any], str]) -> str:
-    """``column.read`` in SQL, from ``answer`` (the column's answer, as JSON), written as Python's csv
-    module writes what it returns."""
+def _cell_sql(column: Column, literal: Callable[[Any], str]) -> str:
+    """``column.read`` in SQL, written as Python's csv module writes what it returns."""
+    container, key = "r.answers", literal(column.key)
+    if column.how == "cell":  # a matrix's row (no row of anything but an object)
+        container, key = f"(r.answers -> {key})", literal(str(column.item))
+    answer = f"({container} -> {key})"
     if column.how == "chosen":  # the choice as the definition types it, as the answers store it
         choice = literal(json.dumps([column.item]))
-        return (
-            f"CASE jsonb_typeof({answer}) WHEN 'array' THEN ({answer} @> {choice}::jsonb)::int"
-            " WHEN 'string' THEN 0 WHEN 'number' THEN 0 WHEN 'boolean' THEN 0 WHEN 'object' THEN 0 END"
-        )
+        return f"CASE jsonb_typeof({answer}) WHEN 'null' THEN NULL ELSE ({answer} @> {choice})::int END"
     if column.how == "yes_no":  # Python's truth of the value
         return (
             f"CASE jsonb_typeof({answer}) WHEN 'boolean' THEN ({answer} = 'true')::int"
@@ -225,21 +223,14 @@ def _cell_sql(column: Column, answer: str, literal: Callable[[Any], str]) -> str
             f"CASE jsonb_typeof({answer}) WHEN 'array' THEN (SELECT min(o) FROM jsonb_array_elements_text({answer})"  # noqa: S608
             f" WITH ORDINALITY e(x, o) WHERE x = {literal(str(column.item))}) END"
         )
-    if column.how == "cell":
-        answer = f"(CASE jsonb_typeof({answer}) WHEN 'object' THEN {answer} -> {literal(str(column.item))} END)"
-    return _json_text_sql(answer, formula_safe=column.kind == "text")
-
-
-def _json_text_sql(value: str, *, formula_safe: bool) -> str:
     # a JSON number as its digits, a boolean as True or False, an empty text as nothing; in a text
     # column, a text that a spreadsheet would run as a formula with a leading quote (``_formula_safe``)
-    text = f"NULLIF({value} #>> '{{}}', '')"
-    if formula_safe:
+    value, text = f"({container} ->> {key})", f"NULLIF({container} ->> {key}, '')"
+    if column.kind == "text":
         starts = ", ".join(["'='", "'+'", "'-'", "'@'", "E'\\t'", "E'\\r'"])
-        text = f"(CASE WHEN left({text}, 1) IN ({starts}) THEN '''' || {text} ELSE {text} END)"
+        text = f"CASE WHEN left({text}, 1) IN ({starts}) THEN '''' || {text} ELSE {text} END"
     return (
-        f"CASE jsonb_typeof({value}) WHEN 'string' THEN {text} WHEN 'boolean' THEN initcap({value} #>> '{{}}')"
-        f" WHEN 'null' THEN NULL ELSE {value} #>> '{{}}' END"
+        f"CASE jsonb_typeof({answer}) WHEN 'string' THEN {text} WHEN 'boolean' THEN initcap({value}) ELSE {value} END"
     )
 
 
