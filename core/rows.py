@@ -61,13 +61,16 @@ PREPARE_AFTER = 5
 
 @contextmanager
 def prepared_cursor() -> Iterator[CursorWrapper]:
-    """A cursor of the default connection (in its transaction, logged and counted as Django's are)
-    whose statements are prepared after a few runs."""
+    """A cursor of the default connection (in its transaction) whose statements are prepared after a
+    few runs. While queries are logged (DEBUG, a test counting them) it is Django's own cursor, which
+    logs each statement's text: a prepared one would be logged without it."""
     with connection.cursor() as django_cursor:  # the connection, its health check, the thread check
+        if connection.queries_logged:
+            yield django_cursor
+            return
         raw = django_cursor.cursor.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = PREPARE_AFTER  # Django's own cursors bind on the client: they never prepare
     server: Any = psycopg.Cursor(raw)  # the stubs expect Django's wrapper here; Django wraps the driver's cursor
-    cursor = connection.make_debug_cursor(server) if connection.queries_logged else connection.make_cursor(server)
-    with cursor:
+    with connection.make_cursor(server) as cursor:
         yield cursor
