@@ -1,4 +1,5 @@
-# Fairpanel: one image for web (gunicorn), worker and beat.
+# Fairpanel: one image for web (gunicorn), worker and beat (the target ``app``), and the same with the
+# receipts reader's system libraries for the ocr-worker (the target ``ocr``).
 FROM python:3.11-slim AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -27,3 +28,15 @@ RUN mkdir -p /var/lib/fairpanel/media && chown -R fairpanel /var/lib/fairpanel
 USER fairpanel
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+
+# The ocr-worker's image: the app plus OpenCV's system libraries (RapidOCR reads through OpenCV) and
+# Debian's tesseract-ocr (the fallback reader). Build it with ``--target ocr``.
+FROM app AS ocr
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr libgl1 libglib2.0-0 \
+ && rm -rf /var/lib/apt/lists/*
+USER fairpanel
+
+# Built without a target, the image is the app's.
+FROM app

@@ -47,6 +47,9 @@ from consent.services.documents import document_publish  # noqa: E402
 from panel.models import Panelist  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from payouts import cleanup  # noqa: E402
+
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
@@ -266,6 +269,13 @@ def rollup_and_drop(tenant: Tenant) -> dict[str, float]:
 
 def main() -> dict[str, object]:
     tenant, tokens = setup()
+    try:
+        return measure(tenant, tokens)
+    finally:
+        cleanup(tenant.pk)  # every row the benchmark wrote goes, its tenant last
+
+
+def measure(tenant: Tenant, tokens: list[str]) -> dict[str, object]:
     port = free_port()
     server = gunicorn(port)
     try:
@@ -277,8 +287,6 @@ def main() -> dict[str, object]:
     ratio = over_http["counts_per_s"] / baseline["rows_per_s"]
     cpu_ratio = over_http["counts_per_server_cpu_s"] / baseline["rows_per_cpu_s"]
     rollup = rollup_and_drop(tenant)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM adverification_adcount WHERE tenant_id = %s", [tenant.pk])
     return {"clients": CLIENTS, "workers": WORKERS, "lines_per_batch": LINES, "ingest_http": over_http,
             "raw_copy_baseline": baseline, "http_vs_copy": round(ratio, 3),
             "http_vs_copy_per_cpu_s": round(cpu_ratio, 3), "rollup": rollup}  # fmt: skip

@@ -21,9 +21,11 @@ from accounts.models import User
 from receipts.models import Reason, Receipt, ReceiptDecision, ReceiptProgram
 from receipts.selectors import (
     EXPORT_COLUMNS,
+    merchant_directory,
     receipt_appeal_get,
     receipt_checks,
     receipt_decisions,
+    receipt_figures,
     receipt_get,
     receipt_get_by_public_id,
     receipt_images,
@@ -33,8 +35,8 @@ from receipts.selectors import (
     receipts_csv,
     receipts_export_rows,
 )
-from receipts.services.program import receipt_program_update
-from receipts.services.review import receipt_appeal, receipt_confirm, receipt_decide
+from receipts.services.program import merchant_directory_replace, receipt_program_update
+from receipts.services.review import receipt_appeal, receipt_approval_reverse, receipt_confirm, receipt_decide
 from receipts.services.submission import receipt_submit
 from receipts.storage import image_url
 from rewards.api import PanelistApiView
@@ -48,7 +50,11 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReceiptDecision
-        fields = ["outcome", "reason", "note", "on_appeal", "created_at", "by"]
+        fields = ["outcome", "reason", "note", "on_appeal", "reversal", "money", "created_at", "by"]
+        extra_kwargs = {
+            "reversal": {"help_text": "An approval withdrawn later (the outcome is then rejected)."},
+            "money": {"help_text": "For a reversal that touched a paid milestone: kept or taken_back."},
+        }
 
     def get_by(self, decision: ReceiptDecision) -> str:
         """``rules`` (automatic) or ``reviewer`` (a person)."""
@@ -61,6 +67,9 @@ class ReadSerializer(serializers.Serializer):
     total = serializers.IntegerField(source="read_total", allow_null=True)
     currency = serializers.CharField(source="read_currency")
     receipt_number = serializers.CharField(source="read_number")
+    engine = serializers.CharField(
+        source="read_engine", help_text="The reader that read it: rapidocr, tesseract (the fallback), or none."
+    )
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
@@ -188,15 +197,30 @@ class MyReceiptAppealApi(PanelistApiView):
 # -- operators ----------------------------------------------------------------------------------------
 
 
+class MilestoneStepSerializer(serializers.Serializer):
+    receipts = serializers.IntegerField(min_value=2, max_value=1000, help_text="Approved receipts in the month.")
+    amount = serializers.IntegerField(min_value=1, help_text="What the step pays on top, in minor units.")
+
+
 class ProgramSerializer(serializers.ModelSerializer):
+    milestone_steps = MilestoneStepSerializer(
+        many=True, required=False,
+        help_text="The monthly milestone's further steps; the first is the reward settings' count and amount.",
+    )  # fmt: skip
+
     class Meta:
         model = ReceiptProgram
-        fields = ["photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "weekly_limit", "images_max",
-                  "file_max_bytes", "pdf_pages_max"]  # fmt: skip
+        fields = ["photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "categories", "weekly_limit",
+                  "images_max", "file_max_bytes", "pdf_pages_max", "milestone_steps"]  # fmt: skip
+        extra_kwargs = {
+            "merchant_rule": {"help_text": "any, allow (only the merchants and categories listed) or block"},
+            "categories": {"help_text": "Categories of the merchant directory the rule applies to."},
+        }
 
 
 class ProgramApi(TenantApiView):
-    """The receipt program's rules: purchase windows, merchants (allow or block list), limits."""
+    """The receipt program's rules: purchase windows, merchants and categories (an allow- or a
+    block-list), limits."""
 
     required_perm = Perm.RECEIPTS_MANAGE
 
@@ -210,6 +234,36 @@ class ProgramApi(TenantApiView):
         data.is_valid(raise_exception=True)
         program = receipt_program_update(tenant=self.tenant, values=data.validated_data)
         return Response(ProgramSerializer(program).data)
+
+
+class ReceiptMerchantSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="A shop's name, or another name it goes by.")
+    category = serializers.CharField(max_length=60)
+
+
+class MerchantDirectorySerializer(serializers.Serializer):
+    merchants = serializers.ListField(child=ReceiptMerchantSerializer(), max_length=5000)
+
+
+class MerchantDirectoryApi(TenantApiView):
+    """The merchant directory: each shop's name (or another name it goes by) and its category, which
+    the program's allow- or block-list may name. PUT replaces the whole directory, all or nothing
+    (400 with the lines at fault under ``fields.directory``)."""
+
+    required_perm = Perm.RECEIPTS_MANAGE
+
+    @extend_schema(responses=MerchantDirectorySerializer, summary="The merchant directory")
+    def get(self, request: Request) -> Response:
+        return Response(MerchantDirectorySerializer({"merchants": merchant_directory(tenant=self.tenant)}).data)
+
+    @extend_schema(request=MerchantDirectorySerializer, responses=MerchantDirectorySerializer,
+                   summary="Replace the merchant directory")  # fmt: skip
+    def put(self, request: Request) -> Response:
+        data = MerchantDirectorySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entries = [(row["name"], row["category"]) for row in data.validated_data["merchants"]]
+        merchants = merchant_directory_replace(tenant=self.tenant, entries=entries)
+        return Response(MerchantDirectorySerializer({"merchants": merchants}).data)
 
 
 FILTERS = [
@@ -244,6 +298,13 @@ class DecideSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+def _decider(request: Request) -> tuple[User | None, str]:
+    """Who decides: a person (their staff session), or an API key, named ``api-key:<id>``."""
+    if isinstance(request.auth, ApiKey):
+        return None, f"api-key:{request.auth.pk}"
+    return (request.user if isinstance(request.user, User) else None), ""
+
+
 class ReceiptDecideApi(TenantApiView):
     """Approve a receipt waiting for review, or reject it with a reason code and a note. An appeal is
     decided by anyone but whoever decided first (403 ``same_reviewer``); 409 ``wrong_state`` when the
@@ -257,14 +318,89 @@ class ReceiptDecideApi(TenantApiView):
         data = DecideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         receipt = receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)
-        key = request.auth if isinstance(request.auth, ApiKey) else None
-        receipt_decide(
+        person, actor = _decider(request)
+        receipt_decide(receipt=receipt, reviewer=person, actor=actor, **data.validated_data)
+        return Response(_detail(receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)))
+
+
+class ReverseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    note = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
+    money = serializers.ChoiceField(
+        choices=[("keep", "keep"), ("take_back", "take_back")],
+        help_text="When a step of the month's milestone was paid and is no longer reached: the panelist "
+        "keeps the money, or it is taken back (refused while it has been paid out).",
+    )
+
+
+class ReceiptReverseApi(TenantApiView):
+    """Withdraw an approval found wrong later, with a reason code and a note; ``money`` is the
+    operator's choice for a milestone already paid. The panelist sees the decision and the choice on
+    the receipt's page and is told by email. 409 ``wrong_state`` when the receipt is not approved."""
+
+    required_perm = Perm.RECEIPTS_MANAGE
+
+    @extend_schema(parameters=[RECEIPT_ID], request=ReverseSerializer, responses=ReceiptDetailSerializer,
+                   summary="Reverse a receipt's approval")  # fmt: skip
+    def post(self, request: Request, receipt_id: uuid.UUID) -> Response:
+        data = ReverseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receipt = receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)
+        person, actor = _decider(request)
+        receipt_approval_reverse(
             receipt=receipt,
-            reviewer=request.user if key is None and isinstance(request.user, User) else None,
-            actor=f"api-key:{key.pk}" if key is not None else "",
-            **data.validated_data,
+            by=person,
+            actor=actor,
+            reason=data.validated_data["reason"],
+            note=data.validated_data["note"],
+            take_back=data.validated_data["money"] == "take_back",
         )
         return Response(_detail(receipt_get_by_public_id(tenant=self.tenant, public_id=receipt_id)))
+
+
+class MonthFiguresSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The month's first day (the tenant's time zone).")
+    sent = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    approval_rate = serializers.IntegerField(help_text="Percent of the month's decided receipts approved.")
+
+
+class ReasonFiguresSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ReviewerFiguresSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(help_text="Who decided: user:<id> or api-key:<id>.")
+    decisions = serializers.IntegerField()
+    appeals = serializers.IntegerField(help_text="Of which appeals.")
+
+
+class QueueFiguresSerializer(serializers.Serializer):
+    waiting = serializers.IntegerField()
+    appeals = serializers.IntegerField()
+    oldest_hours = serializers.IntegerField()
+
+
+class ReceiptFiguresSerializer(serializers.Serializer):
+    months = MonthFiguresSerializer(many=True)
+    rejection_reasons = ReasonFiguresSerializer(many=True)
+    reviewers = ReviewerFiguresSerializer(many=True, help_text="The last 30 days.")
+    queue = QueueFiguresSerializer()
+
+
+class ReceiptFiguresApi(TenantApiView):
+    """The program's figures, as the console charts them: receipts per month (the last 12, newest
+    first) with the approval rate, the top reasons of rejection, each reviewer's throughput over the
+    last 30 days, and the review queue."""
+
+    required_perm = Perm.RECEIPTS_MANAGE
+
+    @extend_schema(responses=ReceiptFiguresSerializer, summary="The receipt program's figures")
+    def get(self, request: Request) -> Response:
+        figures = receipt_figures(tenant=self.tenant)
+        return Response(ReceiptFiguresSerializer(figures).data)
 
 
 class ReceiptExportApi(TenantApiView):

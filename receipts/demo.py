@@ -1,7 +1,9 @@
-"""What ``seed_demo`` adds for receipts: receipts drawn like real ones, read, confirmed and checked by
-the real rules, so that the review queue has work (a total that disagrees, a date in the future), the
-panelist sees an approval and a rejection with its reason, and one receipt waits to be confirmed.
-Safe to rerun: a panel that has receipts already is left alone."""
+"""What ``seed_demo`` adds for receipts: a merchant directory (shops and their categories) and a program
+that blocks one category and adds a further step to the monthly milestone; receipts drawn like real
+ones, read, confirmed and checked by the real rules, so that the review queue has work (a total that
+disagrees, a date in the future, a shop of the blocked category), the panelist sees an approval and a
+rejection with its reason, and one receipt waits to be confirmed. Safe to rerun: what exists already
+(the directory, the program, receipts) is left alone."""
 
 from __future__ import annotations
 
@@ -17,11 +19,25 @@ from consent.selectors import consent_latest_event
 from consent.services.consent import consent_grant
 from panel.models import Panelist
 from receipts.intake import pages_from_upload
-from receipts.models import Receipt, ReceiptImage
+from receipts.models import Receipt, ReceiptImage, ReceiptProgram
+from receipts.selectors import merchant_directory
+from receipts.services.program import merchant_directory_replace, receipt_program_update
 from receipts.services.review import receipt_confirm
 from tenants.models import Tenant
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+DIRECTORY = [
+    ("Bio Market", "Groceries"),
+    ("Corner Grocery", "Groceries"),
+    ("Supermarche Dupont", "Groceries"),
+    ("Dupont Express", "Groceries"),  # another name the same chain goes by on its receipts
+    ("Pharmacie Centrale", "Pharmacy"),
+    ("Cafe de la Gare", "Cafes and restaurants"),
+    ("Hardware Plus", "DIY and garden"),
+    ("Tabac de la Gare", "Tobacco and lottery"),
+]
+BLOCKED = ["Tobacco and lottery"]
+FURTHER_STEPS = [{"receipts": 20, "amount": 500}]  # after the reward settings' 10 for 10.00: 5.00 more at 20
 
 
 def _drawn(merchant: str, day: date, total: int) -> bytes:
@@ -56,10 +72,18 @@ def _read(panelist: Panelist, merchant: str, day: date, total: int) -> Receipt:
 
 
 def demo_receipts_seed(tenant: Tenant, panelists: list[Panelist]) -> str:
+    if not merchant_directory(tenant=tenant).exists():
+        merchant_directory_replace(tenant=tenant, entries=DIRECTORY)
+    if not ReceiptProgram.objects.for_tenant(tenant).exists():
+        receipt_program_update(tenant=tenant, values={"merchant_rule": "block", "categories": BLOCKED,
+                                                      "milestone_steps": FURTHER_STEPS})  # fmt: skip
     if not Receipt.objects.for_tenant(tenant).exists():
         _seed(tenant, panelists)
     rows = Receipt.objects.for_tenant(tenant)
-    return f"Receipts: {rows.count()} receipts, {rows.filter(status='review').count()} waiting in the review queue."
+    return (
+        f"Receipts: {rows.count()} receipts, {rows.filter(status='review').count()} waiting in the review queue;"
+        f" {merchant_directory(tenant=tenant).count()} shops in the merchant directory."
+    )
 
 
 def _seed(tenant: Tenant, panelists: list[Panelist]) -> None:
@@ -80,4 +104,7 @@ def _seed(tenant: Tenant, panelists: list[Panelist]) -> None:
     ahead = today + timedelta(days=3)
     confirm(receipt=_read(second, "HARDWARE PLUS", ahead, 1999), merchant="Hardware Plus", purchase_date=ahead,
             total="19.99")  # fmt: skip
+    # a shop of the blocked category: a person looks
+    confirm(receipt=_read(second, "TABAC DE LA GARE", today, 1050), merchant="Tabac de la Gare", purchase_date=today,
+            total="10.50")  # fmt: skip
     _read(second, "PHARMACIE CENTRALE", today, 865)

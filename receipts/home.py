@@ -9,10 +9,11 @@ from datetime import date
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from panel.home import HomeCard, HomeLink
 from panel.models import Panelist
-from receipts.selectors import receipt_progress, receipts_consent_active
+from receipts.selectors import Progress, receipt_progress, receipts_consent_active
 from rewards.money import money
 from rewards.sources import PendingItem
 from tenants.models import Tenant
@@ -20,11 +21,24 @@ from tenants.models import Tenant
 
 def _progress_text(panelist: Panelist) -> tuple[str, int]:
     progress = receipt_progress(panelist=panelist)
-    text = _("%(n)s of %(m)s approved receipts this month") % {"n": progress.approved, "m": progress.required}
+    if progress.paid:  # every step reached: no "12 of 10"
+        text = ngettext("%(n)s approved receipt this month", "%(n)s approved receipts this month",
+                        progress.approved) % {"n": progress.approved}  # fmt: skip
+    else:
+        text = _("%(n)s of %(m)s approved receipts this month") % {"n": progress.approved, "m": progress.required}
     if progress.under_review:
         text += ", " + _("%(n)s under review") % {"n": progress.under_review}
     owed = 0 if progress.paid or progress.approved + progress.under_review < progress.required else progress.reward
     return text, owed
+
+
+def _next_step(progress: Progress, tenant: Tenant) -> str:
+    """What the next step of the month's milestone pays ("10.00 at 10", "5.00 more at 20"), or that
+    every step is paid."""
+    if progress.paid:
+        return _("this month's reward is paid")
+    values = {"reward": money(progress.reward, tenant.currency), "m": progress.required}
+    return (_("%(reward)s more at %(m)s") if progress.paid_steps else _("%(reward)s at %(m)s")) % values
 
 
 def receipts_pending(panelist: Panelist) -> list[PendingItem]:
@@ -43,9 +57,7 @@ def receipts_home_card(panelist: Panelist, language: str) -> HomeCard | None:
     with translation.override(language):
         text, _owed = _progress_text(panelist)
         progress = receipt_progress(panelist=panelist)
-        summary = text + " · " + _("%(reward)s at %(m)s") % {
-            "reward": money(progress.reward, tenant.currency), "m": progress.required
-        }  # fmt: skip
+        summary = text + " · " + _next_step(progress, tenant)
         return HomeCard(
             key="receipts",
             title=_("Receipts"),

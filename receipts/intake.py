@@ -2,8 +2,8 @@
 
 In order, for each file:
 1. its size (empty, or over the program's cap, is refused unread);
-2. its type, sniffed from the bytes with ``filetype``: it must be in ``ALLOWED`` and agree with the
-   file's name (a PNG named ``.jpg`` is refused);
+2. its type, sniffed from the bytes with ``filetype``: it must be in ``ALLOWED`` (JPEG, PNG, WebP,
+   HEIC, PDF) and agree with the file's name (a PNG named ``.jpg`` is refused);
 3. its structure: a file that hides another format (a ZIP's directory, markup, an executable) is a
    polyglot and refused; one that stops before its format's end marker is truncated and refused;
 4. decoding: Pillow with the one format the bytes were sniffed as and a pixel cap read from the header
@@ -26,6 +26,7 @@ from pathlib import PurePath
 import filetype
 import imagehash
 import numpy as np
+import pillow_heif
 import pypdfium2
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -38,8 +39,12 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "image/jpeg": (frozenset({"jpg", "jpeg"}), "JPEG"),
     "image/png": (frozenset({"png"}), "PNG"),
     "image/webp": (frozenset({"webp"}), "WEBP"),
+    "image/heic": (frozenset({"heic", "heif"}), "HEIF"),  # what iPhones take; decoded by pillow-heif
     "application/pdf": (frozenset({"pdf"}), ""),
 }
+# HEIC decoding (libheif, shipped in pillow-heif's wheel) registers with Pillow, which still opens
+# only the one format a file was sniffed as. Thumbnails embedded in the file are never decoded.
+pillow_heif.register_heif_opener(thumbnails=False)
 LONGEST_SIDE = 2400  # pixels of a stored page: enough to read a receipt, no more
 JPEG_QUALITY = 85
 
@@ -83,7 +88,7 @@ def sniff(name: str, data: bytes, *, max_bytes: int) -> str:
     kind = filetype.guess(data)
     mime = kind.mime if kind is not None else ""
     if mime not in ALLOWED:
-        raise _refuse(name, "file_type_not_allowed", _("send a photo (JPEG, PNG or WebP) or a PDF."))
+        raise _refuse(name, "file_type_not_allowed", _("send a photo (JPEG, PNG, WebP or HEIC) or a PDF."))
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension not in ALLOWED[mime][0]:
         raise _refuse(name, "file_type_mismatch", _("the file's name does not match what it contains."))
@@ -114,8 +119,40 @@ def _structure_check(name: str, data: bytes, mime: str) -> None:
             raise _refuse(name, "file_truncated", _("the image is cut short."))
         if declared < len(data):
             raise _refuse(name, "file_polyglot", _("the file carries data after the end of the image."))
+    elif mime == "image/heic":
+        _isobmff_check(name, data)
     elif b"%%EOF" not in data[-1024:]:
         raise _refuse(name, "file_truncated", _("the PDF is cut short."))
+
+
+# The boxes that may stand at the top level of a HEIC file (ISO/IEC 14496-12 and 23008-12).
+TOP_LEVEL_BOXES = frozenset({b"ftyp", b"meta", b"mdat", b"moov", b"moof", b"mfra", b"free", b"skip", b"wide", b"uuid",
+                             b"pdin", b"styp", b"sidx", b"idat", b"iref"})  # fmt: skip
+
+
+def _isobmff_check(name: str, data: bytes) -> None:
+    """A HEIC file is a run of boxes (ISO base media), each opening with its size and a 4-letter type:
+    they must tile the file exactly. A box running past the end is a file cut short; bytes that are no
+    box of HEIC are another file appended."""
+    offset = 0
+    while offset < len(data):
+        header = data[offset : offset + 16]
+        if len(header) < 8:
+            raise _refuse(name, "file_truncated", _("the image is cut short."))
+        if header[4:8] not in TOP_LEVEL_BOXES:
+            raise _refuse(name, "file_polyglot", _("the file carries data after the end of the image."))
+        size = int.from_bytes(header[:4], "big")
+        if size == 1:  # a 64-bit size follows the type
+            if len(header) < 16:
+                raise _refuse(name, "file_truncated", _("the image is cut short."))
+            size = int.from_bytes(header[8:16], "big")
+        elif size == 0:  # the last box, to the end of the file
+            return
+        if size < 8:
+            raise _refuse(name, "file_polyglot", _("the file carries data after the end of the image."))
+        offset += size
+    if offset > len(data):
+        raise _refuse(name, "file_truncated", _("the image is cut short."))
 
 
 HASH_SIZE = 16  # a 256-bit perceptual hash: receipts look alike at 64 bits
@@ -170,7 +207,7 @@ def _decode_image(name: str, data: bytes, pil_format: str) -> Page:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse(name, "file_too_many_pixels", _("the image has more pixels than a receipt needs.")) from None
-    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError):
+    except (OSError, SyntaxError, ValueError, RuntimeError, Image.UnidentifiedImageError):  # RuntimeError: libheif
         raise _refuse(name, "file_truncated", _("the image is damaged or cut short.")) from None
     return _page(upright if upright is not None else image)
 

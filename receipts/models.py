@@ -16,13 +16,19 @@ from django.utils.translation import gettext_lazy as _
 from tenants.models import TenantOwnedModel
 
 
+def merchant_key(name: str) -> str:
+    """A shop's (or a category's) name as the program compares it: letters and digits only, lower case
+    (OCR and people space and case names differently)."""
+    return "".join(char for char in name.casefold() if char.isalnum())
+
+
 class ReceiptProgram(TenantOwnedModel):
     """A tenant's receipt rules. The milestone's amount and count live in ``rewards.RewardSettings``."""
 
     class MerchantRule(models.TextChoices):
         ANY = "any", _("Every merchant")
-        ALLOW = "allow", _("Only the merchants listed")
-        BLOCK = "block", _("Every merchant except those listed")
+        ALLOW = "allow", _("Only the merchants and categories listed")
+        BLOCK = "block", _("Every merchant except those listed and those of the categories listed")
 
     photo_window_days = models.PositiveSmallIntegerField(
         _("days from purchase to upload, for a photo"),
@@ -36,6 +42,8 @@ class ReceiptProgram(TenantOwnedModel):
     )
     merchant_rule = models.CharField(_("merchants"), max_length=8, choices=MerchantRule.choices, default="any")
     merchants = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    # categories of the merchant directory (``Merchant``) the rule applies to, beside the merchants named
+    categories = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     weekly_limit = models.PositiveSmallIntegerField(
         _("receipts per panelist per 7 days"), default=35, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
@@ -50,6 +58,9 @@ class ReceiptProgram(TenantOwnedModel):
     pdf_pages_max = models.PositiveSmallIntegerField(
         _("most pages of a PDF"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    # The milestone's further steps, after the first (the reward settings' count and amount):
+    # [{"receipts": 20, "amount": 500}, ...], by growing count; each pays once per panelist and month.
+    milestone_steps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -62,6 +73,26 @@ class ReceiptProgram(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"receipt program of tenant {self.tenant_id}"
+
+
+class Merchant(TenantOwnedModel):
+    """One line of the tenant's merchant directory, kept by its operators: a shop's name, or another
+    name it goes by on receipts, and the shop's category. The program's allow- or block-list may name
+    categories; a receipt's merchant takes the category of the longest name of the directory found in
+    it (compared by ``merchant_key``)."""
+
+    name = models.CharField(_("shop"), max_length=100)
+    key = models.CharField(max_length=100)  # merchant_key(name)
+    category = models.CharField(_("category"), max_length=60)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="merchant_key_unique"),
+            models.CheckConstraint(condition=~Q(key="") & ~Q(category=""), name="merchant_key_category_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.category}"
 
 
 class Reason(models.TextChoices):
@@ -107,7 +138,7 @@ class Receipt(TenantOwnedModel):
     read_total = models.BigIntegerField(null=True, blank=True)  # minor units
     read_currency = models.CharField(max_length=3, blank=True)
     read_number = models.CharField(max_length=40, blank=True)
-    read_engine = models.CharField(max_length=16, blank=True)
+    read_engine = models.CharField(max_length=40, blank=True)  # which reader read it: "rapidocr", "tesseract"...
     redacted_cards = models.PositiveSmallIntegerField(default=0)
     # what the panelist confirmed
     merchant = models.CharField(_("shop"), max_length=100, blank=True)
@@ -219,6 +250,15 @@ class ReceiptDecision(TenantOwnedModel):
     )
     actor = models.CharField(max_length=64, default="system")  # "user:<id>" or "system": outlives the person
     on_appeal = models.BooleanField(default=False)
+
+    class Money(models.TextChoices):
+        """What an approval's reversal did with the milestone money already paid for its month."""
+
+        KEPT = "kept", _("The month's reward already paid is yours to keep.")
+        TAKEN_BACK = "taken_back", _("The month's reward was taken back.")
+
+    reversal = models.BooleanField(default=False)  # an approval withdrawn later, by an owner or a manager
+    money = models.CharField(max_length=12, choices=Money.choices, blank=True)  # "" when no paid reward was touched
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -226,6 +266,10 @@ class ReceiptDecision(TenantOwnedModel):
             models.CheckConstraint(condition=Q(outcome__in=["approved", "rejected"]), name="receiptdecision_outcome"),
             models.CheckConstraint(
                 condition=Q(outcome="approved") | ~Q(reason=""), name="receiptdecision_reject_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(money="") | Q(reversal=True, money__in=["kept", "taken_back"]),
+                name="receiptdecision_money_of_a_reversal",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "actor", "created_at"], name="receiptdecision_actor")]

@@ -68,6 +68,8 @@ def _export(person: Person) -> Any:
                     "at": d.created_at.isoformat(),
                     "by": "a person" if d.actor != "system" else "automatic rules",
                     "on_appeal": d.on_appeal,
+                    "approval_withdrawn": d.reversal,
+                    "paid_reward": d.money,  # for a withdrawn approval: "kept", "taken_back", or ""
                 }
                 for d in r.decisions.order_by("created_at", "id")
             ],

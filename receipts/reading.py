@@ -1,9 +1,10 @@
 """Reading a receipt: OCR, the fields it yields, and the card numbers it must black out.
 
 The default reader is RapidOCR (ONNX Runtime; offline, its models ship in the wheel); Tesseract
-(``pytesseract`` and Debian's ``tesseract-ocr``) is the fallback when RapidOCR cannot run. Both give
-boxes of text, grouped here into lines from which the merchant, the purchase date, the total, the
-currency and the receipt number are taken. What is read only corroborates what the panelist confirms.
+(``pytesseract`` and Debian's ``tesseract-ocr``) is the fallback when RapidOCR cannot run or reads
+nothing. Both give boxes of text, grouped here into lines from which the merchant, the purchase
+date, the total, the currency and the receipt number are taken. What is read only corroborates what
+the panelist confirms.
 
 A payment-card number is a run of 13 to 19 digits (spaces, dots or dashes between groups allowed, and
 letters OCR confuses with digits read as those digits) that passes the Luhn check; every box of its
@@ -97,13 +98,25 @@ def _lines(boxes: list[Box]) -> list[list[Box]]:
 
 
 def read_image(image: Image.Image) -> Reading:
-    engine = settings.RECEIPTS_OCR_ENGINE
-    if engine == "rapidocr":
+    """Read one page. With ``RECEIPTS_OCR_ENGINE`` at ``rapidocr`` (the default), RapidOCR reads it;
+    Tesseract reads it instead when RapidOCR is unavailable (its package cannot be loaded), fails on
+    this page (whatever it raises), or finds no text at all on it. ``Reading.engine`` names the reader
+    whose text was kept: ``rapidocr``, ``tesseract``, or ``none`` when neither could run (the page is
+    then left for the panelist to fill in, and flagged unreadable)."""
+    if settings.RECEIPTS_OCR_ENGINE == "rapidocr":
         try:
-            return Reading("rapidocr", _lines(_boxes_rapidocr(image)))
+            lines = _lines(_boxes_rapidocr(image))
         except Exception:  # the reader is a library: whatever it raises, the fallback reads instead
-            logger.exception("RapidOCR failed; reading with Tesseract")
-    return Reading("tesseract", _lines(_boxes_tesseract(image)))
+            logger.exception("RapidOCR could not read the page; reading with Tesseract")
+        else:
+            if lines:
+                return Reading("rapidocr", lines)
+            logger.info("RapidOCR found no text on the page; reading with Tesseract")
+    try:
+        return Reading("tesseract", _lines(_boxes_tesseract(image)))
+    except Exception:  # not installed, or it failed: nothing was read, a person fills the fields in
+        logger.exception("Tesseract could not read the page")
+        return Reading("none")
 
 
 # -- card numbers ---------------------------------------------------------------------------------

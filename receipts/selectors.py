@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Length, StrIndex, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from core.csvfiles import csv_line_writer
 from core.errors import DomainError
 from panel.models import Panelist
 from receipts.models import (
+    Merchant,
     Reason,
     Receipt,
     ReceiptAppeal,
@@ -29,6 +30,7 @@ from receipts.models import (
     ReceiptImage,
     ReceiptProgram,
     ReceiptTally,
+    merchant_key,
 )
 from rewards.periods import month_start_local, next_month
 from rewards.selectors import reward_settings_get
@@ -43,6 +45,52 @@ SIMILAR_BITS = 24
 def receipt_program_get(*, tenant: Tenant) -> ReceiptProgram:
     """The tenant's program, or the defaults (unsaved) until an operator saves it."""
     return ReceiptProgram.objects.for_tenant(tenant).first() or ReceiptProgram(tenant=tenant)
+
+
+MERCHANT_MATCH_MIN = 4
+
+
+def merchant_directory(*, tenant: Tenant) -> QuerySet[Merchant]:
+    """The tenant's merchant directory, by category then shop."""
+    return Merchant.objects.for_tenant(tenant).order_by("category", "key")
+
+
+def merchant_category(*, tenant: Tenant, merchant: str) -> str:
+    """The category of a receipt's merchant in the directory: that of the longest shop name of the
+    directory found in the merchant's name ("BIO MARKET PARIS 11" is a "Bio Market"), or "". A name
+    shorter than ``MERCHANT_MATCH_MIN`` letters and digits ("H&M") must match the whole name."""
+    key = merchant_key(merchant)
+    if not key:
+        return ""
+    found = (
+        Merchant.objects.for_tenant(tenant)
+        .annotate(at=StrIndex(Value(key), F("key")), length=Length("key"))
+        .filter(Q(key=key) | Q(at__gt=0, length__gte=MERCHANT_MATCH_MIN))
+        .order_by("-length", "key")
+        .values_list("category", flat=True)
+        .first()
+    )
+    return found or ""
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int  # 1 for the reward settings' milestone, then 2, 3... by growing count
+    receipts: int  # approved receipts in the month that reach it
+    amount: int  # what it pays, in minor units
+
+
+def milestone_steps(*, tenant: Tenant, program: ReceiptProgram | None = None) -> list[Step]:
+    """The month's milestone steps: the first from the reward settings (10 receipts for 10.00 by
+    default), then the program's further steps, by growing count. A further step at or below the
+    first's count (the settings changed since) is left out."""
+    rules = reward_settings_get(tenant=tenant)
+    steps = [Step(1, rules.receipts_required, rules.receipts_reward)]
+    further = (program or receipt_program_get(tenant=tenant)).milestone_steps or []
+    for step in sorted(further, key=lambda s: int(s["receipts"])):
+        if int(step["receipts"]) > steps[-1].receipts:
+            steps.append(Step(len(steps) + 1, int(step["receipts"]), int(step["amount"])))
+    return steps
 
 
 def receipt_list(*, panelist: Panelist) -> QuerySet[Receipt]:
@@ -141,18 +189,22 @@ def review_queue_stats(*, tenant: Tenant, now: datetime | None = None) -> QueueS
 class Progress:
     month: date
     approved: int
-    required: int
+    required: int  # the count of the next step to reach (of the last, once every step is paid)
     under_review: int
-    paid: bool
-    reward: int
+    paid: bool  # every step of the month is paid
+    reward: int  # what the next step pays
+    steps: list[Step]
+    paid_steps: int
 
 
 def receipt_progress(*, panelist: Panelist, now: datetime | None = None) -> Progress:
-    """This month's approved receipts toward the milestone, and those still waiting for a decision."""
+    """This month's approved receipts toward the next milestone step, and those still waiting for a
+    decision."""
     tenant = panelist.tenant
     month = month_start_local(tenant, now)
     tally = ReceiptTally.objects.for_tenant(tenant).filter(panelist=panelist, month=month).first()
-    rules = reward_settings_get(tenant=tenant)
+    steps = milestone_steps(tenant=tenant)
+    paid_steps = tally.paid_steps if tally else 0
     waiting = (
         Receipt.objects.for_tenant(tenant)
         .filter(
@@ -160,13 +212,17 @@ def receipt_progress(*, panelist: Panelist, now: datetime | None = None) -> Prog
         )
         .count()
     )
+    following = next((step for step in steps if step.number > paid_steps), None)
+    target = following or steps[-1]
     return Progress(
         month=month,
         approved=tally.approved if tally else 0,
-        required=rules.receipts_required,
+        required=target.receipts,
         under_review=waiting,
-        paid=bool(tally and tally.paid_steps),
-        reward=rules.receipts_reward,
+        paid=following is None,
+        reward=target.amount,
+        steps=steps,
+        paid_steps=paid_steps,
     )
 
 
@@ -247,6 +303,20 @@ def reviewer_throughput(*, tenant: Tenant, days: int = 30, now: datetime | None 
         .order_by("-n", "actor")
     )
     return [(row["actor"], row["n"], row["appeals"]) for row in rows]
+
+
+def receipt_figures(*, tenant: Tenant) -> dict[str, object]:
+    """The program's figures in one place (the operators' API): receipts per month, the top reasons
+    of rejection, each reviewer's throughput, the review queue."""
+    return {
+        "months": receipts_per_month(tenant=tenant),
+        "rejection_reasons": [{"reason": code, "count": n} for code, _label, n in rejection_reasons_top(tenant=tenant)],
+        "reviewers": [
+            {"reviewer": actor, "decisions": n, "appeals": appeals}
+            for actor, n, appeals in reviewer_throughput(tenant=tenant)
+        ],
+        "queue": review_queue_stats(tenant=tenant),
+    }
 
 
 def receipts_overview(tenant: Tenant) -> list[OverviewCard]:

@@ -29,6 +29,11 @@ console: list[URLPattern | URLResolver] = [
         console_views.console_receipt_program_update,
         name="console_receipt_program_update",
     ),
+    path(
+        "receipts/merchants/update/",
+        console_views.console_merchant_directory_update,
+        name="console_merchant_directory_update",
+    ),
 ]
 api_v1: list[URLPattern | URLResolver] = [
     path("me/receipts/", api.MyReceiptListApi.as_view(), name="api_my_receipts"),
@@ -37,6 +42,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/receipts/<uuid:receipt_id>/appeal/", api.MyReceiptAppealApi.as_view(), name="api_my_receipt_appeal"),
     path("receipts/", api.ReceiptListApi.as_view(), name="api_receipts"),
     path("receipts/program/", api.ProgramApi.as_view(), name="api_receipt_program"),
+    path("receipts/merchants/", api.MerchantDirectoryApi.as_view(), name="api_receipt_merchants"),
+    path("receipts/figures/", api.ReceiptFiguresApi.as_view(), name="api_receipt_figures"),
     path("receipts/export/", api.ReceiptExportApi.as_view(), name="api_receipts_export"),
     path("receipts/<uuid:receipt_id>/decision/", api.ReceiptDecideApi.as_view(), name="api_receipt_decide"),
+    path("receipts/<uuid:receipt_id>/reversal/", api.ReceiptReverseApi.as_view(), name="api_receipt_reverse"),
 ]

@@ -116,13 +116,22 @@ class LedgerTransaction(TenantOwnedModel):
         SETTLED = "settled", _("Payout settled")
         RETURNED = "returned", _("Payout returned")
 
-    # the unique (tenant, idempotency_key) index leads with the tenant: its own index would repeat it
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The unique (tenant, idempotency_key) index leads with the tenant: its own index would repeat it.
+    # No foreign key either: it would lock the tenant's row (FOR KEY SHARE) once per transaction at
+    # commit, a thousand times per payout chunk, with every worker and web request taking turns on that
+    # one row. The tenant is proven instead by the legs: the entries' statement check requires each
+    # leg's transaction and account to be the same tenant's, accounts keep a real foreign key to their
+    # tenant, and `ledger_violations` names a transaction without legs.
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     idempotency_key = models.CharField(max_length=200)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     source = models.CharField(max_length=200, blank=True, help_text=_("What earned it, e.g. survey-response:42."))
     memo = models.CharField(max_length=300, blank=True)
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    # At most one reversal per transaction: a unique index over the reversals only (a plain unique
+    # column would index the null of every other transaction too).
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", db_index=False
+    )
     # Who posted it, as "user:<id>" or "system": not a foreign key, because the row can never be
     # updated (erasing that person must not have to touch the ledger).
     actor = models.CharField(max_length=64, default="system")
@@ -131,6 +140,9 @@ class LedgerTransaction(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "idempotency_key"], name="ledgertxn_idempotency_unique"),
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="ledgertxn_reversed_once"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     reason__in=[
@@ -169,7 +181,11 @@ class LedgerEntry(TenantOwnedModel):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
     )
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_constraint=False)
+    # (tenant, account, transaction) is the account's index: every read of an account's entries names
+    # its tenant.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_constraint=False, db_index=False
+    )
     amount = models.BigIntegerField()
 
     class Meta:
@@ -339,12 +355,17 @@ class Payout(TenantOwnedModel):
     # That set-based check stands in for the foreign keys to the tenant, run, panelist and account,
     # checked one row at a time at commit. Runs and accounts are never deleted (triggers). The unique
     # (run, panelist) and (tenant, reference) indexes lead with the run and the tenant, so neither needs
-    # an index of its own.
+    # an index of its own; the panelist's is (panelist, -created_at); nothing reads payouts by account;
+    # charities and batches are indexed over the payouts that have one only.
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts", db_constraint=False,
                             db_index=False)  # fmt: skip
-    panelist = models.ForeignKey("panel.Panelist", on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    panelist = models.ForeignKey(
+        "panel.Panelist", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=16, choices=PayoutMethod.choices)
@@ -353,8 +374,12 @@ class Payout(TenantOwnedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reference = models.CharField(max_length=40, help_text=_("Unique, quoted to the payment provider."))
     email = models.EmailField(blank=True)
-    charity = models.ForeignKey(Charity, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
-    batch = models.ForeignKey(MassPaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
+    charity = models.ForeignKey(
+        Charity, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts", db_index=False
+    )
+    batch = models.ForeignKey(
+        MassPaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts", db_index=False
+    )
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -375,6 +400,8 @@ class Payout(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "status", "method"], name="payout_tenant_status"),
             models.Index(fields=["panelist", "-created_at"], name="payout_panelist"),
+            models.Index(fields=["charity"], condition=Q(charity__isnull=False), name="payout_charity"),
+            models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="payout_batch"),
         ]
 
     def __str__(self) -> str:

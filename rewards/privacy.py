@@ -30,7 +30,9 @@ def _export(person: Person) -> Any:
                     "source": e.transaction.source,
                     "at": e.transaction.created_at.isoformat(),
                 }
-                for e in LedgerEntry.objects.filter(account=account).select_related("transaction").order_by("id")
+                for e in LedgerEntry.objects.filter(tenant_id=account.tenant_id, account=account)
+                .select_related("transaction")
+                .order_by("id")
             ],
         }
         for account in _accounts(person)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -254,11 +255,18 @@ class CharityTotal:
     donations: int
 
 
+def _entries_sum() -> Coalesce:
+    """The sum of an account's entries (0 without any), read through the (tenant, account, transaction)
+    index."""
+    legs = LedgerEntry.objects.filter(tenant_id=OuterRef("tenant_id"), account_id=OuterRef("pk"))
+    return Coalesce(Subquery(legs.values("account_id").annotate(total=Sum("amount")).values("total")[:1]), 0)
+
+
 def charity_totals(*, tenant: Tenant) -> list[CharityTotal]:
     balances = dict(  # the charities' accounts cache no balance: the sums of their entries
         LedgerAccount.objects.for_tenant(tenant)
         .filter(kind=LedgerAccount.Kind.CHARITY)
-        .annotate(total=Sum("entries__amount", default=0))
+        .annotate(total=_entries_sum())
         .values_list("key", "total")
     )
     counts = dict(
@@ -301,7 +309,7 @@ def wallet_lines(*, panelist: Panelist) -> Iterator[WalletLine]:
     if account is None:
         return
     entries = (
-        LedgerEntry.objects.filter(account=account)
+        LedgerEntry.objects.filter(tenant_id=account.tenant_id, account=account)
         .select_related("transaction")
         .order_by("-transaction__created_at", "-id")
     )
@@ -360,6 +368,12 @@ def pending_amounts(*, panelist: Panelist) -> list[PendingItem]:
 def ledger_violations(*, tenant: Tenant) -> list[str]:
     """Every broken invariant of ``tenant``'s ledger, described; empty when the ledger holds."""
     problems: list[str] = []
+    legless = (
+        LedgerTransaction.objects.for_tenant(tenant)
+        .filter(entries__isnull=True)
+        .values_list("idempotency_key", flat=True)
+    )
+    problems += [f"transaction {key} has no legs" for key in legless]
     unbalanced = (
         LedgerEntry.objects.for_tenant(tenant)
         .values("transaction_id")

@@ -22,7 +22,7 @@ from accounts.models import User
 from core.errors import DomainError, PermissionDenied
 from rewards.api import PanelistApiView
 from surveys import engine
-from surveys.export_links import survey_export_token
+from surveys.export_links import survey_export_expires_at, survey_export_is_expired, survey_export_token
 from surveys.models import Response as SurveyResponse
 from surveys.models import Survey, SurveyExport
 from surveys.results import pseudonym, results_get
@@ -51,7 +51,12 @@ from tenants.api_base import TenantApiView
 from tenants.roles import Perm
 
 DEFINITION_HELP = "A SurveyJS survey JSON object (pages, elements, triggers...)."
-FILTERS_HELP = 'Screening filters: {"region": ["north", "south"], "birth_year": ["1980..1999"]}.'
+FILTERS_HELP = (
+    "Filters on the screening answers, all of which must match; within one, any value may: "
+    '{"age": ["18..34", "55.."], "region": ["north", "south"], "household": ["1", "2"]}. A key is a screening '
+    "question (a choice question takes its answers, a number question numbers or ranges low..high), or age (from "
+    "the year of birth). An unknown key or answer is refused (400)."
+)
 
 
 def _object(value: Any, field: str) -> dict[str, Any]:
@@ -60,11 +65,9 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     return value
 
 
-def _filters(value: Any) -> dict[str, list[str]]:
-    filters = _object(value if value is not None else {}, "filters")
-    if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in filters.values()):
-        raise DomainError(_("Each filter is a list of values."), fields={"filters": [_("A list of strings each.")]})
-    return {str(k): v for k, v in filters.items()}
+def _filters(value: Any) -> dict[str, Any]:
+    """The filters' shape; what they name is checked against the panel by ``surveys.targeting``."""
+    return _object(value if value is not None else {}, "filters")
 
 
 # -- operators: surveys ---------------------------------------------------------------------------------
@@ -345,22 +348,34 @@ class ExportInputSerializer(serializers.Serializer):
 
 
 class ExportSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(
+        help_text="queued, running, done, failed, or expired (the link has expired and the file is deleted)."
+    )
+    expires_at = serializers.SerializerMethodField(help_text="When the file is deleted, once done.")
     download_path = serializers.SerializerMethodField(help_text="The console's signed link (24 hours), once done.")
-    file_path = serializers.SerializerMethodField(help_text="This API's download, once done.")
+    file_path = serializers.SerializerMethodField(help_text="This API's download, once done; 410 once expired.")
 
     class Meta:
         model = SurveyExport
         fields = ["id", "fmt", "status", "rows_total", "rows_done", "include_rejected", "created_at", "finished_at",
-                  "download_path", "file_path"]  # fmt: skip
+                  "expires_at", "download_path", "file_path"]  # fmt: skip
+
+    def get_status(self, export: SurveyExport) -> str:
+        return SurveyExport.Status.EXPIRED if survey_export_is_expired(export) else export.status
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_expires_at(self, export: SurveyExport) -> str | None:
+        expires_at = survey_export_expires_at(export)
+        return expires_at.isoformat() if expires_at and export.status != SurveyExport.Status.FAILED else None
 
     def get_download_path(self, export: SurveyExport) -> str | None:
-        if export.status != SurveyExport.Status.DONE:
+        if self.get_status(export) != SurveyExport.Status.DONE:
             return None
         return reverse("console_survey_export_download",
                        kwargs={"tenant_slug": export.tenant.slug, "token": survey_export_token(export)})  # fmt: skip
 
     def get_file_path(self, export: SurveyExport) -> str | None:
-        if export.status != SurveyExport.Status.DONE:
+        if self.get_status(export) != SurveyExport.Status.DONE:
             return None
         return reverse("api_survey_export_file", kwargs={"survey_id": export.survey_id, "export_id": export.pk})
 
@@ -395,7 +410,7 @@ class SurveyExportFileApi(TenantApiView):
     required_perm = Perm.SURVEYS_MANAGE
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
-                   summary="Download a finished export (404 until it is done)")  # fmt: skip
+                   summary="Download a finished export (404 until it is done, 410 once expired)")  # fmt: skip
     def get(self, request: Request, survey_id: int, export_id: int) -> FileResponse:
         survey = survey_get(tenant=self.tenant, pk=survey_id)
         export = survey_export_get(survey=survey, pk=export_id)

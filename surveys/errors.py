@@ -29,3 +29,10 @@ class AnswersInvalid(DomainError):
 class NotInvited(DomainError):
     code = "not_invited"
     status_code = 403
+
+
+class ExportExpired(DomainError):
+    """An export whose link has expired: its file is deleted (or about to be). Start a new one."""
+
+    code = "export_expired"
+    status_code = 410

@@ -275,13 +275,17 @@ class PageTiming(TenantOwnedModel):
 
 
 class SurveyExport(TenantOwnedModel):
-    """A large export built by a worker, downloaded through a signed, expiring link."""
+    """A large export built by a worker, downloaded through a signed, expiring link.
+
+    Its file lives as long as its link: once the link has expired, the hourly purge deletes the file
+    and marks the export ``expired`` (``surveys.services.exports.survey_exports_purge``)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
     fmt = models.CharField(max_length=8)
@@ -300,7 +304,8 @@ class SurveyExport(TenantOwnedModel):
         ordering = ["tenant_id", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]), name="surveyexport_status_valid"
+                condition=Q(status__in=["queued", "running", "done", "failed", "expired"]),
+                name="surveyexport_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(fmt__in=["csv", "sav", "parquet", "json"]), name="surveyexport_fmt_valid"

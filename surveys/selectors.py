@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 
 from consent.models import ConsentEvent
 from consent.selectors import major_version_current, purpose_get
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from panel.models import Panelist, ScreeningQuestion, WaitlistEntry
+from surveys.errors import ExportExpired
+from surveys.export_links import LINK_HOURS, survey_export_is_expired
 from surveys.models import QuotaCell, Response, Survey, SurveyExport, SurveyInvitation, SurveyVersion, Wave
+from surveys.targeting import TargetField, answers_match, filters_clean, target_fields
 from tenants.models import Tenant
 
 
@@ -132,41 +135,6 @@ def survey_live_get(*, tenant: Tenant, pk: int) -> Survey:
 ACTIVE_KINDS = ("grant", "reconsent")
 
 
-def filters_parse(text: str) -> dict[str, list[str]]:
-    """Targeting filters typed one per line: ``region=north,south`` or ``birth_year=1980..1999``."""
-    filters: dict[str, list[str]] = {}
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        key, sep, values = line.partition("=")
-        if not sep or not key.strip() or not values.strip():
-            raise DomainError(_("Line %(n)s: write a filter as key=value1,value2 or key=low..high.") % {"n": number},
-                              fields={"filters": [_("Line %(n)s is not a filter.") % {"n": number}]})  # fmt: skip
-        filters[key.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-    return filters
-
-
-def _passes(answers: dict[str, Any], filters: dict[str, list[str]]) -> bool:
-    for key, accepted in filters.items():
-        answer = answers.get(key)
-        if answer is None:
-            return False
-        ok = False
-        for value in accepted:
-            low, dots, high = value.partition("..")
-            if dots:
-                try:
-                    number = float(answer)
-                    ok = ok or ((not low or number >= float(low)) and (not high or number <= float(high)))
-                except (TypeError, ValueError):
-                    continue
-            elif str(answer) == value:
-                ok = True
-        if not ok:
-            return False
-    return True
-
-
 def screening_answers(*, tenant: Tenant, panelist_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The screening answers each panelist gave on the waitlist, by panelist id."""
     rows = WaitlistEntry.objects.for_tenant(tenant).filter(invitation__panelist_id__in=panelist_ids)
@@ -187,19 +155,23 @@ def surveys_consenting(*, tenant: Tenant) -> set[str]:
     return {subject for subject, kind, version in latest if kind in ACTIVE_KINDS and version >= major}
 
 
-def eligible_panelists(*, tenant: Tenant, filters: dict[str, list[str]]) -> list[int]:
-    """Active panelists with consent to surveys who match the filters, by id (ascending)."""
+def target_fields_get(*, tenant: Tenant, language: str = "en") -> list[TargetField]:
+    """What this panel's panelists can be filtered on (``surveys.targeting``), labelled in ``language``."""
+    return target_fields(list(ScreeningQuestion.objects.for_tenant(tenant).order_by("position", "id")), language)
+
+
+def eligible_panelists(*, tenant: Tenant, filters: Any) -> list[int]:
+    """Active panelists with consent to surveys who match the filters, by id (ascending). Filters the
+    panel cannot use (an unknown question, an answer it does not offer) are refused, not ignored."""
+    filters = filters_clean(filters, target_fields_get(tenant=tenant))
     consenting = surveys_consenting(tenant=tenant)
     active = Panelist.objects.for_tenant(tenant).filter(status=Panelist.Status.ACTIVE)
     ids = [pk for pk, public_id in active.order_by("pk").values_list("pk", "public_id") if public_id in consenting]
     if not filters:
         return ids
     answers = screening_answers(tenant=tenant, panelist_ids=ids)
-    return [pk for pk in ids if _passes(answers.get(pk, {}), filters)]
-
-
-def screening_keys(*, tenant: Tenant) -> list[str]:
-    return list(ScreeningQuestion.objects.for_tenant(tenant).values_list("key", flat=True))
+    year = timezone.now().astimezone(tenant.tzinfo).year
+    return [pk for pk in ids if answers_match(answers.get(pk, {}), filters, year=year)]
 
 
 @dataclass(frozen=True)
@@ -294,8 +266,14 @@ def survey_export_by_id(*, tenant: Tenant, pk: int) -> SurveyExport:
     return export
 
 
-def survey_export_file(*, export: SurveyExport) -> Path:
-    """The finished file of an export; one not ready (or whose file is gone) is a 404."""
+def survey_export_file(*, export: SurveyExport, link_expired: bool = False) -> Path:
+    """The finished file of an export; one past its expiry (or reached by an expired link) is a 410
+    (its file is deleted by the hourly purge, if not already), one not ready (or whose file is gone) a 404."""
+    if link_expired or survey_export_is_expired(export):
+        raise ExportExpired(
+            _("This export has expired: its file is deleted %(n)s hours after it was made. Start a new export.")
+            % {"n": LINK_HOURS}
+        )
     path = Path(settings.MEDIA_ROOT) / export.path if export.path else None
     if export.status != SurveyExport.Status.DONE or path is None or not path.is_file():
         raise NotFound(_("This export is not ready."), code="export_not_ready")

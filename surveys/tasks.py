@@ -39,3 +39,11 @@ def survey_export_build_task(export_id: int) -> int:
 
     export = survey_export_build(export_id=export_id)
     return export.rows_done if export is not None else 0
+
+
+@shared_task(base=BaseTask, name="surveys.tasks.survey_exports_purge_task")
+def survey_exports_purge_task() -> dict[str, int]:
+    """Every hour (beat): delete the files of exports whose link has expired."""
+    from surveys.services.exports import survey_exports_purge
+
+    return survey_exports_purge()

@@ -348,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.responses_auto_approve_task",
         "schedule": crontab(minute=47, hour=3),
     },
+    # A survey export's file goes when its signed link expires (a day after it was built).
+    "survey-exports-purge": {
+        "task": "surveys.tasks.survey_exports_purge_task",
+        "schedule": crontab(minute=53),
+    },
 }
 # Signed checkpoints of each tenant's consent chain, mailed to its auditors to keep outside Fairpanel.
 CONSENT_CHECKPOINT_EMAIL = env_choice("CONSENT_CHECKPOINT_EMAIL", ["weekly", "daily", "off"], "weekly")

@@ -1,5 +1,6 @@
 """The demo tenant that ``seed_demo`` writes, so that a newcomer who runs ``make run`` sees every part
-of Fairpanel at once: one staff member per role, panelists with consent histories, a waitlist with
+of Fairpanel at once: one staff member per role, panelists with consent histories, most of whom joined
+from the waitlist with screening answers (what the survey targeting filters read), a waitlist with
 screening answers, invitations in every state, and whatever the apps above panel add through
 ``panel.demo.DEMO_SEEDERS``. Safe to run again: each step skips what exists.
 """
@@ -30,6 +31,7 @@ from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from panel.services.invitations import invitation_revoke
 from panel.services.panelists import panelist_get_or_create
 from panel.services.release import waitlist_release
+from panel.services.waitlist import screening_answers_clean
 from tenants.models import Tenant
 from tenants.roles import Role
 from tenants.services import membership_set_role, tenant_create
@@ -102,11 +104,15 @@ def demo_consent_histories_seed(tenant: Tenant, subjects: list[str]) -> None:
             ),
         }
         document_publish(purpose=surveys, texts=texts, change="major")
-    # the first panelist re-consents to the new survey terms on the page, which signs a receipt
-    consent_change_by_subject(
-        subject=Subject(tenant=tenant, id=subjects[0], language="en", email=""),
-        purpose_key="surveys", action="grant", method="web", base_url=settings.FAIRPANEL_BASE_URL,
-    )  # fmt: skip
+    # Most panelists re-consent to the new survey terms on the page, each signing a receipt, so that
+    # surveys can reach them; the one who withdrew stays out, and the last one has not come back yet
+    # (their surveys wait for the re-consent).
+    for index, subject in enumerate(subjects[:-1]):
+        if index != 1:
+            consent_change_by_subject(
+                subject=Subject(tenant=tenant, id=subject, language="fr" if index % 3 == 2 else "en", email=""),
+                purpose_key="surveys", action="grant", method="web", base_url=settings.FAIRPANEL_BASE_URL,
+            )  # fmt: skip
 
 
 QUESTIONS = [
@@ -129,8 +135,9 @@ CHOICE_LABELS = {
 WAITLIST = 300
 
 
-def demo_waitlist_seed(tenant: Tenant, panelists: list[Panelist]) -> None:
-    """Screening questions, a few hundred confirmed waitlist entries, and invitations in every state."""
+def demo_waitlist_seed(tenant: Tenant) -> None:
+    """Screening questions, a few hundred confirmed waitlist entries, and invitations sent, expired and
+    revoked (the accepted ones are the panelists', ``demo_panelists_joined_seed``)."""
     for position, (key, labels, choices) in enumerate(QUESTIONS):
         choice_labels = {value: CHOICE_LABELS[value] for value in choices if value in CHOICE_LABELS}
         ScreeningQuestion.objects.update_or_create(
@@ -164,14 +171,57 @@ def demo_waitlist_seed(tenant: Tenant, panelists: list[Panelist]) -> None:
         )
     for invitation in invited[4:7]:
         invitation_revoke(invitation=invitation)
-    for panelist in panelists[:5]:
+    assert release.released == 12
+
+
+# The screening answers the demo panelists gave on the waitlist before they were invited, one set per
+# panelist in order, as the waitlist form sends them (text); the panelists after these joined by a direct
+# invitation and have none. Spread over the answers and the ages so that every targeting filter of the
+# survey console keeps some of them and leaves out others.
+PANELIST_ANSWERS = [
+    {"gender": "female", "household": "2", "shopping": "supermarket", "birth_year": "1988"},
+    {"gender": "male", "household": "1", "shopping": "online", "birth_year": "1996"},
+    {"gender": "female", "household": "4", "shopping": "discount", "birth_year": "1979"},
+    {"gender": "male", "household": "3", "shopping": "supermarket", "birth_year": "1965"},
+    {"gender": "other", "household": "2", "shopping": "local shops", "birth_year": "2001"},
+    {"gender": "female", "household": "5+", "shopping": "online", "birth_year": "1958"},
+]
+
+
+def demo_panelists_joined_seed(tenant: Tenant, panelists: list[Panelist]) -> None:
+    """How each demo panelist joined: the first ones from the waitlist, the others by a direct invitation.
+
+    A panelist from the waitlist has the entry the waitlist keeps: their answers checked as the waitlist
+    form checks them (``screening_answers_clean``), their consent to the waitlist, and the entry marked
+    invited with the invitation they accepted, which is how targeting finds a panelist's answers. A
+    panelist who already accepted an invitation is skipped, so a second run changes nothing.
+    """
+    joined = set(
+        Invitation.objects.for_tenant(tenant)
+        .filter(status=Invitation.Status.ACCEPTED, panelist__in=panelists)
+        .values_list("panelist_id", flat=True)
+    )
+    for index, panelist in enumerate(panelists):
+        if panelist.pk in joined:
+            continue
         assert panelist.user is not None
-        Invitation.objects.create(
+        raw = PANELIST_ANSWERS[index] if index < len(PANELIST_ANSWERS) else None
+        invitation = Invitation.objects.create(
             tenant=tenant, email=panelist.user.email, nonce=secrets.token_hex(16), status=Invitation.Status.ACCEPTED,
+            source=Invitation.Source.DIRECT if raw is None else Invitation.Source.WAITLIST,
             expires_at=panelist.joined_at + timedelta(days=14), sent_at=panelist.joined_at,
             accepted_at=panelist.joined_at, panelist=panelist,
         )  # fmt: skip
-    assert release.released == 12
+        if raw is None:
+            continue
+        entry = WaitlistEntry.objects.create(
+            tenant=tenant, email=invitation.email, public_id=f"wl_{secrets.token_hex(10)}",
+            nonce=secrets.token_hex(16), answers=screening_answers_clean(tenant=tenant, raw=raw),
+            language="fr" if index % 3 == 2 else "en", status=WaitlistEntry.Status.INVITED,
+            confirmed_at=panelist.joined_at - timedelta(days=30 + index), invitation=invitation,
+        )  # fmt: skip
+        consent_grant(tenant=tenant, subject=entry.public_id, purpose_key="waitlist", language=entry.language,
+                      method="import", actor="seed_demo")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -211,5 +261,6 @@ def demo_seed() -> DemoSeeded:
         for number in range(1, PANELISTS + 1)
     ]
     demo_consent_histories_seed(tenant, [p.public_id for p in panelists])
-    demo_waitlist_seed(tenant, panelists)
+    demo_waitlist_seed(tenant)
+    demo_panelists_joined_seed(tenant, panelists)
     return DemoSeeded(tenant, staff, [seeder(tenant, panelists) for seeder in DEMO_SEEDERS])

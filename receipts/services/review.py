@@ -28,15 +28,23 @@ from receipts.models import (
     ReceiptCheck,
     ReceiptDecision,
     ReceiptProgram,
-    ReceiptTally,
+    merchant_key,
 )
-from receipts.selectors import fingerprint_twin, receipt_program_get, receipts_recent_count, similar_images
-from receipts.services.milestone import approval_count, approval_uncount, milestone_key
-from receipts.services.program import merchant_key
-from rewards.models import LedgerTransaction
+from receipts.selectors import (
+    fingerprint_twin,
+    merchant_category,
+    receipt_program_get,
+    receipts_recent_count,
+    similar_images,
+)
+from receipts.services.milestone import (
+    approval_count,
+    approval_uncount,
+    milestone_take_back,
+    steps_no_longer_reached,
+)
+from receipts.tasks import receipt_decision_notice_send_task
 from rewards.money import parse_money_typed
-from rewards.selectors import reward_settings_get
-from rewards.services.ledger import transaction_reverse
 
 APPEAL_DAYS = 30
 
@@ -99,13 +107,15 @@ def _checks(receipt: Receipt, program: ReceiptProgram, today: date) -> list[Rece
         flag(Reason.FUTURE_DATE, f"{receipt.purchase_date.isoformat()}")
     elif (submitted - receipt.purchase_date).days > window:
         flag(Reason.OUTSIDE_WINDOW, f"{(submitted - receipt.purchase_date).days} days; the program takes {window}")
-    listed = {merchant_key(name) for name in program.merchants}
-    key = merchant_key(receipt.merchant)
-    is_listed = any(name and (name in key or key in name) for name in listed)
-    if (program.merchant_rule == ReceiptProgram.MerchantRule.ALLOW and not is_listed) or (
-        program.merchant_rule == ReceiptProgram.MerchantRule.BLOCK and is_listed
-    ):
-        flag(Reason.MERCHANT_NOT_ELIGIBLE, receipt.merchant)
+    if program.merchant_rule != ReceiptProgram.MerchantRule.ANY:
+        listed = {merchant_key(name) for name in program.merchants}
+        key = merchant_key(receipt.merchant)
+        category = merchant_category(tenant=receipt.tenant, merchant=receipt.merchant)
+        is_listed = any(name and (name in key or key in name) for name in listed) or (
+            bool(category) and merchant_key(category) in {merchant_key(name) for name in program.categories}
+        )
+        if (program.merchant_rule == ReceiptProgram.MerchantRule.ALLOW) != is_listed:
+            flag(Reason.MERCHANT_NOT_ELIGIBLE, f"{receipt.merchant} ({category})" if category else receipt.merchant)
     if receipt.read_total is None and receipt.read_date is None:
         flag(Reason.UNREADABLE)
     if (
@@ -130,12 +140,12 @@ def _corroborated(receipt: Receipt) -> bool:
 
 def _decide(
     receipt: Receipt, *, outcome: str, reason: str, note: str, reviewer: User | None, now: datetime, on_appeal: bool,
-    actor: str = "",
+    actor: str = "", reversal: bool = False, money: str = "",
 ) -> ReceiptDecision:  # fmt: skip
     actor = actor or (f"user:{reviewer.pk}" if reviewer else "system")
     decision = ReceiptDecision.objects.create(
         tenant_id=receipt.tenant_id, receipt=receipt, outcome=outcome, reason=reason, note=note[:500],
-        reviewer=reviewer, actor=actor, on_appeal=on_appeal,
+        reviewer=reviewer, actor=actor, on_appeal=on_appeal, reversal=reversal, money=money,
     )  # fmt: skip
     receipt.status = outcome
     receipt.reason = reason
@@ -143,6 +153,10 @@ def _decide(
     if outcome == ReceiptDecision.Outcome.APPROVED and receipt.counted_month is None:
         receipt.counted_month = approval_count(panelist=receipt.panelist, now=now)
     receipt.save(update_fields=["status", "reason", "decided_at", "counted_month"])
+    if outcome == ReceiptDecision.Outcome.REJECTED or on_appeal:
+        # the panelist is told by email (a rejection, an appeal decided, an approval reversed): about
+        # their own money, so not a marketing message, and never held by the contact cap
+        receipt_decision_notice_send_task.delay_on_commit(decision.pk)
     return decision
 
 
@@ -248,34 +262,35 @@ def receipt_appeal(*, receipt: Receipt, message: str = "", now: datetime | None 
 
 @transaction.atomic
 def receipt_approval_reverse(
-    *, receipt: Receipt, by: User, reason: str, note: str, take_back: bool, now: datetime | None = None
-) -> ReceiptDecision:
+    *, receipt: Receipt, by: User | None, reason: str, note: str, take_back: bool, actor: str = "",
+    now: datetime | None = None,
+) -> ReceiptDecision:  # fmt: skip
     """An owner or manager withdraws an approval (found wrong later). The receipt no longer counts for
-    its month. When that month's milestone was already paid, the operator chooses: keep the money
-    with the panelist, or take it back with a reversing posting (refused while the money has been
-    paid out). Either way the panelist sees the decision, its reason and what happened to the money."""
+    its month. When steps of that month's milestone were paid and are no longer reached, the operator
+    chooses: keep the money with the panelist, or take it back with reversing postings (refused while
+    the money has been paid out). Either way the decision records the choice, and the panelist sees
+    it on the receipt's page and is told by email. ``actor`` names who decides when it is not a
+    person's session (``api-key:<id>``); by default ``by``."""
     now = now or timezone.now()
+    actor = actor or (f"user:{by.pk}" if by is not None else "")
+    if not actor:
+        raise DomainError("A decision needs someone who makes it.", code="actor_required")
     if reason not in Reason.values:
         raise DomainError(_("Give the reason of the reversal."), fields={"reason": [_("Choose a reason.")]})
     receipt = Receipt.objects.select_for_update().select_related("tenant", "panelist").get(tenant_id=receipt.tenant_id,
                                                                                           pk=receipt.pk)  # fmt: skip
     if receipt.status != Receipt.Status.APPROVED:
         raise WrongState(_("Only an approved receipt can have its approval reversed."))
-    money_note = ""
+    money = ""
     if receipt.counted_month is not None:
-        month = receipt.counted_month
-        tally = approval_uncount(panelist=receipt.panelist, month=month)
-        rules = reward_settings_get(tenant=receipt.tenant)
-        if tally is not None and tally.paid_steps and tally.approved < rules.receipts_required:
+        tally = approval_uncount(panelist=receipt.panelist, month=receipt.counted_month)
+        lost = steps_no_longer_reached(tally=tally) if tally is not None else []
+        if tally is not None and lost:
             if take_back:
-                paid = LedgerTransaction.objects.for_tenant(receipt.tenant).get(
-                    idempotency_key=milestone_key(panelist=receipt.panelist, month=month)
-                )
-                transaction_reverse(txn=paid, memo=f"Receipt approval reversed: {reason}", created_by=by)
-                ReceiptTally.objects.filter(tenant_id=receipt.tenant_id, pk=tally.pk).update(paid_steps=0)
-                money_note = _("The month's reward was taken back.")
+                milestone_take_back(tally=tally, steps=lost, memo=f"Receipt approval reversed: {reason}", by=by)
+                money = ReceiptDecision.Money.TAKEN_BACK
             else:
-                money_note = _("The month's reward already paid is yours to keep.")
+                money = ReceiptDecision.Money.KEPT
         receipt.counted_month = None
-    told = " ".join(part for part in (note.strip(), money_note) if part)
-    return _decide(receipt, outcome="rejected", reason=reason, note=told, reviewer=by, now=now, on_appeal=False)
+    return _decide(receipt, outcome="rejected", reason=reason, note=note.strip(), reviewer=by, now=now,
+                   on_appeal=False, actor=actor, reversal=True, money=money)  # fmt: skip

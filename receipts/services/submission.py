@@ -81,14 +81,15 @@ def receipt_read(*, receipt_id: int) -> bool:
     tenant = receipt.tenant
     images = list(ReceiptImage.objects.filter(tenant=tenant, receipt=receipt).order_by("position"))
     texts: list[str] = []
-    engine = ""
+    engines: list[str] = []
     redacted = 0
     replaced: list[tuple[ReceiptImage, str]] = []
     for image in images:
         with image.file.open("rb") as handle:
             jpeg = handle.read()
         reading = read_image(Image.open(io.BytesIO(jpeg), formats=["JPEG"]))
-        engine = reading.engine
+        if reading.engine not in engines:
+            engines.append(reading.engine)
         texts += reading.texts
         cards: list[Box] = [box for line in reading.lines for box in card_boxes(line)]
         if cards:
@@ -111,12 +112,13 @@ def receipt_read(*, receipt_id: int) -> bool:
         fresh.read_total = fields.total
         fresh.read_currency = fields.currency
         fresh.read_number = fields.receipt_number
-        fresh.read_engine = engine
+        fresh.read_engine = "+".join(engines)  # the reader of each page, "rapidocr+tesseract" when they differ
         fresh.redacted_cards = redacted
         fresh.read_at = timezone.now()
         fresh.status = Receipt.Status.TO_CONFIRM
         fresh.save()
     for _image, old in replaced:  # the unredacted copy goes once the redacted one is recorded
         receipts_storage().delete(old)
-    logger.info("receipt %s read by %s: %d lines, %d pages redacted", receipt.pk, engine, len(texts), redacted)
+    logger.info("receipt %s read by %s: %d lines, %d pages redacted", receipt.pk, "+".join(engines), len(texts),
+                redacted)  # fmt: skip
     return True

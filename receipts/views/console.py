@@ -11,12 +11,17 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from receipts.charts import month_chart, reasons_chart
 from receipts.models import Reason, Receipt, ReceiptProgram
 from receipts.selectors import (
+    merchant_category,
+    merchant_directory,
+    milestone_steps,
     receipt_appeal_get,
     receipt_checks,
     receipt_decisions,
@@ -30,7 +35,7 @@ from receipts.selectors import (
     reviewer_throughput,
     similar_receipts,
 )
-from receipts.services.program import receipt_program_update
+from receipts.services.program import STEPS_MAX, merchant_directory_replace, receipt_program_update
 from receipts.services.review import receipt_approval_reverse, receipt_decide
 from receipts.storage import image_url
 from rewards.labels import actor_label
@@ -57,6 +62,7 @@ def _review_page(request: StaffRequest, receipt: Receipt | None, *, error: Domai
             ],
             "decisions": [(d, actor_label(d.actor, tenant)) for d in receipt_decisions(receipt=receipt)],
             "appeal": receipt_appeal_get(receipt=receipt),
+            "category": merchant_category(tenant=tenant, merchant=receipt.merchant or receipt.read_merchant),
             "may_reverse": receipt.status == Receipt.Status.APPROVED
             and role_has_perm(request.membership.role, Perm.RECEIPTS_MANAGE),
         }
@@ -116,10 +122,16 @@ def _program_page(request: StaffRequest, *, error: DomainError | None = None) ->
     tenant = request.tenant
     months = receipts_per_month(tenant=tenant)
     reasons = rejection_reasons_top(tenant=tenant)
+    program = receipt_program_get(tenant=tenant)
     context = {
-        "program": receipt_program_get(tenant=tenant),
+        "program": program,
         "rules": ReceiptProgram.MerchantRule.choices,
+        "directory": merchant_directory(tenant=tenant),
+        "steps": milestone_steps(tenant=tenant, program=program),
+        "step_rows": [*program.milestone_steps, *[{"receipts": None, "amount": None}] * 2][:STEPS_MAX],
         "months": months,
+        "months_chart": month_chart(months),
+        "reasons_chart": reasons_chart(reasons),
         "most_sent": max([m.sent for m in months], default=0),
         "reasons": reasons,
         "most_rejected": max([n for _c, _l, n in reasons], default=0),
@@ -140,13 +152,27 @@ def console_receipt_program(request: StaffRequest) -> HttpResponse:
 @staff_required(Perm.RECEIPTS_MANAGE)
 @require_POST
 def console_receipt_program_update(request: StaffRequest) -> HttpResponse:
-    fields = ("photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "weekly_limit", "images_max",
-              "file_max_bytes", "pdf_pages_max")  # fmt: skip
+    fields = ("photo_window_days", "pdf_window_days", "merchant_rule", "merchants", "categories", "weekly_limit",
+              "images_max", "file_max_bytes", "pdf_pages_max")  # fmt: skip
+    values: dict[str, Any] = {f: request.POST.get(f, "") for f in fields if f in request.POST}
+    if "step_receipts" in request.POST:  # the rows of further steps; blank ones are left out
+        rows = zip(request.POST.getlist("step_receipts"), request.POST.getlist("step_amount"), strict=False)
+        values["milestone_steps"] = [{"receipts": n, "amount": a} for n, a in rows if n.strip() or a.strip()]
     try:
-        receipt_program_update(
-            tenant=request.tenant, values={f: request.POST.get(f, "") for f in fields if f in request.POST}
-        )
+        receipt_program_update(tenant=request.tenant, values=values, language=get_language() or "en")
     except DomainError as exc:
         return _program_page(request, error=exc)
     messages.success(request, _("The receipt program is saved."))
     return redirect("console_receipt_program", tenant_slug=request.tenant.slug)
+
+
+@staff_required(Perm.RECEIPTS_MANAGE)
+@require_POST
+def console_merchant_directory_update(request: StaffRequest) -> HttpResponse:
+    """Replace the merchant directory with the lines typed (``shop = category``), all or nothing."""
+    try:
+        merchant_directory_replace(tenant=request.tenant, entries=request.POST.get("directory", ""))
+    except DomainError as exc:
+        return _program_page(request, error=exc)
+    messages.success(request, _("The merchant directory is saved."))
+    return redirect(reverse("console_receipt_program", kwargs={"tenant_slug": request.tenant.slug}) + "#directory")

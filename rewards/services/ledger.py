@@ -16,6 +16,7 @@ the panelist's account created or its balance moved (which locks it), and both l
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -142,15 +143,13 @@ def ledger_post_many(
     postings: Sequence[Posting],
     memo: str = "",
     actor: str = "system",
-    balances_moved: bool = False,
 ) -> dict[str, int]:
     """Post many transactions in a few statements, for system batches (payout chunks, monthly credits).
 
     Keys already posted are skipped (their transactions stand), so a rerun after a crash writes only
     what is missing. Returns the newly posted transactions' ids by key. Must run inside the caller's
-    transaction. ``balances_moved`` says the caller has already locked the panelists' accounts and
-    moved their balances by these legs, in the statement that chose what to pay (a payout chunk): then
-    every key must be new, since a skipped one would leave a balance moved with no entry for it.
+    transaction. (A payout chunk posts its own way, in the one statement that decides and pays it:
+    ``rewards.services.payouts``.)
     """
     if not postings:
         return {}
@@ -179,15 +178,11 @@ def ledger_post_many(
             ],
         )
         created = {key: pk for pk, key in cursor.fetchall()}
-        if balances_moved and len(created) != len(postings):
-            raise Conflict("Some of these postings were posted before.", code="already_posted")
-        _refuse_other_legs(cursor, tenant, [p for p in postings if p.key not in created])
+        _refuse_other_legs(tenant, {p.key: list(p.legs) for p in postings if p.key not in created})
         if not created:
             return {}
         legs = [(created[p.key], account, amount) for p in postings if p.key in created for account, amount in p.legs]
         _entries_insert(cursor, tenant, legs)
-        if balances_moved:
-            return created
         accounts_lock(account for _, account, _ in legs)
         try:
             with transaction.atomic():
@@ -207,28 +202,24 @@ def _entries_insert(cursor: Any, tenant: Tenant, legs: Sequence[tuple[int, int, 
     )
 
 
-def _refuse_other_legs(cursor: Any, tenant: Tenant, replayed: list[Posting]) -> None:
-    """A key posted before must have been posted with the same legs; otherwise it is an error, as in
-    :func:`ledger_post` (a corrected amount is never silently dropped)."""
-    if not replayed:
+def _refuse_other_legs(tenant: Tenant, expected: dict[str, list[tuple[int | None, int]]]) -> None:
+    """Each key posted before must have been posted with the same legs (account id, amount); otherwise it
+    is an error, on every posting path: a corrected amount is never silently dropped."""
+    if not expected:
         return
-    cursor.execute(
-        "SELECT t.idempotency_key, e.account_id, e.amount FROM rewards_ledgerentry e"
-        " JOIN rewards_ledgertransaction t ON t.id = e.transaction_id"
-        " WHERE t.tenant_id = %s AND t.idempotency_key = ANY(%s)",
-        [tenant.pk, [p.key for p in replayed]],
-    )
-    recorded: dict[str, list[tuple[int, int]]] = {}
-    for key, account, amount in cursor.fetchall():
-        recorded.setdefault(key, []).append((account, amount))
-    for posting in replayed:
-        if sorted(recorded.get(posting.key, [])) != sorted(posting.legs):
-            raise Conflict(f"'{posting.key}' was already posted with other amounts.", code="idempotency_mismatch")
-
-
-def _same_legs(existing: LedgerTransaction, legs: list[Leg]) -> bool:
-    recorded = sorted(existing.entries.values_list("account_id", "amount"))
-    return recorded == sorted((leg.account.pk, leg.amount) for leg in legs)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.idempotency_key, e.account_id, e.amount FROM rewards_ledgerentry e"
+            " JOIN rewards_ledgertransaction t ON t.id = e.transaction_id"
+            " WHERE t.tenant_id = %s AND t.idempotency_key = ANY(%s)",
+            [tenant.pk, list(expected)],
+        )
+        recorded: dict[str, list[tuple[int | None, int]]] = {}
+        for key, account, amount in cursor.fetchall():
+            recorded.setdefault(key, []).append((account, amount))
+    for key, legs in expected.items():
+        if Counter(recorded.get(key, [])) != Counter(legs):
+            raise Conflict(f"'{key}' was already posted with other amounts.", code="idempotency_mismatch")
 
 
 @transaction.atomic
@@ -278,12 +269,8 @@ def ledger_post(
         )
         row = cursor.fetchone()
     if row is None:  # the key was posted before (a retry), or concurrently a moment ago: that one stands
-        first = LedgerTransaction.objects.for_tenant(tenant).get(idempotency_key=idempotency_key)
-        if not _same_legs(first, legs):
-            raise Conflict(
-                f"'{idempotency_key}' was already posted with other amounts.", code="idempotency_mismatch"
-            ) from None
-        return first
+        _refuse_other_legs(tenant, {idempotency_key: [(leg.account.pk, leg.amount) for leg in legs]})
+        return LedgerTransaction.objects.for_tenant(tenant).get(idempotency_key=idempotency_key)
     txn.pk, txn.created_at = row
     txn._state.adding = False
     moved = [leg for leg in legs if leg.account.kind == LedgerAccount.Kind.PANELIST]
@@ -337,12 +324,13 @@ def panelist_credit(
                  "memo": txn.memo, "actor": txn.actor, "account_key": account_key, "panelist": panelist.pk,
                  "currency": tenant.currency, "amount": amount},
             )  # fmt: skip
-            txn_id, created_at, expense_id = cursor.fetchone()
+            txn_id, created_at, expense_id, account_id = cursor.fetchone()
         if expense_id is None:  # the tenant's first credit ever: make its expense account, then post
             expense_account_ensure(tenant=tenant)
             continue
         if txn_id is None:  # posted before (a retry), or concurrently a moment ago: that one stands
-            return _replayed_credit(tenant=tenant, key=idempotency_key, account_key=account_key, amount=amount)
+            _refuse_other_legs(tenant, {idempotency_key: [(account_id, amount), (expense_id, -amount)]})
+            return LedgerTransaction.objects.for_tenant(tenant).get(idempotency_key=idempotency_key)
         txn.pk, txn.created_at = txn_id, created_at
         txn._state.adding = False
         return txn
@@ -372,16 +360,10 @@ WITH expense AS (
     UNION ALL
     SELECT %(tenant)s, txn.id, expense.id, -%(amount)s FROM txn, expense
 )
-SELECT (SELECT id FROM txn), (SELECT created_at FROM txn), (SELECT id FROM expense)
+SELECT (SELECT id FROM txn), (SELECT created_at FROM txn), (SELECT id FROM expense),
+       -- the panelist's account as it was before this statement: a replay compares its legs by id
+       (SELECT id FROM rewards_ledgeraccount WHERE tenant_id = %(tenant)s AND key = %(account_key)s)
 """
-
-
-def _replayed_credit(*, tenant: Tenant, key: str, account_key: str, amount: int) -> LedgerTransaction:
-    first = LedgerTransaction.objects.for_tenant(tenant).get(idempotency_key=key)
-    recorded = sorted(first.entries.values_list("account__key", "amount"))
-    if recorded != sorted([(account_key, amount), ("expense", -amount)]):
-        raise Conflict(f"'{key}' was already posted with other amounts.", code="idempotency_mismatch")
-    return first
 
 
 def transaction_reverse(*, txn: LedgerTransaction, memo: str = "", created_by: User | None = None) -> LedgerTransaction:

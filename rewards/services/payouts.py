@@ -31,11 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.selectors import consent_subjects_active_between
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from panel.selectors import panelist_public_ids
 from rewards.models import (
     Charity,
-    LedgerTransaction,
     Payout,
     PayoutChunk,
     PayoutMethod,
@@ -136,18 +135,15 @@ class RunStart:
     credited: int
 
 
-def tenant_accounts_ensure(*, tenant: Tenant) -> list[int]:
-    """The ids of the tenant's own payout accounts (clearing, each provider, each charity), created
-    before any chunk posts to them (chunks then only read them; they cache no balance)."""
-    accounts = [clearing_account_ensure(tenant=tenant)]
-    accounts += [
-        provider_account_ensure(tenant=tenant, method=m) for m in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT)
-    ]
-    accounts += [
+def tenant_accounts_ensure(*, tenant: Tenant) -> None:
+    """Create the tenant's own payout accounts (clearing, each provider, each charity) that do not exist
+    yet, before any chunk posts to them: chunks then only read them (they cache no balance, so nothing
+    about them is locked or updated while paying)."""
+    clearing_account_ensure(tenant=tenant)
+    for method in (PayoutMethod.GIFT_CARD, PayoutMethod.MASS_PAYMENT):
+        provider_account_ensure(tenant=tenant, method=method)
+    for pk in Charity.objects.for_tenant(tenant).values_list("pk", flat=True):
         charity_account_ensure(tenant=tenant, charity_id=pk)
-        for pk in Charity.objects.for_tenant(tenant).values_list("pk", flat=True)
-    ]
-    return [a.pk for a in accounts]
 
 
 def payout_run_start(*, tenant: Tenant, period: date, actor: str = "system", now: datetime | None = None) -> RunStart:
@@ -223,12 +219,20 @@ def payout_run_enqueue(*, run: PayoutRun, stalled_before: datetime | None = None
 # -- step 3: paying a chunk -------------------------------------------------------------------------
 
 # The chunk's payable accounts are locked first, in id order (the order every posting locks panelists
-# in). Then one statement, which sees them as they are now that nobody else can move them, decides
-# each payout, takes it off the balance, and returns what it took:
-# - the method: the panelist's choice when the tenant offers it; otherwise email, then a gift card;
-#   never a donation the panelist did not choose; none (the balance waits) when nothing is offered;
-# - the amount: the whole balance, or for a gift card the whole codes it buys (the rest stays).
-# An erased panelist (no account left) has nobody to pay; a charity no longer offered is never paid.
+# in). Then one statement, which sees them as they are now that nobody else can move them, does the
+# whole chunk:
+# - it decides each payout: the method is the panelist's choice when the tenant offers it; otherwise
+#   email, then a gift card; never a donation the panelist did not choose; none (the balance waits)
+#   when nothing is offered. The amount is the whole balance, or for a gift card the whole codes it
+#   buys (the rest stays). An erased panelist (no account left) has nobody to pay; a charity no longer
+#   offered is never paid;
+# - it takes each amount off the balance, posts each payout's ledger transaction (its two legs in one
+#   INSERT, as every posting does: the entries' statement check proves them) and inserts the payouts;
+# - it returns the payouts a provider takes at once (gift cards, donations) and the chunk's totals.
+# Every payout key is new (a pending chunk has no payouts yet: they and its "done" commit together),
+# so a key posted before is a unique violation that rolls the whole chunk back.
+# Each account finds its panelist, user and preference by key: a hash join would read every panelist of
+# the tenant for each chunk, and a chunk's cost would grow with the panel instead of its 1,000 rows.
 _PAY_SQL = """
 WITH eligible AS (
     SELECT a.id, a.panelist_id, a.balance, pref.method AS chosen, c.id AS charity_id,
@@ -251,10 +255,38 @@ WITH eligible AS (
 ), paid AS (
     SELECT d.*, CASE WHEN d.method = 'gift_card' THEN d.balance / %(card)s * %(card)s ELSE d.balance END AS amount
     FROM decided d WHERE d.method IS NOT NULL
+), moved AS (
+    UPDATE rewards_ledgeraccount a SET balance = a.balance - paid.amount
+    FROM paid WHERE a.id = paid.id AND paid.amount > 0
+    RETURNING a.id AS account_id, paid.panelist_id, paid.amount, paid.method, paid.email, paid.charity_id
+), numbered AS (
+    SELECT m.*, nextval(pg_get_serial_sequence('rewards_ledgertransaction', 'id')) AS txn_id
+    FROM moved m ORDER BY m.account_id
+), txns AS (
+    INSERT INTO rewards_ledgertransaction (id, tenant_id, idempotency_key, reason, source, memo, actor, created_at)
+    SELECT n.txn_id, %(tenant)s, 'payout:' || %(run)s || ':' || n.panelist_id, 'payout', 'payout-run:' || %(run)s,
+           '', 'system', clock_timestamp()
+    FROM numbered n ORDER BY n.txn_id
+), legs AS (
+    INSERT INTO rewards_ledgerentry (tenant_id, transaction_id, account_id, amount)
+    SELECT %(tenant)s, n.txn_id, leg.account_id, leg.amount
+    FROM numbered n CROSS JOIN LATERAL (VALUES (n.account_id, -n.amount), (%(clearing)s::bigint, n.amount))
+        AS leg(account_id, amount)
+    ORDER BY n.txn_id
+), payouts AS (
+    INSERT INTO rewards_payout (tenant_id, run_id, panelist_id, account_id, amount, currency, method, status,
+                                reference, email, charity_id, gift_card_value, note, created_at)
+    SELECT %(tenant)s, %(run)s, n.panelist_id, n.account_id, n.amount, %(currency)s, n.method, 'pending',
+           %(reference)s || n.panelist_id,
+           CASE WHEN n.method = 'mass_payment' THEN n.email ELSE '' END,
+           CASE WHEN n.method = 'charity' THEN n.charity_id END,
+           CASE WHEN n.method = 'gift_card' THEN %(card)s::bigint END,
+           '', now()
+    FROM numbered n ORDER BY n.txn_id
+    RETURNING id, method
 )
-UPDATE rewards_ledgeraccount a SET balance = a.balance - paid.amount
-FROM paid WHERE a.id = paid.id AND paid.amount > 0
-RETURNING a.id, paid.panelist_id, paid.amount, paid.method, paid.email, paid.charity_id
+SELECT (SELECT COUNT(*) FROM numbered), (SELECT COALESCE(SUM(amount), 0) FROM numbered),
+       ARRAY(SELECT id FROM payouts WHERE method <> 'mass_payment' ORDER BY id)
 """
 
 _LOCK_SQL = """
@@ -283,38 +315,24 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
             return False
         run, tenant = chunk.run, chunk.tenant
         rules = reward_settings_get(tenant=tenant)
-        clearing = clearing_account_ensure(tenant=tenant)
+        chosen = {"tenant": tenant.pk, "first": chunk.first_account_id, "last": chunk.last_account_id,
+                  "threshold": run.threshold}  # fmt: skip
         with connection.cursor() as cursor:
-            # Each of the chunk's accounts finds its panelist, user and preference by key. A hash join
-            # would read every panelist of the tenant for each chunk: a chunk's cost would grow with
-            # the panel instead of staying that of its own 1,000 rows.
             cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            chosen = {"tenant": tenant.pk, "first": chunk.first_account_id, "last": chunk.last_account_id,
-                      "threshold": run.threshold}  # fmt: skip
             cursor.execute(_LOCK_SQL, chosen)
-            cursor.execute(
-                _PAY_SQL,
-                chosen | {"charity": rules.charity_enabled, "gift_card": rules.gift_cards_enabled,
-                          "mass_payment": rules.mass_payment_enabled, "card": rules.gift_card_value},
-            )  # fmt: skip
-            rows = sorted(cursor.fetchall())
-        planned: list[tuple[int, int, int, str, str, int | None, int | None]] = []
-        postings: list[Posting] = []
-        for account_id, panelist_id, amount, method, email, charity_id in rows:
-            key = f"payout:{run.pk}:{panelist_id}"
-            postings.append(Posting(key, f"payout-run:{run.pk}", ((account_id, -amount), (clearing.pk, amount))))
-            planned.append((panelist_id, account_id, amount, method,
-                            email if method == PayoutMethod.MASS_PAYMENT else "",
-                            charity_id if method == PayoutMethod.CHARITY else None,
-                            rules.gift_card_value if method == PayoutMethod.GIFT_CARD else None))  # fmt: skip
-        # A pending chunk has no payouts yet (its payouts and its "done" commit together), so every key
-        # is new; the balances were moved above, so a key posted before refuses the whole chunk.
-        posted = ledger_post_many(tenant=tenant, reason=LedgerTransaction.Reason.PAYOUT, postings=postings,
-                                  balances_moved=True)  # fmt: skip
-        planned = [p for p in planned if f"payout:{run.pk}:{p[0]}" in posted]
-        created = _payouts_insert(run, planned)
-        _hand_to_providers(tenant, [p for p in created if p.method != PayoutMethod.MASS_PAYMENT], run)
-        total = sum(p[2] for p in planned)
+            try:
+                cursor.execute(
+                    _PAY_SQL,
+                    chosen | {"run": run.pk, "clearing": clearing_account_ensure(tenant=tenant).pk,
+                              "currency": tenant.currency, "reference": f"FP-{run.period:%Y%m}-",
+                              "charity": rules.charity_enabled, "gift_card": rules.gift_cards_enabled,
+                              "mass_payment": rules.mass_payment_enabled, "card": rules.gift_card_value},
+                )  # fmt: skip
+            except IntegrityError as error:  # a payout key posted before: nothing of the chunk stands
+                raise Conflict(f"Chunk {chunk.number} of run {run.pk} was paid before: {error}",
+                               code="already_posted") from error  # fmt: skip
+            count, total, handed = cursor.fetchone()
+        _hand_to_providers(tenant, list(Payout.objects.for_tenant(tenant).filter(pk__in=handed)), run)
         now = timezone.now()
         PayoutChunk.objects.filter(tenant=tenant, pk=chunk.pk).update(status=PayoutChunk.Status.DONE, done_at=now)
         with connection.cursor() as cursor:
@@ -323,37 +341,10 @@ def payout_chunk_process(*, chunk_id: int) -> bool:
             cursor.execute(
                 "UPDATE rewards_payoutrun SET payout_count = payout_count + %s, total_amount = total_amount + %s,"
                 " last_progress_at = %s WHERE id = %s",
-                [len(planned), total, now, run.pk],
+                [count, total, now, run.pk],
             )
     payout_run_finish_if_done(run_id=run.pk)
     return True
-
-
-def _payouts_insert(
-    run: PayoutRun, planned: list[tuple[int, int, int, str, str, int | None, int | None]]
-) -> list[Payout]:
-    """Insert a chunk's payouts in one statement; returns the ones a provider must take at once
-    (gift cards, donations), as model instances."""
-    if not planned:
-        return []
-    columns = list(zip(*planned, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO rewards_payout (tenant_id, run_id, panelist_id, account_id, amount, currency, method,"
-            " status, reference, email, charity_id, gift_card_value, note, created_at)"
-            " SELECT %s, %s, p, a, m, %s, meth, 'pending', %s || p, e, c, g, '', now()"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[])"
-            " AS u(p, a, m, meth, e, c, g) RETURNING id, panelist_id",
-            [run.tenant_id, run.pk, run.tenant.currency, f"FP-{run.period:%Y%m}-", *[list(c) for c in columns]],
-        )
-        ids = {panelist: pk for pk, panelist in cursor.fetchall()}
-    return [
-        Payout(pk=ids[p], tenant_id=run.tenant_id, run=run, panelist_id=p, account_id=a, amount=m,
-               currency=run.tenant.currency, method=meth, status=Payout.Status.PENDING,
-               reference=f"FP-{run.period:%Y%m}-{p}", email=e, charity_id=c, gift_card_value=g)
-        for p, a, m, meth, e, c, g in planned
-        if meth != PayoutMethod.MASS_PAYMENT
-    ]  # fmt: skip
 
 
 def _hand_to_providers(tenant: Tenant, payouts: list[Payout], run: PayoutRun) -> None:

@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, validation_fields
-from surveys.definition import NAME, definition_problems, questions_of
+from surveys.definition import NAME, choice_value, definition_problems, questions_of
 from surveys.errors import DefinitionInvalid, SurveyNotLive
+from surveys.logic import JOINS, TARGETS, condition_build, condition_join, expression_check, subjects_of
 from surveys.models import QuotaCell, Survey, SurveyVersion
+from surveys.texts import text_set, texts_apply
 from tenants.models import Tenant
 
 STARTER: dict[str, Any] = {"pages": [{"name": "page1", "elements": []}]}
@@ -198,11 +200,23 @@ def _find(definition: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], 
     raise DomainError(_("'%(name)s' names no question of this survey.") % {"name": name}, code="no_question")
 
 
-def _apply(question: dict[str, Any], fields: dict[str, Any]) -> None:
-    """The editor's small form onto a question: texts, required, logic as raw expressions, choices."""
+def _kept(items: list[Any] | None, text: str) -> list[Any]:
+    """The values typed one per line, each keeping what it had (its texts in other languages, its
+    condition) when it was there before."""
+    before = {str(choice_value(item)): item for item in items or []}
+    return [before.get(value, value) for value in _lines(text)]
+
+
+def _apply(question: dict[str, Any], fields: dict[str, Any], languages: list[str]) -> None:
+    """The editor's small form onto a question: its text in the panel's first language (the others are
+    kept), required, logic as raw expressions, choices (each keeping its translations)."""
+    kind = question.get("type")
     if "title" in fields:
-        question["title"] = fields["title"].strip() or question.get("name")
-    if "isRequired" in fields and question.get("type") != "html":
+        key = "html" if kind == "html" else "title"
+        question[key] = text_set(question.get(key), languages[0], fields["title"].strip(), languages) or str(
+            question.get("name")
+        )
+    if "isRequired" in fields and kind != "html":
         question["isRequired"] = bool(fields["isRequired"])
     for key in ("visibleIf", "enableIf", "requiredIf"):
         if key in fields:
@@ -210,15 +224,12 @@ def _apply(question: dict[str, Any], fields: dict[str, Any]) -> None:
                 question[key] = fields[key].strip()
             else:
                 question.pop(key, None)
-    kind = question.get("type")
     if "choices" in fields and kind in {"radiogroup", "dropdown", "checkbox", "ranking"}:
-        question["choices"] = _lines(fields["choices"])
+        question["choices"] = _kept(question.get("choices"), fields["choices"])
     if kind == "matrix" and ("rows" in fields or "choices" in fields):
-        question["rows"] = _lines(fields.get("rows", fields.get("choices", "")))
+        question["rows"] = _kept(question.get("rows"), fields.get("rows", fields.get("choices", "")))
     if "columns" in fields and kind == "matrix":
-        question["columns"] = _lines(fields["columns"])
-    if kind == "html" and "title" in fields:
-        question["html"] = question.pop("title")
+        question["columns"] = _kept(question.get("columns"), fields["columns"])
 
 
 def _editable(survey: Survey) -> dict[str, Any]:
@@ -238,7 +249,7 @@ def question_add(*, survey: Survey, kind: str, name: str, page: str, fields: dic
         question |= {"rateMin": 0, "rateMax": 10}
     if kind == "matrix":
         question |= {"rows": [], "columns": []}
-    _apply(question, fields)
+    _apply(question, fields, list(survey.tenant.languages))
     page_name = (page or "").strip() or "page1"
     target = next((p for p in definition["pages"] if p.get("name") == page_name), None)
     if target is None:
@@ -261,7 +272,7 @@ def _name_check(definition: dict[str, Any], name: str) -> None:
 def question_update(*, survey: Survey, name: str, fields: dict[str, Any]) -> SurveyVersion:
     definition = _editable(survey)
     elements, index = _find(definition, name)
-    _apply(elements[index], fields)
+    _apply(elements[index], fields, list(survey.tenant.languages))
     return survey_definition_save(survey=survey, definition=definition)
 
 
@@ -291,4 +302,48 @@ def question_delete(*, survey: Survey, name: str) -> SurveyVersion:
     elements, index = _find(definition, name)
     elements.pop(index)
     definition["pages"] = [p for p in definition["pages"] if p.get("elements")] or copy.deepcopy(STARTER["pages"])
+    return survey_definition_save(survey=survey, definition=definition)
+
+
+@transaction.atomic
+def question_texts_update(*, survey: Survey, name: str, texts: dict[str, str]) -> SurveyVersion:
+    """A question's texts (title, description, its choices', rows' and columns' labels...) in each of the
+    panel's languages, as the form's ``<text>.<language>`` fields (``surveys.texts``)."""
+    definition = _editable(survey)
+    elements, index = _find(definition, name)
+    texts_apply(elements[index], texts, list(survey.tenant.languages))
+    return survey_definition_save(survey=survey, definition=definition)
+
+
+@transaction.atomic
+def page_texts_update(*, survey: Survey, page: str, texts: dict[str, str]) -> SurveyVersion:
+    """A page's title and description in each of the panel's languages."""
+    definition = _editable(survey)
+    target = next((p for p in definition["pages"] if p.get("name") == page), None)
+    if target is None:
+        raise DomainError(_("'%(name)s' names no page of this survey.") % {"name": page}, code="no_page")
+    texts_apply(target, texts, list(survey.tenant.languages), page=True)
+    return survey_definition_save(survey=survey, definition=definition)
+
+
+@transaction.atomic
+def question_condition_add(*, survey: Survey, name: str, target: str, ref: str, op: str, values: list[str],
+                           join: str, language: str) -> SurveyVersion:  # fmt: skip
+    """A condition built by the logic form (``surveys.logic``) onto a question's ``visibleIf``,
+    ``enableIf`` or ``requiredIf``, with the one already there (and, or) or instead of it."""
+    if target not in TARGETS:
+        raise DomainError(_("Choose which rule to set."), fields={"target": [_("Unknown rule.")]})
+    if join not in JOINS:
+        raise DomainError(_("Choose how to join the conditions."), fields={"join": [_("Use and, or, or replace.")]})
+    definition = _editable(survey)
+    elements, index = _find(definition, name)
+    subject = next((s for s in subjects_of(definition, exclude=name, language=language) if s.ref == ref), None)
+    if subject is None:
+        raise DomainError(_("Choose another question to compare with."), fields={"ref": [_("Unknown question.")]})
+    expression = condition_join(str(elements[index].get(target) or ""), condition_build(subject, op, values), join)
+    check = expression_check(definition, expression)
+    if not check.ok:
+        raise DomainError(_("The condition would not work: %(why)s. Fix the one already there, or replace it.")
+                          % {"why": check.message}, fields={target: [check.message]})  # fmt: skip
+    elements[index][target] = expression
     return survey_definition_save(survey=survey, definition=definition)

@@ -1,8 +1,9 @@
 """Distribution: waves of invitations drawn from the eligible panelists, mailed through the one
 contact cap, reminded once, and expiring.
 
-A wave records how its sample was drawn: everyone eligible, N at random with a seed, or N stratified
-by the quota cells (over screening answers), so that a selection can be explained and repeated.
+A wave records how its sample was drawn: whom the filters kept (``surveys.targeting``: the screening
+answers, the age from the year of birth), then everyone eligible, N at random with a seed, or N
+stratified by the quota cells (over screening answers), so that a selection can be explained and repeated.
 Invitations are rows first (shown on the panelist's home at once); the emails go from a worker
 (``survey_invitations_send_task``). An email the cap holds back stays due and is retried by the
 periodic task, as the panel's own invitations are.
@@ -15,6 +16,7 @@ import random
 import secrets
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -31,8 +33,9 @@ from core.errors import DomainError
 from panel.contact import contact_allowed, contact_record
 from rewards.money import money
 from surveys.models import QuotaCell, Response, Survey, SurveyInvitation, Wave
-from surveys.selectors import eligible_panelists, screening_answers
+from surveys.selectors import eligible_panelists, screening_answers, target_fields_get
 from surveys.services.responding import survey_reward
+from surveys.targeting import filters_clean
 from surveys.tasks import survey_invitations_send_task
 
 logger = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ def wave_create(
     survey: Survey,
     method: str,
     size: int | None,
-    filters: dict[str, list[str]],
+    filters: Any,
     seed: int | None = None,
     created_by: User | None = None,
 ) -> Wave:
@@ -87,6 +90,7 @@ def wave_create(
             _("Say how many panelists to invite (1 to %(n)s).") % {"n": MAX_WAVE},
             fields={"size": [_("A whole number from 1.")]},
         )
+    filters = filters_clean(filters, target_fields_get(tenant=survey.tenant))  # refused before anything is written
     seed = seed if seed is not None else secrets.randbelow(2**62)
     invited = set(SurveyInvitation.objects.filter(survey=survey).values_list("panelist_id", flat=True))
     eligible = [pk for pk in eligible_panelists(tenant=survey.tenant, filters=filters) if pk not in invited]

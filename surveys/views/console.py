@@ -1,6 +1,7 @@
 """The operators' survey pages: the list, the authoring page (htmx: questions added, edited, moved and
-deleted in place; logic checked as it is typed; raw JSON; import and export), preview in each of the
-tenant's languages, quotas, publishing, targeting with the eligible count, waves, and live progress.
+deleted in place; logic through a small form or as raw expressions, checked as it is typed; the texts in
+each of the tenant's languages; raw JSON; import and export), preview in each of the tenant's languages,
+quotas, publishing, targeting with the eligible count, waves, and live progress.
 Each action has its own URL; without htmx each one redirects back to the page."""
 
 from __future__ import annotations
@@ -9,34 +10,37 @@ import json
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from surveys import engine
-from surveys.definition import definition_parse, page_name, pages_of, personal_data_warnings, questions_of
-from surveys.expressions import ExpressionError, parse, references
+from surveys.definition import definition_parse, localized, page_name, pages_of, personal_data_warnings, questions_of
+from surveys.logic import builder_state, expression_check
 from surveys.models import Survey, Wave
 from surveys.selectors import (
     eligible_panelists,
-    filters_parse,
     quota_get,
     quota_list,
-    screening_keys,
     survey_get,
     survey_list,
     survey_progress,
+    target_fields_get,
     version_current,
     version_latest,
     wave_list,
 )
 from surveys.services.authoring import (
     QUESTION_TYPES,
+    page_texts_update,
     question_add,
+    question_condition_add,
     question_delete,
     question_move,
+    question_texts_update,
     question_update,
     quota_add,
     quota_delete,
@@ -48,6 +52,8 @@ from surveys.services.authoring import (
 )
 from surveys.services.distribution import wave_create
 from surveys.services.external import external_recipe
+from surveys.targeting import TargetField, filters_describe, filters_from_form
+from surveys.texts import text_in, text_rows
 from tenants.access import staff_required
 from tenants.http import StaffRequest
 from tenants.pages import render_console
@@ -97,24 +103,60 @@ def console_survey_create(request: StaffRequest) -> HttpResponse:
     return redirect("console_survey", tenant_slug=request.tenant.slug, pk=survey.pk)
 
 
+def _target_fields(request: StaffRequest) -> list[TargetField]:
+    return target_fields_get(tenant=request.tenant, language=get_language() or "en")
+
+
+def _target_form(request: StaffRequest, fields: list[TargetField]) -> list[dict[str, object]]:
+    """Each filter of the targeting form with what was chosen in it (kept when a wave is refused)."""
+    data = request.POST if request.method == "POST" else request.GET
+    return [
+        {"field": f, "ticked": data.getlist(f"f_{f.key}"), "min": data.get(f"f_{f.key}_min", ""),
+         "max": data.get(f"f_{f.key}_max", "")}
+        for f in fields
+    ]  # fmt: skip
+
+
+def _pages(request: StaffRequest, definition: dict[str, object]) -> list[dict[str, object]]:
+    """Each page with its texts per language, and each of its questions with its text in the first
+    language, its texts per language and its logic form."""
+    languages = list(request.tenant.languages)
+    language = get_language() or languages[0]
+    pages: list[dict[str, object]] = []
+    for i, page in enumerate(pages_of(definition)):
+        items = [
+            {
+                "q": q,
+                "text": text_in(q.get("html" if q.get("type") == "html" else "title"), languages[0], languages),
+                "texts": text_rows(q, languages),
+                "builder": builder_state(definition, question=str(q.get("name")), language=language, data={}),
+            }
+            for q in page.get("elements", [])
+            if isinstance(q, dict)
+        ]
+        pages.append({"name": page_name(page, i), "items": items, "texts": text_rows(page, languages, page=True)})
+    return pages
+
+
 def _context(request: StaffRequest, survey: Survey) -> dict[str, object]:
     version = version_latest(survey=survey)
     definition = version.definition
+    fields = _target_fields(request)
     return {
         "survey": survey,
         "version": version,
         "current": version_current(survey=survey),
-        "pages": [(page_name(p, i), p.get("elements", [])) for i, p in enumerate(pages_of(definition))],
+        "pages": _pages(request, definition),
         "question_names": [str(q.get("name")) for q in questions_of(definition)],
         "definition_json": json.dumps(definition, indent=2, ensure_ascii=False),
         "types": QUESTION_TYPES,
         "warnings": personal_data_warnings(definition),
         "quotas": quota_list(survey=survey),
-        "waves": wave_list(survey=survey),
+        "waves": [(wave, filters_describe(wave.filters, fields)) for wave in wave_list(survey=survey)],
         "methods": Wave.Method.choices,
         "progress": survey_progress(survey=survey),
         "languages": list(request.tenant.languages),
-        "screening_keys": screening_keys(tenant=request.tenant),
+        "target_form": _target_form(request, fields),
         "recipe": external_recipe(survey=survey) if survey.is_external else None,
     }
 
@@ -197,16 +239,53 @@ def console_logic_check(request: StaffRequest, pk: int) -> HttpResponse:
     survey = survey_get(tenant=request.tenant, pk=pk)
     keys = ("expression", "visibleIf", "enableIf", "requiredIf")
     text = next((request.POST[key] for key in keys if key in request.POST), "")
-    names = {str(q.get("name")) for q in questions_of(version_latest(survey=survey).definition)}
-    message, ok = _("No condition: always."), True
-    if text.strip():
-        try:
-            unknown = sorted(r for r in references(parse(text)) if r.partition(".")[0] not in names)
-            ok = not unknown
-            message = _("Valid.") if ok else _("Unknown question: %(names)s") % {"names": ", ".join(unknown)}
-        except ExpressionError as exc:
-            message, ok = str(exc), False
-    return render(request, "surveys/console/_logic_check.html", {"message": message, "ok": ok})
+    check = expression_check(version_latest(survey=survey).definition, text)
+    return render(request, "surveys/console/_logic_check.html", {"message": check.message, "ok": check.ok})
+
+
+@staff_required(Perm.SURVEYS_MANAGE)
+@require_POST
+def console_logic_builder(request: StaffRequest, pk: int, name: str) -> HttpResponse:
+    """The logic form of one question again, for what is chosen so far (htmx, as it changes): the value
+    offered for the question picked, the expression it makes and whether that expression works."""
+    survey = survey_get(tenant=request.tenant, pk=pk)
+    data = {key: request.POST.getlist(key) for key in ("target", "ref", "op", "value", "join")}
+    try:
+        builder = builder_state(version_latest(survey=survey).definition, question=name,
+                                language=get_language() or "en", data=data)  # fmt: skip
+    except DomainError:
+        raise Http404("No such question.") from None
+    return render(request, "surveys/console/_logic_builder.html", {"survey": survey, "b": builder})
+
+
+@staff_required(Perm.SURVEYS_MANAGE)
+@require_POST
+def console_question_logic(request: StaffRequest, pk: int, name: str) -> HttpResponse:
+    """Add the condition the logic form built to the question's rule."""
+    post = request.POST
+    return _edit(request, pk, lambda survey: question_condition_add(
+        survey=survey, name=name, target=post.get("target", ""), ref=post.get("ref", ""), op=post.get("op", ""),
+        values=post.getlist("value"), join=post.get("join", "and"), language=get_language() or "en",
+    ), _("Condition added."))  # fmt: skip
+
+
+def _texts(request: StaffRequest) -> dict[str, str]:
+    """The form's ``<text>.<language>`` fields (the CSRF token and the like left out)."""
+    return {key: str(value) for key, value in request.POST.items() if "." in key}
+
+
+@staff_required(Perm.SURVEYS_MANAGE)
+@require_POST
+def console_question_texts(request: StaffRequest, pk: int, name: str) -> HttpResponse:
+    return _edit(request, pk, lambda survey: question_texts_update(survey=survey, name=name, texts=_texts(request)),
+                 _("Texts saved."))  # fmt: skip
+
+
+@staff_required(Perm.SURVEYS_MANAGE)
+@require_POST
+def console_page_texts(request: StaffRequest, pk: int, page: str) -> HttpResponse:
+    return _edit(request, pk, lambda survey: page_texts_update(survey=survey, page=page, texts=_texts(request)),
+                 _("Texts saved."))  # fmt: skip
 
 
 @staff_required(Perm.SURVEYS_MANAGE)
@@ -243,12 +322,15 @@ def console_survey_preview(request: StaffRequest, pk: int, page: str) -> HttpRes
     language = request.GET.get("lang", "")
     language = language if language in request.tenant.languages else request.tenant.languages[0]
     names = [page_name(p, i) for i, p in enumerate(pages_of(definition))]
+    shown = engine.page_get(definition, page) or {}
     context = {
         "survey": survey,
         "page": page,
         "pages": names,
         "language": language,
         "languages": list(request.tenant.languages),
+        "page_title": localized(shown.get("title"), language),
+        "page_description": localized(shown.get("description"), language),
         "questions": engine.page_view(definition, page, {}, {}, language) if page in names else [],
     }
     return render_console(request, "surveys/console/preview.html", SECTION, context)
@@ -339,14 +421,16 @@ def console_quota_delete(request: StaffRequest, pk: int, cell: int) -> HttpRespo
 def console_survey_eligible(request: StaffRequest, pk: int) -> HttpResponse:
     """How many panelists the filters reach, before anything is sent (htmx, as the filters change)."""
     survey_get(tenant=request.tenant, pk=pk)
+    fields = _target_fields(request)
+    filters: dict[str, list[str]] = {}
     try:
-        count: int | None = len(
-            eligible_panelists(tenant=request.tenant, filters=filters_parse(request.GET.get("filters", "")))
-        )
-        message = ""
+        filters = filters_from_form(request.GET, fields)
+        count: int | None = len(eligible_panelists(tenant=request.tenant, filters=filters))
+        problems: list[str] = []
     except DomainError as exc:
-        count, message = None, exc.detail
-    return render(request, "surveys/console/_eligible.html", {"count": count, "message": message})
+        count, problems = None, exc.fields.get("filters", [exc.detail])
+    context = {"count": count, "problems": problems, "described": filters_describe(filters, fields)}
+    return render(request, "surveys/console/_eligible.html", context)
 
 
 @staff_required(Perm.SURVEYS_MANAGE)
@@ -359,7 +443,7 @@ def console_wave_create(request: StaffRequest, pk: int) -> HttpResponse:
             method=request.POST.get("method", ""),
             size=_int_or_none(request.POST.get("size", ""), "size"),
             seed=_int_or_none(request.POST.get("seed", ""), "seed"),
-            filters=filters_parse(request.POST.get("filters", "")),
+            filters=filters_from_form(request.POST, _target_fields(request)),
             created_by=request.user,
         )
     except DomainError as exc:

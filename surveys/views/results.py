@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from surveys.definition import questions_of
-from surveys.export_links import LINK_HOURS, survey_export_id_from_token, survey_export_token
+from surveys.errors import ExportExpired
+from surveys.export_links import LINK_HOURS, survey_export_is_expired, survey_export_link_read, survey_export_token
 from surveys.exports import codebook_chunks, csv_chunks, definition_json, parquet_write, sav_write
 from surveys.models import Survey, SurveyExport
 from surveys.results import crosstab_get, results_get
@@ -47,9 +48,10 @@ def _exports_context(request: StaffRequest, survey: Survey) -> dict[str, object]
     items = [
         {
             "export": export,
+            "expired": (expired := survey_export_is_expired(export)),
             "link": reverse("console_survey_export_download",
                             kwargs={"tenant_slug": request.tenant.slug, "token": survey_export_token(export)})
-            if export.status == SurveyExport.Status.DONE else None,
+            if export.status == SurveyExport.Status.DONE and not expired else None,
         }
         for export in exports
     ]  # fmt: skip
@@ -174,12 +176,19 @@ def console_survey_exports(request: StaffRequest, pk: int) -> HttpResponse:
 
 @staff_required(Perm.SURVEYS_MANAGE)
 @require_GET
-def console_survey_export_download(request: StaffRequest, token: str) -> FileResponse:
-    """A finished export through its signed link, for a member of this panel, until the link expires."""
+def console_survey_export_download(request: StaffRequest, token: str) -> HttpResponse | FileResponse:
+    """A finished export through its signed link, for a member of this panel, until the link expires;
+    then a page that says so (410) and leads back to the results to start a new one."""
     try:
-        export = survey_export_by_id(tenant=request.tenant,
-                                     pk=survey_export_id_from_token(token, tenant_id=request.tenant.pk))  # fmt: skip
-        path = survey_export_file(export=export)
+        link = survey_export_link_read(token, tenant_id=request.tenant.pk)
+    except DomainError:
+        raise Http404("No such export.") from None
+    export = survey_export_by_id(tenant=request.tenant, pk=link.export_id)
+    try:
+        path = survey_export_file(export=export, link_expired=link.expired)
+    except ExportExpired as exc:
+        return render_console(request, "surveys/console/export_expired.html", "surveys", {"survey": export.survey},
+                              error=exc)  # fmt: skip
     except DomainError:
         raise Http404("No such export.") from None
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"survey-{export.survey_id}.{export.fmt}")

@@ -130,7 +130,9 @@ def test_a_receipt_is_sent_confirmed_approved_and_paid_and_a_rejection_is_appeal
     colleague.click("[data-testid=approve]")
     colleague.wait_for_selector("[data-testid=queue-empty]")
     page.goto(second_url)
-    assert "on appeal" in page.locator("[data-testid=receipt-decisions]").inner_text()
+    decisions = page.locator("[data-testid=receipt-decisions]").inner_text()
+    assert "on appeal" in decisions
+    assert decisions.count("We emailed you about this decision.") == 2  # the rejection, then the appeal decided
     assert_fits_the_screen(page)
     page.screenshot(path=str(screenshot_dir / f"receipt-appealed-{device}.png"), full_page=True)
     for browser_context in (context, staff, other):

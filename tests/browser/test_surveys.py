@@ -12,13 +12,23 @@ from pathlib import Path
 
 import pyreadstat
 import pytest
+from django.utils import timezone
 
 from consent.services.consent import consent_grant
 from surveys.models import Survey
+from surveys.selectors import version_latest
+from surveys.services.authoring import survey_create
 from tenants.roles import Role
 from tests.browser.helpers import ON_DESKTOP_AND_PHONE, assert_fits_the_screen, staff_sign_in
 from tests.factories import PASSWORD, MembershipFactory, PanelistFactory, TenantFactory, UserFactory, activate_totp
 from tests.factories import publish as publish_purpose
+from tests.surveys.helpers import (
+    consenting_panelist,
+    live_survey,
+    panel_with_surveys,
+    screening_questions,
+    with_screening,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -157,4 +167,115 @@ def test_a_survey_is_built_sent_answered_paid_and_exported(
     assert meta.variable_value_labels["region"] == {1.0: "north", 2.0: "south"}
     assert dict(zip(meta.column_names, meta.column_labels, strict=True))["eats"] == "Do you eat breakfast?"
     assert sorted(frame["nps"].dropna().tolist()) == [9.0]
+    staff.close()
+
+
+def test_a_manager_sets_logic_with_the_form_and_writes_the_french_texts(
+    browser, live_server, screenshot_dir: Path
+) -> None:
+    # given a draft with a yes/no question, a 0-10 rating and an open question, on a desktop
+    tenant = TenantFactory.create(slug="logic-form", name="Logic Panel")
+    manager = UserFactory.create(email="manager@logic.test")
+    MembershipFactory.create(tenant=tenant, user=manager, role=Role.MANAGER)
+    secret = activate_totp(manager)
+    survey = survey_create(tenant=tenant, title="Breakfast", definition={"pages": [
+        {"name": "p1", "elements": [
+            {"type": "radiogroup", "name": "eats", "title": "Do you eat breakfast?", "choices": ["yes", "no"]},
+            {"type": "rating", "name": "nps", "title": "Would you recommend it?", "rateMin": 0, "rateMax": 10},
+            {"type": "comment", "name": "why", "title": "Why?"},
+        ]},
+    ]})  # fmt: skip
+    staff = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    console = staff.new_page()
+    staff_sign_in(console, f"{live_server.url}/t/{tenant.slug}/console/surveys/{survey.pk}/", manager.email, secret)
+
+    # when the manager builds "shown if {nps} >= 9" with the form: the value offered follows the question
+    why = console.locator("article[data-question=why]")
+    why.get_by_text("Add a condition with a form").click()
+    builder = why.locator("[data-testid=logic-builder]")
+    builder.locator("select[name=ref]").select_option("nps")
+    why.locator("[data-testid=logic-builder] select[name=value] option[value='10']").wait_for(state="attached")
+    builder.locator("select[name=op]").select_option("greaterorequal")
+    why.locator("[data-testid=logic-builder] select[name=op] option[value=greaterorequal][selected]").wait_for(
+        state="attached"
+    )
+    builder.locator("select[name=value]").select_option("9")
+    why.locator("[data-testid=logic-expression]", has_text="{nps} >= 9").wait_for()
+    assert builder.locator("[data-testid=logic-check]").get_attribute("data-ok") == "true"
+    builder.locator("[data-testid=logic-add]").click()
+    console.locator("article[data-question=why] header code", has_text="{nps} >= 9").wait_for()
+
+    # and adds "and {eats} = 'yes'" to it, then sets "required only if" by hand, checked as it is typed
+    why = console.locator("article[data-question=why]")
+    why.get_by_text("Add a condition with a form").click()
+    why.locator("[data-testid=logic-builder] select[name=ref]").select_option("eats")
+    why.locator("[data-testid=logic-expression]", has_text="{nps} >= 9 and {eats} = 'yes'").wait_for()
+    # caret="initial": hiding the caret would set a style attribute on each input, which the CSP refuses
+    console.screenshot(path=str(screenshot_dir / "survey-logic-form-desktop.png"), full_page=True, caret="initial")
+    why.locator("[data-testid=logic-add]").click()
+    console.locator("article[data-question=why] header code", has_text="{nps} >= 9 and {eats} = 'yes'").wait_for()
+    why = console.locator("article[data-question=why]")
+    why.get_by_text("Enable or require only if…").click()
+    why.locator("input[name=requiredIf]").press_sequentially("{eat} = 'yes'")
+    why.locator(".logic").get_by_text("Unknown question: eat").wait_for()
+    why.locator("input[name=requiredIf]").fill("")
+    why.locator("input[name=requiredIf]").press_sequentially("{eats} = 'yes'")
+    why.locator(".logic").get_by_text("Valid.").wait_for()
+    why.get_by_role("button", name="Save", exact=True).click()
+    console.locator("article[data-question=why] header code", has_text="{eats} = 'yes'").nth(1).wait_for()
+
+    # and writes the yes/no question and its answers in French, which the French preview shows
+    eats = console.locator("article[data-question=eats]")
+    eats.get_by_text("Texts in each language").click()
+    eats.locator("input[name='title.fr']").fill("Prenez-vous un petit-déjeuner ?")
+    eats.locator("input[name='choices.0.fr']").fill("Oui")
+    eats.locator("input[name='choices.1.fr']").fill("Non")
+    eats.locator("[data-testid=texts-save]").click()
+    console.locator(
+        "article[data-question=eats] input[name='title.fr'][value='Prenez-vous un petit-déjeuner ?']"
+    ).wait_for(state="attached")
+    console.goto(f"{live_server.url}/t/{tenant.slug}/console/surveys/{survey.pk}/preview/p1/?lang=fr")
+    preview = console.locator("[data-testid=preview]")
+    assert "Prenez-vous un petit-déjeuner ?" in preview.inner_text()
+    assert "Oui" in preview.inner_text()
+
+    # then the draft holds the expressions and the localisable texts, as SurveyJS writes them
+    questions = {q["name"]: q for q in version_latest(survey=survey).definition["pages"][0]["elements"]}
+    assert questions["why"]["visibleIf"] == "{nps} >= 9 and {eats} = 'yes'"
+    assert questions["why"]["requiredIf"] == "{eats} = 'yes'"
+    assert questions["eats"]["title"] == {"default": "Do you eat breakfast?", "fr": "Prenez-vous un petit-déjeuner ?"}
+    assert questions["eats"]["choices"] == [
+        {"value": "yes", "text": {"default": "yes", "fr": "Oui"}},
+        {"value": "no", "text": {"default": "no", "fr": "Non"}},
+    ]
+    staff.close()
+
+
+def test_the_eligible_count_follows_the_targeting_filters_as_they_are_chosen(browser, live_server) -> None:
+    # given three panelists who joined from the waitlist: 30 and 22 in the north, 60 in the south
+    tenant = panel_with_surveys()
+    screening_questions(tenant)
+    year = timezone.now().astimezone(tenant.tzinfo).year
+    for age, region in ((30, "north"), (22, "north"), (60, "south")):
+        with_screening(consenting_panelist(tenant), region=region, birth_year=year - age, household=2)
+    survey = live_survey(tenant)
+    manager = UserFactory.create()
+    MembershipFactory.create(tenant=tenant, user=manager, role=Role.MANAGER)
+    secret = activate_totp(manager)
+    staff = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    console = staff.new_page()
+    staff_sign_in(console, f"{live_server.url}/t/{tenant.slug}/console/surveys/{survey.pk}/", manager.email, secret)
+    console.wait_for_selector("[data-testid=eligible-count][data-count='3']")
+
+    # when the manager ticks a region, then types an age, the count follows before anything is sent
+    console.check("input[name=f_region][value=north]")
+    console.wait_for_selector("[data-testid=eligible-count][data-count='2']")
+    console.locator("input[name=f_age_min]").press_sequentially("25")
+    console.wait_for_selector("[data-testid=eligible-count][data-count='1']")
+    assert "Age (from the year of birth): 25 or more · Region: North" in console.locator("#eligible").inner_text()
+    console.click("[data-testid=wave-submit]")
+
+    # then the wave invites that one panelist and records its filters
+    console.wait_for_selector("text=1 panelists invited")
+    assert "25 or more · Region: North" in console.locator("[data-testid=wave-row]").inner_text()
     staff.close()

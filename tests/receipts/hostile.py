@@ -63,3 +63,23 @@ def photo_with_gps() -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     return out.getvalue()
+
+
+def heic_of(image: Image.Image, *, exif: Image.Exif | None = None) -> bytes:
+    """The image as an iPhone would send it: HEIC (HEVC inside ISO base media boxes), with its EXIF."""
+    import pillow_heif
+
+    out = io.BytesIO()
+    heif = pillow_heif.from_pillow(image.convert("RGB"))
+    heif.save(out, quality=85, **({"exif": exif.tobytes()} if exif is not None else {}))
+    return out.getvalue()
+
+
+def truncated_heic() -> bytes:
+    data = heic_of(Image.effect_noise((600, 800), 40).convert("RGB"))
+    return data[: len(data) * 2 // 3]
+
+
+def heic_with_data_appended() -> bytes:
+    """A valid HEIC followed by bytes that are no box of it (a second file riding along)."""
+    return heic_of(small_photo()) + b"\x00\x01\x02\x03 this is not part of the picture \xff\xfe"

@@ -83,7 +83,7 @@ def test_operators_change_the_program_and_export_the_receipts(panelist: Panelist
     bad = key.put(
         "/api/v1/receipts/program/", {"merchant_rule": "allow", "merchants": []}, content_type="application/json"
     )
-    assert (bad.status_code, list(bad.json()["fields"])) == (400, ["merchants"])
+    assert (bad.status_code, list(bad.json()["fields"])) == (400, ["merchants", "categories"])
     Receipt.objects.create(tenant=panelist.tenant, panelist=panelist, kind="photo", merchant="=cmd|' /C calc'!A0")
     export = key.get("/api/v1/receipts/export/")
     lines = export.getvalue().decode().splitlines()
@@ -104,3 +104,58 @@ def test_another_tenants_receipt_is_a_404(panelist: Panelist) -> None:
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 404
     assert client.get("/api/v1/receipts/").json()["results"] == []
+
+
+def test_a_managers_key_reverses_an_approval_choosing_what_happens_to_the_paid_milestone(
+    panelist: Panelist, django_capture_on_commit_callbacks
+) -> None:
+    from rewards.selectors import panelist_balance
+    from rewards.services.settings import reward_settings_update
+    from tests.enqueued import enqueued
+
+    reward_settings_update(tenant=panelist.tenant, values={"receipts_required": 1, "receipts_reward": 1000})
+    receipt = Receipt.objects.create(tenant=panelist.tenant, panelist=panelist, kind="photo", status="review",
+                                     merchant="Bio Market")  # fmt: skip
+    key = _key(panelist, Role.MANAGER)
+    url = f"/api/v1/receipts/{receipt.public_id}/reversal/"
+    assert key.post(f"/api/v1/receipts/{receipt.public_id}/decision/", {"outcome": "approved"},
+                    content_type="application/json").status_code == 200  # fmt: skip
+    assert panelist_balance(panelist=panelist) == 1000
+    # a reviewer's key may decide, not reverse; a reversal needs a reason and the choice
+    assert _key(panelist).post(url, {"reason": "not_a_receipt", "money": "keep"},
+                               content_type="application/json").status_code == 403  # fmt: skip
+    missing = key.post(url, {"reason": "not_a_receipt"}, content_type="application/json")
+    assert (missing.status_code, list(missing.json()["fields"])) == (400, ["money"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        reversed_ = key.post(url, {"reason": "not_a_receipt", "note": "A menu.", "money": "take_back"},
+                             content_type="application/json")  # fmt: skip
+    assert reversed_.status_code == 200, reversed_.content
+    body = reversed_.json()
+    assert (body["status"], body["reason"]) == ("rejected", "not_a_receipt")
+    assert body["decisions"][-1] | {"created_at": ""} == {
+        "outcome": "rejected", "reason": "not_a_receipt", "note": "A menu.", "on_appeal": False, "reversal": True,
+        "money": "taken_back", "created_at": "", "by": "reviewer",
+    }  # fmt: skip
+    assert panelist_balance(panelist=panelist) == 0
+    decision = receipt.decisions.get(reversal=True)
+    assert decision.actor.startswith("api-key:")
+    assert ("receipts.tasks.receipt_decision_notice_send_task", (decision.pk,)) in enqueued(callbacks)
+    again = key.post(url, {"reason": "not_a_receipt", "money": "keep"}, content_type="application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "wrong_state")
+
+
+def test_operators_read_the_programs_figures(panelist: Panelist) -> None:
+    receipt = Receipt.objects.create(tenant=panelist.tenant, panelist=panelist, kind="photo", status="review",
+                                     merchant="Bio Market", confirmed_at=timezone.now())  # fmt: skip
+    Receipt.objects.create(tenant=panelist.tenant, panelist=panelist, kind="photo", status="rejected",
+                           reason="outside_window")  # fmt: skip
+    _key(panelist).post(f"/api/v1/receipts/{receipt.public_id}/decision/", {"outcome": "approved"},
+                        content_type="application/json")  # fmt: skip
+    figures = _key(panelist, Role.MANAGER).get("/api/v1/receipts/figures/").json()
+    [month] = figures["months"]
+    assert (month["sent"], month["approved"], month["rejected"], month["approval_rate"]) == (2, 1, 1, 50)
+    assert figures["rejection_reasons"] == [{"reason": "outside_window", "count": 1}]
+    [who] = figures["reviewers"]
+    assert (who["reviewer"].startswith("api-key:"), who["decisions"], who["appeals"]) == (True, 1, 0)
+    assert figures["queue"] == {"waiting": 0, "appeals": 0, "oldest_hours": 0}
+    assert _key(panelist).get("/api/v1/receipts/figures/").status_code == 403

@@ -25,9 +25,17 @@ def test_seed_demo_fills_the_review_queue_and_runs_twice() -> None:
     call_command("seed_demo", stdout=StringIO())
     tenant = Tenant.objects.get(slug="demo")
     statuses = sorted(Receipt.objects.for_tenant(tenant).values_list("status", flat=True))
-    assert statuses.count("review") == 2
+    assert statuses.count("review") == 3
     assert {"approved", "rejected", "to_confirm"} <= set(statuses)
-    assert len(statuses) == 5
+    assert len(statuses) == 6
+    # the directory gives the blocked category's shop away: a person decides
+    blocked = Receipt.objects.for_tenant(tenant).get(merchant="Tabac de la Gare")
+    assert blocked.checks.get().code == "merchant_not_eligible"
+    assert "Tobacco and lottery" in blocked.checks.get().detail
+    assert "shops in the merchant directory" in out.getvalue()
+    from receipts.selectors import milestone_steps
+
+    assert [(s.receipts, s.amount) for s in milestone_steps(tenant=tenant)] == [(10, 1000), (20, 500)]
 
 
 def test_the_french_catalogue_translates_everything() -> None:

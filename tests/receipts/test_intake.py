@@ -4,18 +4,21 @@ of them is stored; good photos are kept re-encoded, without their metadata."""
 from __future__ import annotations
 
 import io
+import random
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from PIL import Image
 
 from panel.models import Panelist
 from receipts.intake import FileRefused, pages_from_upload
 from receipts.models import Receipt, ReceiptImage
+from receipts.selectors import SIMILAR_BITS
 from receipts.services.submission import receipt_submit
 from tests.receipts import hostile
 from tests.receipts.conftest import stored_files
-from tests.receipts.generator import jpeg_of
+from tests.receipts.generator import jpeg_of, receipt_draw
 
 LIMITS = {"max_bytes": 10_000_000, "max_images": 5, "max_pages": 3}
 
@@ -27,6 +30,9 @@ HOSTILE = {
     "a truncated JPEG": ("receipt.jpg", hostile.truncated_jpeg, "file_truncated"),
     "a truncated PNG": ("receipt.png", hostile.truncated_png, "file_truncated"),
     "a PNG named .jpg": ("receipt.jpg", lambda: _png(), "file_type_mismatch"),
+    "a truncated HEIC": ("IMG_0001.heic", hostile.truncated_heic, "file_truncated"),
+    "a HEIC with data appended": ("IMG_0001.heic", hostile.heic_with_data_appended, "file_polyglot"),
+    "a HEIC named .jpg": ("IMG_0001.jpg", lambda: hostile.heic_of(hostile.small_photo()), "file_type_mismatch"),
     "an empty file": ("receipt.jpg", lambda: b"", "file_empty"),
     "a text file": ("receipt.jpg", lambda: b"just some text, not a picture at all" * 10, "file_type_not_allowed"),
 }
@@ -102,3 +108,40 @@ def test_several_photos_make_one_long_receipt(panelist: Panelist, receipts_folde
     assert receipt.status == Receipt.Status.READING
     assert [i.position for i in ReceiptImage.objects.for_tenant(panelist.tenant).filter(receipt=receipt)] == [1, 2]
     assert len(stored_files(receipts_folder)) == 2
+
+
+# -- HEIC, what iPhones take -----------------------------------------------------------------------------
+
+
+def test_a_heic_photo_is_decoded_kept_as_a_jpeg_without_its_metadata_and_looks_like_the_receipt(
+    panelist: Panelist, receipts_folder: Path, rng: random.Random
+) -> None:
+    # given a receipt photographed as HEIC, with GPS and the camera in its EXIF
+    drawn = receipt_draw(rng, rotate=0, noise=False)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    original = hostile.heic_of(drawn.image, exif=exif)
+    assert original[4:12] == b"ftypheic"
+    # when it is sent
+    receipt = receipt_submit(panelist=panelist, files=[("IMG_0001.HEIC", original)])
+    # then a JPEG of its pixels is kept, with no EXIF, at the photo's size
+    image = ReceiptImage.objects.for_tenant(panelist.tenant).get(receipt=receipt)
+    with image.file.open("rb") as handle:
+        kept = handle.read()
+    stored = Image.open(io.BytesIO(kept))
+    assert (stored.format, stored.size) == ("JPEG", drawn.image.size)
+    assert dict(stored.getexif()) == {}
+    assert b"PhoneMaker" not in kept
+    assert [path.read_bytes() for path in stored_files(receipts_folder)] == [kept]
+    # and it is the same receipt as the one drawn: its perceptual hash is the PNG's, within the noise
+    from_png = pages_from_upload([("same.png", drawn.png)], **LIMITS).pages[0].phash
+    differing = bin(int(image.phash, 16) ^ int(from_png, 16)).count("1")
+    assert differing <= SIMILAR_BITS
+
+
+def test_a_heic_with_more_pixels_than_the_cap_is_refused_before_it_is_decoded(receipts_folder: Path) -> None:
+    with override_settings(RECEIPTS_MAX_PIXELS=100_000), pytest.raises(FileRefused) as refused:
+        pages_from_upload([("big.heic", hostile.heic_of(Image.new("RGB", (400, 400), "white")))], **LIMITS)
+    assert refused.value.code == "file_too_many_pixels"
+    assert stored_files(receipts_folder) == []

@@ -277,9 +277,22 @@ def test_an_approval_reversed_after_the_milestone_was_paid_leaves_the_money_to_t
     receipt.refresh_from_db()
     assert (receipt.status, receipt.reason, receipt.counted_month) == ("rejected", "not_a_receipt", None)
     assert panelist_balance(panelist=panelist) == balance
-    told = "taken back" if money == "take_back" else "yours to keep"
-    assert told in decision.note  # the panelist is told, on the receipt's page
+    assert (decision.reversal, decision.money, decision.note) == (
+        True,
+        {"keep": "kept"}.get(money, "taken_back"),
+        "A menu.",
+    )
     assert decision.reviewer == manager
+    # the panelist is told, on the receipt's page
+    client = Client()
+    assert panelist.user is not None
+    client.force_login(panelist.user)
+    page = client.get(
+        reverse("receipt_detail", kwargs={"tenant_slug": panelist.tenant.slug, "public_id": receipt.public_id})
+    ).content.decode()
+    told = "taken back" if money == "take_back" else "yours to keep"
+    assert "Approval withdrawn" in page
+    assert told in page
 
 
 def test_the_payout_run_credits_only_a_milestone_not_paid_at_the_approval(panelist: Panelist) -> None:

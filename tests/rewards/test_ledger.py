@@ -240,3 +240,23 @@ def test_a_batch_posting_refuses_a_repeated_key_and_a_changed_amount(panelist) -
         ledger_post_many(tenant=panelist.tenant, reason="survey", postings=changed)
     assert list(first) == ["src:1"]
     assert panelist_balance(panelist=panelist) == 50
+
+
+def test_a_transaction_without_legs_is_named_by_the_ledger_check(panelist) -> None:
+    # given a transaction inserted bare, past the services (its tenant is proven only by its legs)
+    panelist_credit(panelist=panelist, amount=5, reason="survey", idempotency_key="with-legs")
+    LedgerTransaction.objects.create(tenant=panelist.tenant, idempotency_key="bare", reason="bonus")
+
+    # when the ledger is checked, then the bare one is named, and only it
+    assert ledger_violations(tenant=panelist.tenant) == ["transaction bare has no legs"]
+
+
+def test_a_transaction_is_reversed_once_at_most(panelist) -> None:
+    txn = panelist_credit(panelist=panelist, amount=5, reason="survey", idempotency_key="once")
+    transaction_reverse(txn=txn)
+
+    # a second reversal row, past the service, is refused by the database
+    with pytest.raises(IntegrityError, match="ledgertxn_reversed_once"), transaction.atomic():
+        LedgerTransaction.objects.create(
+            tenant=panelist.tenant, idempotency_key="again", reason="reversal", reverses=txn
+        )

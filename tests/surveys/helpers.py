@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from consent.services.consent import consent_grant
-from panel.models import Panelist
+from panel.models import Invitation, Panelist, ScreeningQuestion, WaitlistEntry
 from surveys.models import Response, Survey, SurveyInvitation
 from surveys.services.authoring import survey_create, survey_publish
 from surveys.services.responding import response_page_submit, response_start
@@ -67,3 +67,24 @@ def complete_breakfast(survey: Survey, panelist: Panelist, *, region: str = "nor
     response = submit(response, "habits", foods=["bread", "fruit"], nps=9, why="I like it")
     grid = {f"grid__{row}": str(1 + n % 3) for n, row in enumerate(["taste", "price", "speed", "smell", "look"])}
     return submit(response, "more", again="true", **grid)
+
+
+def with_screening(panelist: Panelist, **answers: object) -> Panelist:
+    """The panelist as one who joined from the waitlist with these screening answers."""
+    invitation = Invitation.objects.create(tenant=panelist.tenant, email=f"{panelist.public_id}@example.test",
+                                           nonce="n", status="accepted", expires_at=timezone.now(),
+                                           accepted_at=timezone.now(), panelist=panelist)  # fmt: skip
+    WaitlistEntry.objects.create(tenant=panelist.tenant, email=invitation.email, public_id=f"w{panelist.pk}",
+                                 nonce="n", answers=answers, status="invited", invitation=invitation)  # fmt: skip
+    return panelist
+
+
+def screening_questions(tenant: Tenant) -> None:
+    """A region, a year of birth and a household size, as a panel's waitlist asks them."""
+    ScreeningQuestion.objects.create(tenant=tenant, key="region", labels={"en": "Region", "fr": "Région"},
+                                     choices=["north", "south", "east"], position=0,
+                                     choice_labels={"north": {"en": "North", "fr": "Nord"}})  # fmt: skip
+    ScreeningQuestion.objects.create(tenant=tenant, key="birth_year", labels={"en": "Year of birth"}, kind="number",
+                                     minimum=1900, maximum=2010, position=1)  # fmt: skip
+    ScreeningQuestion.objects.create(tenant=tenant, key="household", labels={"en": "People at home"}, kind="number",
+                                     minimum=1, maximum=20, position=2)  # fmt: skip

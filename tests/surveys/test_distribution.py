@@ -10,42 +10,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from consent.services.consent import consent_withdraw
 from panel.contact import email_hash
-from panel.models import ContactLog, Invitation, Panelist, WaitlistEntry
+from panel.models import ContactLog
 from surveys.models import SurveyInvitation
-from surveys.selectors import eligible_panelists, filters_parse, survey_progress
+from surveys.selectors import survey_progress
 from surveys.services.distribution import survey_invitations_due_send, wave_create, wave_invitations_send
 from surveys.services.responding import response_start
-from tests.factories import PanelistFactory
 from tests.surveys.helpers import consenting_panelist, live_survey, panel_with_surveys
-
-
-def with_screening(panelist: Panelist, **answers: object) -> Panelist:
-    invitation = Invitation.objects.create(tenant=panelist.tenant, email=f"{panelist.public_id}@example.test",
-                                           nonce="n", status="accepted", expires_at=timezone.now(),
-                                           accepted_at=timezone.now(), panelist=panelist)  # fmt: skip
-    WaitlistEntry.objects.create(tenant=panelist.tenant, email=invitation.email, public_id=f"w{panelist.pk}",
-                                 nonce="n", answers=answers, status="invited", invitation=invitation)  # fmt: skip
-    return panelist
-
-
-@pytest.mark.django_db
-def test_eligible_panelists_are_active_consenting_and_match_the_screening_filters() -> None:
-    tenant = panel_with_surveys()
-    north = with_screening(consenting_panelist(tenant), region="north", birth_year=1990)
-    with_screening(consenting_panelist(tenant), region="south", birth_year=1990)
-    old = with_screening(consenting_panelist(tenant), region="north", birth_year=1950)
-    PanelistFactory.create(tenant=tenant)  # never consented
-    withdrawn = consenting_panelist(tenant)
-    consent_withdraw(tenant=tenant, subject=withdrawn.public_id, purpose_key="surveys", method="web", actor="subject")
-    gone = consenting_panelist(tenant)
-    gone.status, gone.left_at = "left", timezone.now()
-    gone.save()
-
-    assert len(eligible_panelists(tenant=tenant, filters={})) == 3
-    assert eligible_panelists(tenant=tenant, filters=filters_parse("region=north\nbirth_year=1980..1999")) == [north.pk]
-    assert eligible_panelists(tenant=tenant, filters=filters_parse("region=north")) == sorted([north.pk, old.pk])
 
 
 @pytest.mark.django_db

@@ -1,20 +1,28 @@
-"""Large exports: a worker builds the file and counts its rows (the console's progress bar), and the
-finished file is reached through a signed link that expires and opens nothing in another panel."""
+"""Large exports: a worker builds the file and counts its rows (the console's progress bar), the
+finished file is reached through a signed link that expires and opens nothing in another panel, and
+the hourly purge deletes the file once its link has expired."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pyreadstat
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
 
 from surveys.export_links import LINK_HOURS, survey_export_token
 from surveys.models import SurveyExport
 from surveys.results import pseudonym
-from surveys.services.exports import survey_export_build, survey_export_start
+from surveys.services.exports import survey_export_build, survey_export_start, survey_exports_purge
 from tenants.roles import Role
+from tenants.services import api_key_create
 from tests.surveys.helpers import complete_breakfast, consenting_panelist, invite, live_survey, panel_with_surveys
 
 
@@ -86,7 +94,9 @@ def test_a_forged_an_expired_or_another_panels_link_opens_nothing(make_staff, mo
 
     assert manager.client.get(link).status_code == 200
     assert manager.client.get(link.replace(":", ":x", 1)).status_code == 404
-    assert manager.client.get(expired).status_code == 404
+    too_old = manager.client.get(expired)
+    assert too_old.status_code == 410  # a genuine link, only too old: the page says so
+    assert "This export has expired" in too_old.content.decode()
     assert stranger.client.get(link.replace(f"/t/{tenant.slug}/", f"/t/{stranger.tenant.slug}/")).status_code == 404
 
 
@@ -125,3 +135,60 @@ def test_a_real_worker_builds_an_spss_export_that_reads_back(celery_worker_proce
     frame, meta = pyreadstat.read_sav(str(saved))
     assert set(frame["respondent"]) == {pseudonym(survey, p.pk) for p in people}
     assert meta.variable_value_labels["region"] == {1.0: "north", 2.0: "south"}
+
+
+@pytest.mark.django_db
+def test_the_hourly_purge_deletes_the_files_of_expired_exports_and_their_download_says_so(make_staff) -> None:
+    # given an export finished a day and a minute ago, one finished now, and two files no export names
+    tenant, survey, _people = answered_survey(1)
+    manager = make_staff(tenant=tenant, role=Role.MANAGER)
+    old = survey_export_build(export_id=survey_export_start(survey=survey, fmt="csv").pk)
+    fresh = survey_export_build(export_id=survey_export_start(survey=survey, fmt="json").pk)
+    assert old is not None
+    assert fresh is not None
+    SurveyExport.objects.for_tenant(tenant).filter(pk=old.pk).update(
+        finished_at=timezone.now() - timedelta(hours=LINK_HOURS, minutes=1)
+    )
+    old_file, fresh_file = Path(settings.MEDIA_ROOT) / old.path, Path(settings.MEDIA_ROOT) / fresh.path
+    link = download_link(old)  # signed just now: the link is young, the export is not
+    api = Client(headers={"Authorization": "Api-Key " + api_key_create(tenant=tenant, name="k", role=Role.MANAGER,
+                                                                        created_by=None).key})  # fmt: skip
+    before = manager.client.get(link)
+    dead, living = fresh_file.with_name("dead-worker.csv"), fresh_file.with_name("being-written.csv")
+    for orphan in (dead, living):
+        orphan.write_bytes(b"partial")
+    a_day_ago = time.time() - LINK_HOURS * 3600 - 60
+    os.utime(dead, (a_day_ago, a_day_ago))
+
+    # when the purge runs (twice: the second finds nothing more to do)
+    first = survey_exports_purge()
+    second = survey_exports_purge()
+
+    # then the old file is gone and its export is marked, the fresh one stays, and so does a file being written
+    assert before.status_code == 410  # refused as soon as it is past its time, before the purge
+    assert (first, second) == ({"expired": 1, "orphans": 1}, {"expired": 0, "orphans": 0})
+    old.refresh_from_db()
+    assert (old.status, old.path) == ("expired", "")
+    assert (old_file.exists(), dead.exists()) == (False, False)
+    assert (fresh_file.exists(), living.exists()) == (True, True)
+    page = manager.client.get(link)
+    assert page.status_code == 410
+    assert 'data-testid="export-expired"' in page.content.decode()
+    assert f"/console/surveys/{survey.pk}/results/" in page.content.decode()
+    listed = manager.client.get(f"/t/{tenant.slug}/console/surveys/{survey.pk}/exports/").content.decode()
+    assert f'data-testid="export-{old.pk}" data-status="expired"' in listed
+    detail = api.get(f"/api/v1/surveys/{survey.pk}/exports/{old.pk}/").json()
+    assert (detail["status"], detail["download_path"], detail["file_path"]) == ("expired", None, None)
+    refused = api.get(f"/api/v1/surveys/{survey.pk}/exports/{old.pk}/file/")
+    assert (refused.status_code, refused.json()["code"]) == (410, "export_expired")
+    assert api.get(f"/api/v1/surveys/{survey.pk}/exports/{fresh.pk}/file/").status_code == 200
+    living.unlink()
+
+
+def test_the_purge_runs_every_hour_on_the_purges_queue() -> None:
+    from config.celery import app
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "surveys.tasks.survey_exports_purge_task" in schedule
+    route = app.amqp.router.route({}, "surveys.tasks.survey_exports_purge_task")
+    assert route["queue"].name == "purges"

@@ -211,6 +211,10 @@ PAGES: dict[str, Rule] = {
     "console_question_move": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_question_delete": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_logic_check": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_logic": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_logic_builder": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_question_texts": Staff(Perm.SURVEYS_MANAGE, 405),
+    "console_page_texts": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_survey_preview": Staff(Perm.SURVEYS_MANAGE),
     "console_survey_publish": Staff(Perm.SURVEYS_MANAGE, 405),
     "console_survey_close": Staff(Perm.SURVEYS_MANAGE, 405),
@@ -237,6 +241,7 @@ PAGES: dict[str, Rule] = {
     "console_receipt_approval_reverse": Staff(Perm.RECEIPTS_MANAGE, 405),
     "console_receipt_program": Staff(Perm.RECEIPTS_MANAGE),
     "console_receipt_program_update": Staff(Perm.RECEIPTS_MANAGE, 405),
+    "console_merchant_directory_update": Staff(Perm.RECEIPTS_MANAGE, 405),
 }
 
 OPERATIONS: dict[str, Rule] = {
@@ -299,9 +304,13 @@ OPERATIONS: dict[str, Rule] = {
     "POST /api/v1/me/receipts/{receipt_id}/appeal/": MyApi(409),  # nothing was rejected, nothing to appeal
     "GET /api/v1/receipts/": Api(Perm.RECEIPTS_REVIEW),
     "POST /api/v1/receipts/{receipt_id}/decision/": Api(Perm.RECEIPTS_REVIEW, 400),
+    "POST /api/v1/receipts/{receipt_id}/reversal/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body gives no reason
     "GET /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "PUT /api/v1/receipts/program/": Api(Perm.RECEIPTS_MANAGE),
     "GET /api/v1/receipts/export/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE),
+    "GET /api/v1/receipts/figures/": Api(Perm.RECEIPTS_MANAGE),
+    "PUT /api/v1/receipts/merchants/": Api(Perm.RECEIPTS_MANAGE, 400),  # an empty body names no directory
 }
 
 QUERIES = {"consent_document_diff": "?from=1&to=2"}  # what a page needs beyond its path
@@ -400,9 +409,17 @@ def world(make_staff, client: Client) -> World:
         },
         **{
             name: slug | {"pk": survey.pk, "name": "q1"}
-            for name in ("console_question_edit", "console_question_move", "console_question_delete")
+            for name in (
+                "console_question_edit",
+                "console_question_move",
+                "console_question_delete",
+                "console_question_logic",
+                "console_logic_builder",
+                "console_question_texts",
+            )
         },
         "console_survey_preview": slug | {"pk": survey.pk, "page": "p1"},
+        "console_page_texts": slug | {"pk": survey.pk, "page": "p1"},
         "console_survey_export_download": slug | {"token": "1.1:forged:signature"},
         "console_survey_review_approve": slug | {"pk": 1},
         "console_survey_review_reject": slug | {"pk": 1},

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from panel.services.demo import DEMO_DOMAIN, DEMO_PASSWORD, PANELISTS, STAFF, WAITLIST, demo_seed
+from panel.services.demo import DEMO_DOMAIN, DEMO_PASSWORD, PANELIST_ANSWERS, PANELISTS, STAFF, WAITLIST, demo_seed
 
 
 class Command(BaseCommand):
@@ -18,6 +18,9 @@ class Command(BaseCommand):
         for role_name, email, secret in seeded.staff:
             self.stdout.write(f"  {role_name:<9} {email:<32} TOTP secret {secret}")
         self.stdout.write(f"Panelists: panelist1@{DEMO_DOMAIN} … panelist{PANELISTS}@{DEMO_DOMAIN}")
+        from_waitlist = len(PANELIST_ANSWERS)
+        self.stdout.write(f"  {from_waitlist} joined from the waitlist with screening answers (survey targeting "
+                          f"filters on them), {PANELISTS - from_waitlist} by a direct invitation.")  # fmt: skip
         self.stdout.write(f"Waitlist: {WAITLIST} confirmed people; invitations sent, accepted, expired and revoked.")
         for line in seeded.extras:
             self.stdout.write(line)
