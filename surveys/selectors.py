@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,22 @@ def survey_list(*, tenant: Tenant) -> list[Survey]:
 def version_current(*, survey: Survey) -> SurveyVersion | None:
     """The version new responses answer: the latest published one."""
     return SurveyVersion.objects.filter(survey=survey, published_at__isnull=False).order_by("-number").first()
+
+
+def version_frozen_get(*, tenant_id: int, pk: int, published_at: datetime | None) -> SurveyVersion:
+    """A version that responses answer, kept per process once read: a published version is frozen (the
+    database refuses to change or delete it), so the copy in memory stays true. ``published_at`` is
+    part of the key, so that an id a test database handed out again cannot bring back another survey's
+    questions; a version not published (never answered, but possible) is read every time. The
+    instance is shared: read it, never change it."""
+    if published_at is None:
+        return SurveyVersion.objects.get(tenant_id=tenant_id, pk=pk)
+    return _version_frozen(tenant_id, pk, published_at)
+
+
+@lru_cache(maxsize=256)
+def _version_frozen(tenant_id: int, pk: int, published_at: datetime) -> SurveyVersion:
+    return SurveyVersion.objects.get(tenant_id=tenant_id, pk=pk, published_at=published_at)
 
 
 def version_draft(*, survey: Survey) -> SurveyVersion | None:

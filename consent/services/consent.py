@@ -8,7 +8,9 @@ and purpose serialise on an advisory lock, so that a double click cannot grant t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -160,18 +162,41 @@ def _lock_subject(tenant: Tenant, subject: str, purpose_key: str) -> None:
         )
 
 
+def consent_gate_sql(*, tenant: str, subject: str) -> str:
+    """The consent gate as a subquery for a collector's own hot query (``LEFT JOIN LATERAL (...) g ON
+    true``), so that checking consent costs that query no round trip of its own. ``tenant`` and
+    ``subject`` are SQL expressions of the outer query (its aliases must not be ``gate_*``); the
+    purpose, the time and the kind of change come from ``consent_gate_params``. Its
+    ``consent_gate_width()`` columns go, as read, to ``consent_gate_check``."""
+    return (
+        f"SELECT gate_p.id, {rows.columns(ConsentEvent, 'gate_e')},"  # noqa: S608 (model metadata and the caller's expressions)
+        " (SELECT max(gate_d.version) FROM consent_consentdocument gate_d WHERE gate_d.tenant_id = gate_p.tenant_id"
+        "  AND gate_d.purpose_id = gate_p.id AND gate_d.published_at IS NOT NULL"
+        "  AND gate_d.effective_at <= %(consent_now)s AND gate_d.change = %(consent_major)s)"
+        " FROM consent_purpose gate_p LEFT JOIN LATERAL (SELECT * FROM consent_consentevent gate_e"
+        f"  WHERE gate_e.tenant_id = gate_p.tenant_id AND gate_e.subject = {subject}"
+        "  AND gate_e.purpose_key = gate_p.key ORDER BY gate_e.seq DESC LIMIT 1) gate_e ON true"
+        f" WHERE gate_p.tenant_id = {tenant} AND gate_p.key = %(consent_purpose)s"
+    )
+
+
+def consent_gate_width() -> int:
+    return rows.width(ConsentEvent) + 2
+
+
+def consent_gate_params(*, purpose_key: str) -> dict[str, Any]:
+    return {
+        "consent_now": timezone.now(),
+        "consent_major": ConsentDocument.Change.MAJOR,
+        "consent_purpose": purpose_key,
+    }
+
+
 @cache
 def _require_sql() -> str:
     # One round trip, no ORM compile: every upload of every collector passes here. The purpose, the
     # subject's latest event for it, and the newest major version in effect.
-    return (
-        f"SELECT p.id, {rows.columns(ConsentEvent, 'e')},"  # noqa: S608 (model metadata)
-        " (SELECT max(d.version) FROM consent_consentdocument d WHERE d.tenant_id = p.tenant_id"
-        "  AND d.purpose_id = p.id AND d.published_at IS NOT NULL AND d.effective_at <= %s AND d.change = %s)"
-        " FROM consent_purpose p LEFT JOIN LATERAL (SELECT * FROM consent_consentevent e"
-        "  WHERE e.tenant_id = p.tenant_id AND e.subject = %s AND e.purpose_key = p.key ORDER BY e.seq DESC LIMIT 1)"
-        " e ON true WHERE p.tenant_id = %s AND p.key = %s"
-    )
+    return consent_gate_sql(tenant="%(tenant)s", subject="%(subject)s")
 
 
 def consent_require(*, tenant: Tenant, subject: str, purpose_key: str) -> ConsentEvent:
@@ -181,11 +206,17 @@ def consent_require(*, tenant: Tenant, subject: str, purpose_key: str) -> Consen
     given or predates the current major version. Reads the log directly, so a withdrawal takes
     effect for the very next request.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_require_sql(), [timezone.now(), ConsentDocument.Change.MAJOR, subject, tenant.pk, purpose_key])
+    params = consent_gate_params(purpose_key=purpose_key) | {"tenant": tenant.pk, "subject": subject}
+    with rows.prepared_cursor() as cursor:
+        cursor.execute(_require_sql(), params)
         row = cursor.fetchone()
-    latest = rows.instance(ConsentEvent, row, 1) if row is not None and row[1] is not None else None
-    major = row[-1] if row is not None else None
+    return consent_gate_check(tenant=tenant, purpose_key=purpose_key, columns=row)
+
+
+def consent_gate_check(*, tenant: Tenant, purpose_key: str, columns: Sequence[Any] | None) -> ConsentEvent:
+    """``consent_require``'s verdict on the gate's columns as a query read them (None: no row)."""
+    latest = rows.instance(ConsentEvent, columns, 1) if columns is not None and columns[1] is not None else None
+    major = columns[-1] if columns is not None else None
     active = latest is not None and latest.kind != ConsentEvent.Kind.WITHDRAW
     if active and latest is not None and (major is None or latest.document_version >= major):
         return latest

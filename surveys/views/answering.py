@@ -19,7 +19,7 @@ from surveys.errors import PageRefused
 from surveys.models import Response, Survey
 from surveys.selectors import my_surveys, response_get_for, survey_live_get
 from surveys.services.external import external_entry_url
-from surveys.services.responding import response_page_submit, response_start, survey_consent_require, survey_reward
+from surveys.services.responding import response_page_answer, response_start, survey_consent_require, survey_reward
 from surveys.services.review import response_appeal
 from tenants.http import SignedInRequest
 from tenants.pages import render_page
@@ -104,24 +104,41 @@ def _page(request: SignedInRequest, response: Response, page: str, *, error: Dom
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_page(request: SignedInRequest, pk: int, page: str) -> HttpResponse:
+    if request.method == "POST":
+        return _page_submit(request, pk, page)
     survey = survey_live_get(tenant=request.tenant, pk=pk)
     panelist = panelist_for_request(request)
     response = response_get_for(survey=survey, panelist=panelist)
     if response is None:
         return redirect("survey_intro", tenant_slug=request.tenant.slug, pk=survey.pk)
-    if request.method == "GET":
-        if response.is_finished or page not in response.path:
-            return _next(response)
-        return _page(request, response, page)
+    if response.is_finished or page not in response.path:
+        return _next(response)
+    return _page(request, response, page)
+
+
+def _page_submit(request: SignedInRequest, pk: int, page: str) -> HttpResponse:
+    """A page's POST: the service finds the panelist's response itself (the hot path: every page of every
+    respondent); the survey and the response are read again only to show a refusal."""
     try:
-        response = response_page_submit(response=response, page=page, data=request.POST, language=_language())
+        answered = response_page_answer(tenant=request.tenant, user=request.user, survey_id=pk, page=page,
+                                        data=request.POST, language=_language())  # fmt: skip
     except (ConsentRequired, ConsentWithdrawn, PageRefused) as refused:
-        if isinstance(refused, PageRefused) and refused.code == "response_finished":
+        survey = survey_live_get(tenant=request.tenant, pk=pk)
+        response = response_get_for(survey=survey, panelist=panelist_for_request(request))
+        if isinstance(refused, PageRefused) and refused.code == "response_finished" and response is not None:
             return _next(response)
         return _intro(request, survey, error=refused)
     except DomainError as exc:
+        survey = survey_live_get(tenant=request.tenant, pk=pk)
+        response = response_get_for(survey=survey, panelist=panelist_for_request(request))
+        if response is None:
+            return _intro(request, survey, error=exc)
         return _page(request, response, page, error=exc)
-    return _next(response)
+    if answered is None:  # no response of this panelist (or not a panelist, or no such survey): as a GET
+        survey = survey_live_get(tenant=request.tenant, pk=pk)
+        panelist_for_request(request)
+        return redirect("survey_intro", tenant_slug=request.tenant.slug, pk=survey.pk)
+    return _next(answered)
 
 
 @login_required
